@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+// Environment flags arrive as strings; "false" must not become true.
+const flag = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(1).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  PORT: port.default(4000),
+  PUBLIC_URL: url(['http:', 'https:']).optional(),
+  DATA_DIR: z.string().min(1).default('.data'),
+  ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  DATABASE_POOL_SIZE: positiveInt.default(10),
+  EMBEDDED_POSTGRES_PORT: port.default(5488),
+
+  TEMPORAL_ADDRESS: z.string().regex(/^[^\s:]+:\d+$/, 'must be host:port').optional(),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('leadgraph'),
+  TEMPORAL_TLS: flag.default(false),
+  TEMPORAL_TLS_CERT: z.string().min(1).optional(),
+  TEMPORAL_TLS_KEY: z.string().min(1).optional(),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_CLI: z.string().min(1).optional(),
+  EMBEDDED_TEMPORAL_PORT: port.default(7244),
+
+  REDIS_URL: url(['redis:', 'rediss:']).optional(),
+  REDIS_KEY_PREFIX: z.string().default('lg:'),
+
+  KEY_CACHE_TTL_SECONDS: positiveInt.default(300),
+  RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
+  TRUST_PROXY: flag.default(false),
+  MAX_QUERY_DEPTH: positiveInt.default(12),
+  MAX_QUERY_COST: positiveInt.default(25_000),
+  MAX_PAGE_SIZE: positiveInt.default(100),
+  TENANT_MIGRATION_CONCURRENCY: positiveInt.default(8),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
+
+/** Parses the environment once; a wrong value names its variable. */
+export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+  // An empty variable means "unset", as shells and .env files often leave them.
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) {
+    const config = parsed.data;
+    if (config.TEMPORAL_TLS_CERT !== undefined && config.TEMPORAL_TLS_KEY === undefined) {
+      return { ok: false, message: 'Invalid configuration:\n  TEMPORAL_TLS_KEY: required when TEMPORAL_TLS_CERT is set' };
+    }
+    return { ok: true, config };
+  }
+  const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  return { ok: false, message: `Invalid configuration:\n${lines.join('\n')}` };
+}
+
+/** For process entry points: a wrong value stops the start with the message. */
+export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
+  const result = parseConfig(env);
+  if (!result.ok) {
+    process.stderr.write(`${result.message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  return result.config;
+}

@@ -1,0 +1,39 @@
+import 'reflect-metadata';
+import type { GraphQLSchema } from 'graphql';
+import { GraphQLDateTime } from 'graphql-scalars';
+import { buildSchema } from 'type-graphql';
+import type { PubSub } from '../../platform/coordination/coordination.js';
+import { typeGraphqlPubSub } from '../subscriptions/type-graphql-pubsub.js';
+import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
+import { AuditResolver } from './audit/audit.resolver.js';
+import { PlatformResolver } from './platform/platform.resolver.js';
+import { TenantResolver } from './tenant/tenant.resolver.js';
+
+export const resolverClasses = [PlatformResolver, TenantResolver, ApiKeyResolver, AuditResolver] as const;
+
+export type ResolverInstance = InstanceType<(typeof resolverClasses)[number]>;
+
+/**
+ * Resolvers are constructed by the composition root with their services and
+ * handed in here; type-graphql only looks them up.
+ */
+export async function buildGatewaySchema(
+  instances: readonly ResolverInstance[] | undefined,
+  pubsub: PubSub,
+): Promise<GraphQLSchema> {
+  const byClass = new Map<Function, ResolverInstance>((instances ?? []).map((instance) => [instance.constructor, instance]));
+  return buildSchema({
+    resolvers: [...resolverClasses],
+    orphanedTypes: [],
+    validate: false,
+    pubSub: typeGraphqlPubSub(pubsub),
+    scalarsMap: [{ type: Date, scalar: GraphQLDateTime }],
+    container: {
+      get(cls: Function) {
+        const instance = byClass.get(cls);
+        if (instance === undefined) throw new Error(`no instance of ${cls.name}: the schema was built for printing only`);
+        return instance;
+      },
+    },
+  });
+}

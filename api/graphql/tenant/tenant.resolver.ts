@@ -1,0 +1,48 @@
+import { Args, Ctx, FieldResolver, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Tenant } from '../../../schema/entities/control/tenant.entity.js';
+import { TenantSettings } from '../../../schema/entities/tenant/tenant-settings.entity.js';
+import type { CreditLedger } from '../../../tenants/credits/credit-ledger.js';
+import { apiError } from '../errors.js';
+import { requireTenant, type GatewayContext } from '../gateway-context.js';
+import { CreditBalance, UsageArgs, UsageLine } from './tenant.types.js';
+
+@Resolver(() => Tenant)
+export class TenantResolver {
+  constructor(private readonly ledger: CreditLedger) {}
+
+  @Query(() => Tenant, { description: 'The tenant of the calling key.' })
+  async tenant(@Ctx() ctx: GatewayContext): Promise<Tenant> {
+    const tenant = requireTenant(ctx);
+    const found = await tenant.em.findOne(Tenant, { id: tenant.tenantId });
+    if (found === null) throw apiError('NOT_FOUND', 'Tenant not found');
+    return found;
+  }
+
+  @FieldResolver(() => CreditBalance)
+  async credits(@Root() root: Tenant): Promise<CreditBalance> {
+    return { balance: await this.ledger.balance(root.id) };
+  }
+
+  @FieldResolver(() => TenantSettings)
+  async settings(@Ctx() ctx: GatewayContext): Promise<TenantSettings> {
+    const tenant = requireTenant(ctx, 'tenant:read');
+    // The tenant's fork resolves `schema: '*'` entities in its own schema only.
+    return tenant.em.findOneOrFail(TenantSettings, { id: true });
+  }
+
+  @Query(() => [UsageLine], { description: 'Metered operations between from (inclusive) and to (exclusive).' })
+  async usage(@Ctx() ctx: GatewayContext, @Args(() => UsageArgs) { from, to }: UsageArgs): Promise<UsageLine[]> {
+    const tenant = requireTenant(ctx, 'usage:read');
+    if (from && to && from > to) throw apiError('BAD_USER_INPUT', 'from must not be after to', { argumentPath: ['from'] });
+    return this.ledger.usage(tenant.tenantId, { from: from ?? undefined, to: to ?? undefined });
+  }
+
+  @Subscription(() => CreditBalance, {
+    description: "The tenant's credit balance, each time it changes.",
+    topics: 'credits',
+    topicId: ({ context }) => requireTenant(context as GatewayContext, 'usage:read').tenantId,
+  })
+  creditBalanceChanged(@Root() message: string): CreditBalance {
+    return { balance: (JSON.parse(message) as { balance: number }).balance };
+  }
+}

@@ -1,0 +1,116 @@
+import type { Connection } from '@temporalio/client';
+import type { Config } from './config.js';
+import type { Coordination } from '../platform/coordination/coordination.js';
+import { createMemoryCoordination } from '../platform/coordination/memory-coordination.js';
+import { createRedisCoordination } from '../platform/coordination/redis-coordination.js';
+import type { Logger } from '../platform/logging/logger.js';
+import { createDatabase, type Database } from '../platform/postgres/database.js';
+import { controlMigrations } from '../schema/migrations/control/control-migrations.js';
+import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.js';
+import { migrateAllTenants, migrateControl } from '../schema/migrator.js';
+import { createOrm, type Orm } from '../schema/orm.js';
+import { createKeyResolver, type KeyResolver } from '../tenants/api-keys/key-resolver.js';
+import { createAuditLog, type AuditLog } from '../tenants/audit/audit-log.js';
+import { createCreditLedger, type CreditLedger } from '../tenants/credits/credit-ledger.js';
+import { createTenantProvisioning, type TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
+import { tenantChannel } from '../tenants/tenant-channels.js';
+import { connectTemporalClient, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
+import type { ReadinessCheck } from './http/health.routes.js';
+
+export interface Endpoints {
+  readonly databaseUrl: string;
+  readonly redisUrl: string | undefined;
+  readonly temporal: TemporalEndpoint;
+}
+
+export interface PlatformServices {
+  readonly db: Database;
+  readonly orm: Orm;
+  readonly coordination: Coordination;
+  readonly temporal: Connection;
+  readonly keys: KeyResolver;
+  readonly ledger: CreditLedger;
+  readonly provisioning: TenantProvisioning;
+  readonly audit: AuditLog;
+  readonly readiness: Record<string, ReadinessCheck>;
+  close(): Promise<void>;
+}
+
+export function temporalEndpoint(config: Config, address: string): TemporalEndpoint {
+  return {
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    tls: config.TEMPORAL_TLS,
+    tlsCertPath: config.TEMPORAL_TLS_CERT,
+    tlsKeyPath: config.TEMPORAL_TLS_KEY,
+    apiKey: config.TEMPORAL_API_KEY,
+  };
+}
+
+/** The one place that builds every shared service; everything downstream receives them. */
+export async function connectServices(opts: {
+  config: Config;
+  endpoints: Endpoints;
+  log: Logger;
+  applicationName: string;
+}): Promise<PlatformServices> {
+  const { config, endpoints, log } = opts;
+  const db = createDatabase({ url: endpoints.databaseUrl, poolSize: config.DATABASE_POOL_SIZE, applicationName: opts.applicationName });
+  const orm = await createOrm({ url: endpoints.databaseUrl, poolSize: config.DATABASE_POOL_SIZE });
+  const coordination =
+    endpoints.redisUrl === undefined
+      ? createMemoryCoordination({ onError: (error, context) => log.error('coordination', { error, context }) })
+      : await createRedisCoordination({
+          url: endpoints.redisUrl,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          onError: (error, context) => log.error('redis', { error, context }),
+        });
+  const temporal = await connectTemporalClient(endpoints.temporal);
+  const keys = createKeyResolver({ sql: db, pubsub: coordination.pubsub, ttlMs: config.KEY_CACHE_TTL_SECONDS * 1000, now: Date.now });
+  const ledger = createCreditLedger({
+    db,
+    onBalanceChanged: (tenantId, balance) => {
+      coordination.pubsub
+        .publish(tenantChannel(tenantId, 'credits'), JSON.stringify({ balance }))
+        .catch((error: unknown) => log.warn('credit balance not published', { error, tenantId }));
+    },
+  });
+  const provisioning = createTenantProvisioning({ db, ledger, tenantMigrations });
+
+  return {
+    db,
+    orm,
+    coordination,
+    temporal,
+    keys,
+    ledger,
+    provisioning,
+    audit: createAuditLog({ sql: db }),
+    readiness: {
+      postgres: () => db.ping(),
+      redis: () => coordination.ping(),
+      temporal: async () => {
+        await temporal.workflowService.getSystemInfo({});
+      },
+    },
+    async close() {
+      await keys.stop();
+      await temporal.close();
+      await coordination.close();
+      await orm.close();
+      await db.close();
+    },
+  };
+}
+
+/** Control schema first, then every tenant; a tenant that fails is named and stops the start. */
+export async function migrateEverything(services: PlatformServices, config: Config, log: Logger): Promise<void> {
+  const control = await migrateControl(services.db, controlMigrations);
+  if (control.applied.length > 0) log.info('control schema migrated', { applied: control.applied });
+  const fanOut = await migrateAllTenants(services.db, tenantMigrations, config.TENANT_MIGRATION_CONCURRENCY);
+  if (fanOut.failed.length > 0) {
+    throw new Error(`tenant migrations failed: ${fanOut.failed.map((f) => `${f.schema}: ${f.error}`).join('; ')}`);
+  }
+  if (fanOut.migrated > 0) log.info('tenant schemas migrated', { tenants: fanOut.tenants, migrated: fanOut.migrated });
+}

@@ -1,0 +1,156 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import type { Config } from './config.js';
+import type { Coordination } from '../platform/coordination/coordination.js';
+import type { Logger } from '../platform/logging/logger.js';
+import type { Database } from '../platform/postgres/database.js';
+import type { Orm } from '../schema/orm.js';
+import { createApiKeyService } from '../tenants/api-keys/api-key.service.js';
+import type { KeyResolver } from '../tenants/api-keys/key-resolver.js';
+import type { AuditLog } from '../tenants/audit/audit-log.js';
+import { createCreditGrants } from '../tenants/credits/credit-grants.js';
+import type { CreditLedger } from '../tenants/credits/credit-ledger.js';
+import type { TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
+import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
+import { AuditResolver } from './graphql/audit/audit.resolver.js';
+import { createAuthenticator } from './graphql/authenticate.js';
+import { buildGatewaySchema } from './graphql/build-schema.js';
+import { createErrorFormatter } from './graphql/errors.js';
+import type { GatewayContext } from './graphql/gateway-context.js';
+import { createGraphqlRoute } from './graphql/graphql.route.js';
+import { queryLimitsPlugin } from './graphql/limits/query-limits.plugin.js';
+import { observabilityPlugin } from './graphql/observability.plugin.js';
+import { PlatformResolver } from './graphql/platform/platform.resolver.js';
+import { TenantResolver } from './graphql/tenant/tenant.resolver.js';
+import { createGatewayMetrics } from './http/gateway-metrics.js';
+import { sendHealth, sendReadiness, type ReadinessCheck } from './http/health.routes.js';
+import { sendRequestError } from './http/respond.js';
+import { attachSubscriptions } from './subscriptions/ws-server.js';
+
+export interface GatewayDeps {
+  readonly config: Config;
+  readonly adminToken: string;
+  readonly db: Database;
+  readonly orm: Orm;
+  readonly coordination: Coordination;
+  readonly keys: KeyResolver;
+  readonly ledger: CreditLedger;
+  readonly provisioning: TenantProvisioning;
+  readonly audit: AuditLog;
+  readonly readiness: Record<string, ReadinessCheck>;
+  readonly log: Logger;
+}
+
+export interface Gateway {
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+/** Composes the gateway: GraphQL over HTTP and WebSocket on one port, plus health and metrics. */
+export async function startGateway(deps: GatewayDeps, listen: { host: string; port: number }): Promise<Gateway> {
+  const { config } = deps;
+  const metrics = createGatewayMetrics();
+  const schema = await buildGatewaySchema(
+    [
+      new PlatformResolver({ provisioning: deps.provisioning, grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }), orm: deps.orm }),
+      new TenantResolver(deps.ledger),
+      new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
+      new AuditResolver(deps.audit),
+    ],
+    deps.coordination.pubsub,
+  );
+  const authenticator = createAuthenticator({
+    adminToken: deps.adminToken,
+    keys: deps.keys,
+    orm: deps.orm,
+    rateLimiter: deps.coordination.rateLimiter,
+    ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
+  });
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: config.NODE_ENV !== 'production',
+    allowBatchedHttpRequests: false,
+    // Credentials travel in the Authorization header, never in cookies, so there is no CSRF to prevent.
+    csrfPrevention: false,
+    includeStacktraceInErrorResponses: false,
+    formatError: createErrorFormatter((message, error) => deps.log.error(message, { error })),
+    plugins: [
+      queryLimitsPlugin({
+        maxDepth: config.MAX_QUERY_DEPTH,
+        maxCost: config.MAX_QUERY_COST,
+        maxFirst: config.MAX_PAGE_SIZE,
+        defaultListSize: config.MAX_PAGE_SIZE,
+      }),
+      observabilityPlugin({ audit: deps.audit, metrics, log: deps.log }),
+    ],
+  });
+  await apollo.start();
+  await deps.keys.start();
+  const graphqlRoute = createGraphqlRoute({ apollo, authenticator, trustProxy: config.TRUST_PROXY });
+
+  const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> => {
+    switch (url.pathname) {
+      case '/graphql':
+        await graphqlRoute(req, res, url);
+        return '/graphql';
+      case '/healthz':
+        sendHealth(res);
+        return '/healthz';
+      case '/readyz':
+        await sendReadiness(res, deps.readiness);
+        return '/readyz';
+      case '/metrics':
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+        return '/metrics';
+      default:
+        sendRequestError(res, 404, 'NOT_FOUND', `no route ${url.pathname}`);
+        return 'unmatched';
+    }
+  };
+
+  const server = createServer((req, res) => {
+    const stopTimer = metrics.httpDuration.startTimer();
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    route(req, res, url)
+      .then((name) => {
+        stopTimer({ route: name });
+        metrics.httpRequests.inc({ route: name, status: String(res.statusCode) });
+      })
+      .catch((error: unknown) => {
+        deps.log.error('request failed', { error, path: url.pathname });
+        if (!res.headersSent) sendRequestError(res, 500, 'INTERNAL', 'Internal error');
+        else res.destroy();
+      });
+  });
+  server.keepAliveTimeout = 65_000;
+  const subscriptions = attachSubscriptions({
+    server,
+    schema,
+    authenticator,
+    trustProxy: config.TRUST_PROXY,
+    initWaitMs: 3_000,
+    log: deps.log,
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(listen.port, listen.host, () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  const shownHost = listen.host === '0.0.0.0' || listen.host === '::' ? 'localhost' : listen.host;
+
+  return {
+    url: `http://${shownHost}:${port}`,
+    port,
+    async close() {
+      await subscriptions.close();
+      server.closeIdleConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await apollo.stop();
+      await deps.keys.stop();
+    },
+  };
+}

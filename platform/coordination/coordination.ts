@@ -1,0 +1,66 @@
+// Contract for cross-instance coordination (rate limits, short-lived cache, pub/sub).
+// Redis backs it in production; an in-process adapter backs single-node installs.
+// Both must behave the same, which test/integration/coordination.test.ts enforces.
+
+export type RateLimitDecision = { allowed: true; remaining: number } | { allowed: false; retryAfterSeconds: number };
+
+export interface RateLimiter {
+  /**
+   * Counts one hit against `key` in a fixed window of `windowMs` that starts at the
+   * first hit. Refused decisions carry an integer `retryAfterSeconds` >= 1.
+   */
+  hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
+}
+
+export interface Cache {
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+  delete(key: string): Promise<void>;
+}
+
+export type Unsubscribe = () => Promise<void>;
+
+export interface PubSub {
+  /** Fire-and-forget fan-out; delivery is asynchronous and at-most-once. */
+  publish(channel: string, message: string): Promise<void>;
+  /** Resolves once the subscription is live: messages published afterwards are delivered. */
+  subscribe(channel: string, onMessage: (message: string) => void): Promise<Unsubscribe>;
+}
+
+export type CoordinationKind = 'redis' | 'memory';
+
+export interface Coordination {
+  kind: CoordinationKind;
+  rateLimiter: RateLimiter;
+  cache: Cache;
+  pubsub: PubSub;
+  /** Rejects when the backing store is unreachable; for health checks. */
+  ping(): Promise<void>;
+  /** Releases connections; idempotent. Operations after close reject. */
+  close(): Promise<void>;
+}
+
+/** Where subscriber exceptions and background connection errors go instead of crashing the process. */
+export type CoordinationErrorHandler = (error: unknown, context: string) => void;
+
+// Shared by both adapters so bad arguments fail identically rather than silently mis-limiting.
+export function assertRateLimitArgs(limit: number, windowMs: number): void {
+  if (!Number.isInteger(limit) || limit < 0) {
+    throw new RangeError(`rate limit must be a non-negative integer, got ${limit}`);
+  }
+  if (!Number.isFinite(windowMs) || windowMs < 1) {
+    throw new RangeError(`rate limit window must be >= 1 ms, got ${windowMs}`);
+  }
+}
+
+export function assertTtl(ttlMs: number): void {
+  if (!Number.isFinite(ttlMs) || ttlMs < 1) {
+    throw new RangeError(`cache ttl must be >= 1 ms, got ${ttlMs}`);
+  }
+}
+
+/** Turns a count and the window's remaining time into a decision; never tells a client to retry in 0 s. */
+export function decideRateLimit(count: number, limit: number, msUntilReset: number): RateLimitDecision {
+  if (count <= limit) return { allowed: true, remaining: limit - count };
+  return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msUntilReset / 1000)) };
+}

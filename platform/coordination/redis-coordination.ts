@@ -1,0 +1,204 @@
+import { Redis, type RedisOptions } from 'ioredis';
+import {
+  assertRateLimitArgs,
+  assertTtl,
+  decideRateLimit,
+  type Cache,
+  type Coordination,
+  type CoordinationErrorHandler,
+  type PubSub,
+  type RateLimiter,
+  type Unsubscribe,
+} from './coordination.js';
+
+export type RedisCoordinationOptions = {
+  url: string;
+  /** Prepended verbatim to every key and channel (e.g. "lg:"), so tenants of one Redis don't collide. */
+  keyPrefix: string;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  onError?: CoordinationErrorHandler;
+};
+
+// Fixed window, atomic: INCR and arming the expiry happen in one script, so concurrent
+// gateways can never over-admit or leave a counter without a TTL (which would block forever).
+const RATE_LIMIT_LUA = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}
+`;
+
+const RATE_LIMIT_COMMAND = 'leadgraphRateLimitHit';
+
+// defineCommand attaches a method ioredis' types can't know about; this is its shape.
+type RateLimitScriptHost = {
+  [RATE_LIMIT_COMMAND]: (key: string, windowMs: number) => Promise<unknown>;
+};
+
+function parseRateLimitReply(reply: unknown): { count: number; ttlMs: number } {
+  if (Array.isArray(reply) && reply.length === 2) {
+    const count = Number(reply[0]);
+    const ttlMs = Number(reply[1]);
+    if (Number.isInteger(count) && Number.isFinite(ttlMs)) return { count, ttlMs };
+  }
+  throw new Error(`unexpected rate limit script reply: ${JSON.stringify(reply)}`);
+}
+
+const defaultOnError: CoordinationErrorHandler = (error, context) => {
+  console.error(`[coordination:redis] ${context}`, error);
+};
+
+// quit() waits for pending replies; on a dead link it could wait on reconnects, so fall back to a hard disconnect.
+async function closeConnection(connection: Redis): Promise<void> {
+  if (connection.status === 'end') return;
+  if (connection.status !== 'ready') {
+    connection.disconnect();
+    return;
+  }
+  try {
+    await connection.quit();
+  } catch {
+    connection.disconnect();
+  }
+}
+
+type ChannelSubscription = {
+  handlers: Set<(message: string) => void>;
+  /** Settles when SUBSCRIBE is acknowledged; later subscribers wait on it too. */
+  ready: Promise<void>;
+};
+
+export async function createRedisCoordination(opts: RedisCoordinationOptions): Promise<Coordination> {
+  const { keyPrefix } = opts;
+  const onError = opts.onError ?? defaultOnError;
+
+  const connectionOptions: RedisOptions = {
+    lazyConnect: true,
+    connectTimeout: opts.connectTimeoutMs ?? 2_000,
+    commandTimeout: opts.commandTimeoutMs ?? 2_000,
+    // Keep reconnecting in the background (Redis may come back), but fail queued commands
+    // quickly instead of letting requests hang on a dead Redis.
+    maxRetriesPerRequest: 1,
+    retryStrategy: (times) => Math.min(times * 200, 2_000),
+  };
+  const command = new Redis(opts.url, { ...connectionOptions, connectionName: 'leadgraph-coordination' });
+  // A connection in subscriber mode can't run normal commands, hence the dedicated second one.
+  const subscriber = new Redis(opts.url, { ...connectionOptions, connectionName: 'leadgraph-coordination-sub' });
+  // Without listeners ioredis logs every reconnect failure as an unhandled error event.
+  command.on('error', (error) => onError(error, 'redis command connection error'));
+  subscriber.on('error', (error) => onError(error, 'redis subscriber connection error'));
+
+  try {
+    await Promise.all([command.connect(), subscriber.connect()]);
+  } catch (error) {
+    command.disconnect();
+    subscriber.disconnect();
+    throw new Error(`cannot connect to Redis for coordination: ${error instanceof Error ? error.message : String(error)}`, {
+      cause: error,
+    });
+  }
+
+  command.defineCommand(RATE_LIMIT_COMMAND, { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
+  const scripts = command as unknown as RateLimitScriptHost;
+
+  const rateLimiter: RateLimiter = {
+    async hit(key, limit, windowMs) {
+      assertRateLimitArgs(limit, windowMs);
+      const reply = await scripts[RATE_LIMIT_COMMAND](`${keyPrefix}rl:${key}`, Math.ceil(windowMs));
+      const { count, ttlMs } = parseRateLimitReply(reply);
+      return decideRateLimit(count, limit, ttlMs);
+    },
+  };
+
+  const cache: Cache = {
+    async get(key) {
+      const value = await command.get(`${keyPrefix}cache:${key}`);
+      return value ?? undefined;
+    },
+    async set(key, value, ttlMs) {
+      assertTtl(ttlMs);
+      await command.set(`${keyPrefix}cache:${key}`, value, 'PX', Math.ceil(ttlMs));
+    },
+    async delete(key) {
+      await command.del(`${keyPrefix}cache:${key}`);
+    },
+  };
+
+  // One subscriber connection multiplexes every channel; handlers are fanned out locally.
+  const channels = new Map<string, ChannelSubscription>();
+  subscriber.on('message', (fullChannel: string, message: string) => {
+    const subscription = channels.get(fullChannel);
+    if (subscription === undefined) return;
+    for (const handler of [...subscription.handlers]) {
+      try {
+        handler(message);
+      } catch (error) {
+        onError(error, `subscriber on channel "${fullChannel}" threw`);
+      }
+    }
+  });
+
+  const pubsub: PubSub = {
+    async publish(channel, message) {
+      await command.publish(`${keyPrefix}ps:${channel}`, message);
+    },
+    async subscribe(channel, onMessage) {
+      const fullChannel = `${keyPrefix}ps:${channel}`;
+      // Wrap so the same function subscribed twice gets two independent subscriptions.
+      const handler = (message: string): void => onMessage(message);
+      let subscription = channels.get(fullChannel);
+      if (subscription === undefined) {
+        const ready = subscriber.subscribe(fullChannel).then(() => undefined);
+        const created: ChannelSubscription = { handlers: new Set(), ready };
+        // A failed SUBSCRIBE must not poison the channel for later subscribers.
+        ready.catch(() => {
+          if (channels.get(fullChannel) === created) channels.delete(fullChannel);
+        });
+        subscription = created;
+        channels.set(fullChannel, subscription);
+      }
+      subscription.handlers.add(handler);
+      const owner = subscription;
+
+      const unsubscribe: Unsubscribe = async () => {
+        if (!owner.handlers.delete(handler)) return;
+        // Only the last local handler releases the server-side subscription.
+        if (owner.handlers.size === 0 && channels.get(fullChannel) === owner) {
+          channels.delete(fullChannel);
+          if (subscriber.status === 'ready') await subscriber.unsubscribe(fullChannel);
+        }
+      };
+
+      try {
+        await owner.ready;
+      } catch (error) {
+        await unsubscribe().catch(() => undefined);
+        throw error;
+      }
+      return unsubscribe;
+    },
+  };
+
+  let closing: Promise<void> | undefined;
+  return {
+    kind: 'redis',
+    rateLimiter,
+    cache,
+    pubsub,
+    async ping() {
+      // Both must be alive: a dead subscriber silently stops cache-eviction broadcasts.
+      await Promise.all([command.ping(), subscriber.ping()]);
+    },
+    close() {
+      closing ??= (async () => {
+        channels.clear();
+        await Promise.all([closeConnection(command), closeConnection(subscriber)]);
+      })();
+      return closing;
+    },
+  };
+}

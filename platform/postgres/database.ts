@@ -1,0 +1,53 @@
+import pg from 'pg';
+
+export type SqlValue = string | number | boolean | null | Date | readonly string[] | Buffer;
+
+/** The narrow SQL surface the services need; a pool and a transaction client both provide it. */
+export interface Sql {
+  query<Row extends object>(text: string, values?: readonly SqlValue[]): Promise<Row[]>;
+}
+
+export interface Database extends Sql {
+  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+// bigint columns (balances, ids) come back as numbers; they stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
+
+export function createDatabase(opts: { url: string; poolSize: number; applicationName: string }): Database {
+  const pool = new pg.Pool({
+    connectionString: opts.url,
+    max: opts.poolSize,
+    application_name: opts.applicationName,
+    connectionTimeoutMillis: 10_000,
+  });
+  // An idle client losing its connection must not crash the process; the pool replaces it.
+  pool.on('error', () => undefined);
+
+  const run = async <Row extends object>(client: pg.Pool | pg.PoolClient, text: string, values?: readonly SqlValue[]) =>
+    (await client.query<Row>(text, values as unknown[] | undefined)).rows;
+
+  return {
+    query: (text, values) => run(pool, text, values),
+    async transaction(work) {
+      const client = await pool.connect();
+      try {
+        await client.query('begin');
+        const result = await work({ query: (text, values) => run(client, text, values) });
+        await client.query('commit');
+        return result;
+      } catch (error) {
+        await client.query('rollback').catch(() => undefined);
+        throw error;
+      } finally {
+        client.release();
+      }
+    },
+    async ping() {
+      await pool.query('select 1');
+    },
+    close: () => pool.end(),
+  };
+}

@@ -1,0 +1,33 @@
+import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
+import { Field, ObjectType } from 'type-graphql';
+
+/** Lives in each tenant's schema (`schema: '*'`): only a tenant-scoped fork can read it. */
+@ObjectType('TenantSettings', { description: "White-label and privacy settings of the tenant's collection." })
+@Entity({ tableName: 'settings', schema: '*' })
+export class TenantSettings {
+  @PrimaryKey({ type: 'boolean' })
+  id!: boolean;
+
+  @Field(() => String, { description: 'Path of the tracking script on the pixel hosts.' })
+  @Property({ type: 'string' })
+  scriptPath!: string;
+
+  @Field(() => String, { description: 'Global name the tracking script exposes.' })
+  @Property({ type: 'string' })
+  globalName!: string;
+
+  @Field(() => String, { description: 'First-party cookie holding the anonymous id.' })
+  @Property({ type: 'string' })
+  cookieName!: string;
+
+  @Field(() => Boolean)
+  @Property({ type: 'boolean' })
+  requireConsent!: boolean;
+
+  @Field(() => String, { description: 'full, truncated or none.' })
+  @Property({ type: 'string' })
+  ipStorage!: string;
+
+  @Property({ type: 'datetime' })
+  updatedAt!: Date;
+}

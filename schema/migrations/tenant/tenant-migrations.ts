@@ -1,0 +1,5 @@
+import type { TenantMigration } from '../migration.js';
+import { tenantSettingsMigration } from './0001-tenant-settings.migration.js';
+
+/** In order; append only. Each reaches every tenant through the fan-out. */
+export const tenantMigrations: readonly TenantMigration[] = [tenantSettingsMigration];

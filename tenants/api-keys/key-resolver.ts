@@ -1,0 +1,109 @@
+import type { BlockList } from 'node:net';
+import type { PubSub } from '../../platform/coordination/coordination.js';
+import type { Sql } from '../../platform/postgres/database.js';
+import { ApiKeyKind } from '../../schema/entities/control/api-key.entity.js';
+import { hashSecret } from './api-key-secret.js';
+import { buildBlockList } from './network-allowlist.js';
+import { isScope, type Scope } from './scopes.js';
+
+export interface ResolvedKey {
+  readonly id: string;
+  readonly tenantId: string;
+  readonly schema: string;
+  readonly kind: ApiKeyKind;
+  readonly scopes: readonly Scope[];
+  readonly ipAllowlist: BlockList | undefined;
+  readonly allowedOrigins: readonly string[];
+}
+
+/** Tells every gateway instance that a key no longer works. */
+export interface KeyRevocations {
+  announce(secretHash: string): Promise<void>;
+}
+
+export interface KeyResolver extends KeyRevocations {
+  resolve(secret: string): Promise<ResolvedKey | undefined>;
+  /** Starts listening for revocations from other instances. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const REVOKED_CHANNEL = 'api-keys:revoked';
+const MAX_ENTRIES = 50_000;
+
+interface KeyRow {
+  id: string;
+  tenant_id: string;
+  schema_name: string;
+  kind: string;
+  scopes: string[];
+  ip_allowlist: string[];
+  allowed_origins: string[];
+}
+
+/**
+ * Key resolution sits on every request, so resolved keys are cached in
+ * process. Revocation is announced over pub/sub and evicts the entry on every
+ * instance at once; the TTL only bounds the damage of a lost message.
+ */
+export function createKeyResolver(deps: { sql: Sql; pubsub: PubSub; ttlMs: number; now: () => number }): KeyResolver {
+  const cache = new Map<string, { key: ResolvedKey | undefined; expiresAt: number }>();
+  // Bumped by every eviction: a lookup that raced a revocation must not cache its stale answer.
+  let generation = 0;
+  let unsubscribe: (() => Promise<void>) | undefined;
+
+  const evict = (hash: string) => {
+    generation += 1;
+    cache.delete(hash);
+  };
+
+  const load = async (hash: string): Promise<ResolvedKey | undefined> => {
+    const rows = await deps.sql.query<KeyRow>(
+      `select k.id, k.tenant_id, t.schema_name, k.kind, k.scopes, k.ip_allowlist, k.allowed_origins
+         from control.api_keys k join control.tenants t on t.id = k.tenant_id
+        where k.secret_hash = $1 and k.revoked_at is null and t.status = 'active'`,
+      [hash],
+    );
+    const row = rows[0];
+    if (row === undefined) return undefined;
+    return {
+      id: row.id,
+      tenantId: row.tenant_id,
+      schema: row.schema_name,
+      kind: row.kind === 'publishable' ? ApiKeyKind.PUBLISHABLE : ApiKeyKind.SECRET,
+      scopes: row.scopes.filter(isScope),
+      ipAllowlist: row.ip_allowlist.length > 0 ? buildBlockList(row.ip_allowlist) : undefined,
+      allowedOrigins: row.allowed_origins,
+    };
+  };
+
+  return {
+    async resolve(secret) {
+      const hash = hashSecret(secret);
+      const hit = cache.get(hash);
+      if (hit !== undefined && hit.expiresAt > deps.now()) return hit.key;
+      const started = generation;
+      const key = await load(hash);
+      if (started === generation) {
+        if (cache.size >= MAX_ENTRIES) cache.delete(cache.keys().next().value ?? '');
+        // Unknown keys are remembered briefly, so a flood of bad keys can't reach PostgreSQL each time.
+        cache.set(hash, { key, expiresAt: deps.now() + (key === undefined ? Math.min(deps.ttlMs, 2_000) : deps.ttlMs) });
+      }
+      return key;
+    },
+
+    async announce(secretHash) {
+      evict(secretHash);
+      await deps.pubsub.publish(REVOKED_CHANNEL, secretHash);
+    },
+
+    async start() {
+      unsubscribe ??= await deps.pubsub.subscribe(REVOKED_CHANNEL, evict);
+    },
+
+    async stop() {
+      await unsubscribe?.();
+      unsubscribe = undefined;
+    },
+  };
+}

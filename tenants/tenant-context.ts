@@ -1,0 +1,14 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { Scope } from './api-keys/scopes.js';
+
+/**
+ * Everything a request may touch of one tenant. `em` is a fork bound to the
+ * tenant's schema: tenant-scoped entities resolve there and nowhere else.
+ */
+export interface TenantContext {
+  readonly tenantId: string;
+  readonly schema: string;
+  readonly keyId: string;
+  readonly scopes: readonly Scope[];
+  readonly em: EntityManager;
+}

@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, connect, type Server, type Socket } from 'node:net';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Coordination, CoordinationErrorHandler } from '../../platform/coordination/coordination.js';
+import { createMemoryCoordination } from '../../platform/coordination/memory-coordination.js';
+import { createRedisCoordination } from '../../platform/coordination/redis-coordination.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+// Random prefix per file run so parallel test files sharing one Redis never collide.
+const runPrefix = `lgtest:${randomUUID()}:`;
+
+type Factory = { name: string; create: (onError?: CoordinationErrorHandler) => Promise<Coordination> };
+
+const opened: Coordination[] = [];
+async function track(coordination: Promise<Coordination>): Promise<Coordination> {
+  const c = await coordination;
+  opened.push(c);
+  return c;
+}
+
+afterAll(async () => {
+  await Promise.all(opened.map((c) => c.close()));
+});
+
+const factories: Factory[] = [
+  { name: 'memory', create: async (onError) => track(Promise.resolve(createMemoryCoordination({ onError }))) },
+  {
+    name: 'redis',
+    create: (onError) => track(createRedisCoordination({ url: REDIS_URL, keyPrefix: runPrefix, onError })),
+  },
+];
+
+/** Collects messages and lets a test await the n-th one instead of sleeping. */
+function collector() {
+  const messages: string[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
+  return {
+    messages,
+    onMessage: (message: string) => {
+      messages.push(message);
+      for (const waiter of [...waiters]) {
+        if (messages.length >= waiter.count) {
+          waiters.splice(waiters.indexOf(waiter), 1);
+          waiter.resolve();
+        }
+      }
+    },
+    waitFor(count: number, timeoutMs = 3_000): Promise<void> {
+      if (messages.length >= count) return Promise.resolve();
+      return new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`timed out waiting for ${count} messages, got ${JSON.stringify(messages)}`)),
+          timeoutMs,
+        );
+        waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
+      });
+    },
+  };
+}
+
+describe.each(factories)('coordination contract: $name', ({ name, create }) => {
+  const key = (label: string) => `${label}:${randomUUID()}`;
+
+  describe('rate limiter', () => {
+    it('allows exactly `limit` hits per window, refuses with retryAfter >= 1, then allows again', async () => {
+      const c = await create();
+      const k = key('rl');
+      const windowMs = 300;
+
+      const decisions = [];
+      for (let i = 0; i < 5; i++) decisions.push(await c.rateLimiter.hit(k, 3, windowMs));
+      expect(decisions.slice(0, 3)).toEqual([
+        { allowed: true, remaining: 2 },
+        { allowed: true, remaining: 1 },
+        { allowed: true, remaining: 0 },
+      ]);
+      for (const refused of decisions.slice(3)) {
+        expect(refused.allowed).toBe(false);
+        if (refused.allowed) continue;
+        expect(Number.isInteger(refused.retryAfterSeconds)).toBe(true);
+        expect(refused.retryAfterSeconds).toBe(1);
+      }
+
+      await sleep(windowMs + 100);
+      expect(await c.rateLimiter.hit(k, 3, windowMs)).toEqual({ allowed: true, remaining: 2 });
+    });
+
+    it('reports retryAfterSeconds as whole seconds until the window frees up', async () => {
+      const c = await create();
+      const k = key('rl-long');
+      expect((await c.rateLimiter.hit(k, 1, 5_000)).allowed).toBe(true);
+      const refused = await c.rateLimiter.hit(k, 1, 5_000);
+      expect(refused).toEqual({ allowed: false, retryAfterSeconds: 5 });
+    });
+
+    it('keeps separate counters per key', async () => {
+      const c = await create();
+      const a = key('rl-a');
+      const b = key('rl-b');
+      expect((await c.rateLimiter.hit(a, 1, 5_000)).allowed).toBe(true);
+      expect((await c.rateLimiter.hit(a, 1, 5_000)).allowed).toBe(false);
+      expect((await c.rateLimiter.hit(b, 1, 5_000)).allowed).toBe(true);
+    });
+
+    it('admits exactly `limit` of 100 concurrent hits', async () => {
+      const c = await create();
+      const k = key('rl-concurrent');
+      const decisions = await Promise.all(Array.from({ length: 100 }, () => c.rateLimiter.hit(k, 30, 10_000)));
+      expect(decisions.filter((d) => d.allowed)).toHaveLength(30);
+      const remaining = decisions.flatMap((d) => (d.allowed ? [d.remaining] : [])).sort((x, y) => x - y);
+      expect(remaining).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    });
+
+    it('rejects nonsensical limits and windows', async () => {
+      const c = await create();
+      await expect(c.rateLimiter.hit(key('rl-bad'), -1, 1_000)).rejects.toThrow(RangeError);
+      await expect(c.rateLimiter.hit(key('rl-bad'), 1.5, 1_000)).rejects.toThrow(RangeError);
+      await expect(c.rateLimiter.hit(key('rl-bad'), 10, 0)).rejects.toThrow(RangeError);
+    });
+  });
+
+  describe('cache', () => {
+    it('sets, gets, overwrites and deletes', async () => {
+      const c = await create();
+      const k = key('cache');
+      expect(await c.cache.get(k)).toBeUndefined();
+      await c.cache.set(k, 'v1', 10_000);
+      expect(await c.cache.get(k)).toBe('v1');
+      await c.cache.set(k, 'v2', 10_000);
+      expect(await c.cache.get(k)).toBe('v2');
+      await c.cache.delete(k);
+      expect(await c.cache.get(k)).toBeUndefined();
+      await expect(c.cache.delete(k)).resolves.toBeUndefined();
+    });
+
+    it('keeps empty strings distinct from misses', async () => {
+      const c = await create();
+      const k = key('cache-empty');
+      await c.cache.set(k, '', 10_000);
+      expect(await c.cache.get(k)).toBe('');
+    });
+
+    it('expires entries after their ttl', async () => {
+      const c = await create();
+      const k = key('cache-ttl');
+      await c.cache.set(k, 'short', 200);
+      expect(await c.cache.get(k)).toBe('short');
+      await sleep(300);
+      expect(await c.cache.get(k)).toBeUndefined();
+    });
+
+    it('does not share keys with the rate limiter', async () => {
+      const c = await create();
+      const k = key('shared-name');
+      await c.rateLimiter.hit(k, 10, 10_000);
+      expect(await c.cache.get(k)).toBeUndefined();
+    });
+  });
+
+  describe('pubsub', () => {
+    it('delivers to every subscriber of the channel and not to other channels', async () => {
+      const c = await create();
+      const channel = key('ch');
+      const other = key('ch-other');
+      const first = collector();
+      const second = collector();
+      const bystander = collector();
+      await c.pubsub.subscribe(channel, first.onMessage);
+      await c.pubsub.subscribe(channel, second.onMessage);
+      await c.pubsub.subscribe(other, bystander.onMessage);
+
+      await c.pubsub.publish(channel, 'hello');
+      // Publishes from one client are delivered in order, so once the marker lands
+      // on `other`, anything misrouted from `channel` would already be there.
+      await c.pubsub.publish(other, 'marker');
+      await Promise.all([first.waitFor(1), second.waitFor(1), bystander.waitFor(1)]);
+
+      expect(first.messages).toEqual(['hello']);
+      expect(second.messages).toEqual(['hello']);
+      expect(bystander.messages).toEqual(['marker']);
+    });
+
+    it('never delivers synchronously inside the publish() call', async () => {
+      const c = await create();
+      const channel = key('ch-async');
+      const received = collector();
+      await c.pubsub.subscribe(channel, received.onMessage);
+      // Callers may publish while holding state a re-entrant handler would observe half-updated.
+      const publishing = c.pubsub.publish(channel, 'later');
+      const seenSynchronously = received.messages.length;
+      await publishing;
+      await received.waitFor(1);
+      expect(seenSynchronously).toBe(0);
+    });
+
+    it('stops delivery after unsubscribe, including when the last subscriber leaves', async () => {
+      const c = await create();
+      const channel = key('ch-unsub');
+      const first = collector();
+      const second = collector();
+      const unsubscribeFirst = await c.pubsub.subscribe(channel, first.onMessage);
+      const unsubscribeSecond = await c.pubsub.subscribe(channel, second.onMessage);
+
+      await c.pubsub.publish(channel, 'm1');
+      await Promise.all([first.waitFor(1), second.waitFor(1)]);
+
+      await unsubscribeFirst();
+      await unsubscribeFirst(); // idempotent
+      await c.pubsub.publish(channel, 'm2');
+      await second.waitFor(2);
+      expect(first.messages).toEqual(['m1']);
+      expect(second.messages).toEqual(['m1', 'm2']);
+
+      await unsubscribeSecond();
+      const third = collector();
+      await c.pubsub.subscribe(channel, third.onMessage);
+      await c.pubsub.publish(channel, 'm3');
+      await third.waitFor(1);
+      expect(third.messages).toEqual(['m3']);
+      expect(first.messages).toEqual(['m1']);
+      expect(second.messages).toEqual(['m1', 'm2']);
+    });
+
+    it('isolates a throwing subscriber and reports it', async () => {
+      const errors: string[] = [];
+      const c = await create((_error, context) => errors.push(context));
+      const channel = key('ch-throw');
+      const healthy = collector();
+      await c.pubsub.subscribe(channel, () => {
+        throw new Error('boom');
+      });
+      await c.pubsub.subscribe(channel, healthy.onMessage);
+      await c.pubsub.publish(channel, 'survives');
+      await healthy.waitFor(1);
+      expect(healthy.messages).toEqual(['survives']);
+      expect(errors.some((context) => context.includes(channel))).toBe(true);
+    });
+  });
+
+  describe('lifecycle', () => {
+    it(`reports kind "${name}", pings, and rejects operations after close`, async () => {
+      const c = await create();
+      expect(c.kind).toBe(name);
+      await expect(c.ping()).resolves.toBeUndefined();
+      await c.close();
+      await c.close(); // idempotent
+      await expect(c.ping()).rejects.toThrow();
+      await expect(c.cache.get(key('closed'))).rejects.toThrow();
+      await expect(c.rateLimiter.hit(key('closed'), 1, 1_000)).rejects.toThrow();
+    });
+  });
+});
+
+describe('redis coordination across gateway instances', () => {
+  const create = (keyPrefix = runPrefix, onError?: CoordinationErrorHandler) =>
+    track(createRedisCoordination({ url: REDIS_URL, keyPrefix, onError }));
+
+  it('delivers a message published on one instance to a subscriber on another', async () => {
+    const [a, b] = await Promise.all([create(), create()]);
+    const channel = `api-key-revoked:${randomUUID()}`;
+    const onA = collector();
+    const onB = collector();
+    await a.pubsub.subscribe(channel, onA.onMessage);
+    await b.pubsub.subscribe(channel, onB.onMessage);
+    await a.pubsub.publish(channel, 'key_123');
+    await Promise.all([onA.waitFor(1), onB.waitFor(1)]);
+    expect(onA.messages).toEqual(['key_123']);
+    expect(onB.messages).toEqual(['key_123']);
+  });
+
+  it('shares rate-limit counts and cache entries between instances', async () => {
+    const [a, b] = await Promise.all([create(), create()]);
+    const k = `tenant:${randomUUID()}`;
+    expect(await a.rateLimiter.hit(k, 2, 10_000)).toEqual({ allowed: true, remaining: 1 });
+    expect(await b.rateLimiter.hit(k, 2, 10_000)).toEqual({ allowed: true, remaining: 0 });
+    expect((await a.rateLimiter.hit(k, 2, 10_000)).allowed).toBe(false);
+
+    await a.cache.set(k, 'shared', 10_000);
+    expect(await b.cache.get(k)).toBe('shared');
+    await b.cache.delete(k);
+    expect(await a.cache.get(k)).toBeUndefined();
+  });
+
+  it('admits exactly `limit` of concurrent hits spread over two instances', async () => {
+    const [a, b] = await Promise.all([create(), create()]);
+    const k = `burst:${randomUUID()}`;
+    const decisions = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).rateLimiter.hit(k, 30, 10_000)),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(30);
+  });
+
+  it('isolates instances with different key prefixes', async () => {
+    const [a, b] = await Promise.all([create(), create(`lgtest:${randomUUID()}:`)]);
+    const k = `iso:${randomUUID()}`;
+    const onB = collector();
+    const onA = collector();
+    await b.pubsub.subscribe(k, onB.onMessage);
+    await a.pubsub.subscribe(k, onA.onMessage);
+
+    expect((await a.rateLimiter.hit(k, 1, 10_000)).allowed).toBe(true);
+    expect((await b.rateLimiter.hit(k, 1, 10_000)).allowed).toBe(true);
+    await a.cache.set(k, 'a-only', 10_000);
+    expect(await b.cache.get(k)).toBeUndefined();
+
+    await a.pubsub.publish(k, 'for-a');
+    await onA.waitFor(1);
+    await b.pubsub.publish(k, 'for-b');
+    await onB.waitFor(1);
+    expect(onB.messages).toEqual(['for-b']);
+  });
+
+  it('fails fast when Redis is unreachable at startup', async () => {
+    const started = Date.now();
+    await expect(
+      createRedisCoordination({ url: 'redis://127.0.0.1:1', keyPrefix: runPrefix, onError: () => {} }),
+    ).rejects.toThrow(/cannot connect to Redis/);
+    expect(Date.now() - started).toBeLessThan(5_000);
+  });
+
+  it('ping rejects quickly once Redis becomes unreachable', async () => {
+    // A TCP proxy we can cut stands in for a Redis outage without touching the shared server.
+    const upstream = new URL(REDIS_URL);
+    const sockets = new Set<Socket>();
+    const proxy: Server = createServer((client) => {
+      const server = connect(Number(upstream.port || 6379), upstream.hostname);
+      for (const s of [client, server]) {
+        sockets.add(s);
+        s.on('error', () => s.destroy());
+        s.on('close', () => sockets.delete(s));
+      }
+      client.pipe(server).pipe(client);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    const address = proxy.address();
+    if (address === null || typeof address === 'string') throw new Error('proxy has no port');
+    const proxiedUrl = new URL(REDIS_URL);
+    proxiedUrl.hostname = '127.0.0.1';
+    proxiedUrl.port = String(address.port);
+
+    const viaProxy = await track(
+      createRedisCoordination({ url: proxiedUrl.toString(), keyPrefix: runPrefix, onError: () => {} }),
+    );
+    await expect(viaProxy.ping()).resolves.toBeUndefined();
+
+    await new Promise<void>((resolve) => {
+      proxy.close(() => resolve());
+      for (const s of sockets) s.destroy();
+    });
+
+    const started = Date.now();
+    await expect(viaProxy.ping()).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(5_000);
+    await viaProxy.close();
+  });
+});

@@ -1,0 +1,236 @@
+import { ApolloServer } from '@apollo/server';
+import { buildSchema, parse, type GraphQLFormattedError } from 'graphql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { analyseOperation } from '../../api/graphql/limits/query-complexity.js';
+import { queryLimitsPlugin } from '../../api/graphql/limits/query-limits.plugin.js';
+
+const typeDefs = /* GraphQL */ `
+  type Query {
+    me: User
+    account(id: ID!): Account
+    leads(first: Int = 50): [Lead!]!
+  }
+  type User {
+    id: ID!
+    name: String
+    account: Account
+  }
+  type Account {
+    id: ID!
+    name: String!
+    owner: User
+    leads(first: Int = 50): [Lead!]!
+  }
+  type Lead {
+    id: ID!
+    email: String!
+    account: Account
+    score: Score
+  }
+  type Score {
+    value: Int!
+    reasons: [Reason!]!
+  }
+  type Reason {
+    code: String!
+  }
+`;
+
+const schema = buildSchema(typeDefs);
+
+function analyse(query: string, variables: Record<string, unknown> = {}, operationName?: string) {
+  return analyseOperation({
+    schema,
+    document: parse(query),
+    operationName,
+    variables,
+    maxFirst: 100,
+    defaultListSize: 10,
+  });
+}
+
+describe('analyseOperation depth', () => {
+  it('counts plain field nesting', () => {
+    expect(analyse('{ me { account { name } } }').depth).toBe(3);
+  });
+
+  it('follows fragment spreads and inline fragments', () => {
+    const result = analyse(`
+      query { me { ...UserParts } }
+      fragment UserParts on User { account { ...AccountParts } }
+      fragment AccountParts on Account { owner { ... on User { name } } }
+    `);
+    // me > account > owner > name
+    expect(result.depth).toBe(4);
+  });
+
+  it('takes the deepest branch and ignores __typename', () => {
+    expect(analyse('{ me { __typename id } account(id: "a") { owner { __typename } } }').depth).toBe(2);
+    expect(analyse('{ __typename }').depth).toBe(0);
+  });
+
+  it('counts introspection fields like any other field', () => {
+    expect(analyse('{ __schema { types { name } } }').depth).toBe(3);
+    expect(analyse('{ __type(name: "Lead") { fields { name } } }').depth).toBe(3);
+  });
+
+  it('selects the requested operation of a multi-operation document', () => {
+    const query = 'query Shallow { me { id } } query Deep { me { account { owner { id } } } }';
+    expect(analyse(query, {}, 'Shallow').depth).toBe(2);
+    expect(analyse(query, {}, 'Deep').depth).toBe(4);
+  });
+
+  it('terminates on fragment cycles by not re-entering a fragment on the current path', () => {
+    // Invalid GraphQL (NoFragmentCycles), parsed but deliberately not validated.
+    const result = analyse(`
+      query { me { ...A } }
+      fragment A on User { account { ...B } }
+      fragment B on Account { owner { ...A } }
+    `);
+    expect(result.depth).toBe(3);
+    expect(result.cost).toBe(3);
+
+    const selfCycle = analyse('query { me { ...Self } } fragment Self on User { id ...Self }');
+    expect(selfCycle).toEqual({ depth: 2, cost: 2, firstViolations: [] });
+  });
+});
+
+describe('analyseOperation cost', () => {
+  it('costs 1 per non-list field', () => {
+    expect(analyse('{ me { id name account { name } } }').cost).toBe(5);
+  });
+
+  it('multiplies children by a literal first', () => {
+    // 1 + 10 * (id + email)
+    expect(analyse('{ leads(first: 10) { id email } }').cost).toBe(21);
+  });
+
+  it('multiplies children by a variable first, including a variable default', () => {
+    expect(analyse('query ($n: Int) { leads(first: $n) { id } }', { n: 7 }).cost).toBe(8);
+    expect(analyse('query ($n: Int = 4) { leads(first: $n) { id } }').cost).toBe(5);
+  });
+
+  it('falls back to the schema default of first when it is absent or its variable is unset', () => {
+    expect(analyse('{ leads { id } }').cost).toBe(51);
+    expect(analyse('query ($n: Int) { leads(first: $n) { id } }').cost).toBe(51);
+  });
+
+  it('uses defaultListSize for list fields without a first argument', () => {
+    // reasons: 1 + 10 * 1 = 11; score: 1 + 11 = 12; leads: 1 + 2 * 12 = 25
+    expect(analyse('{ leads(first: 2) { score { reasons { code } } } }').cost).toBe(25);
+  });
+
+  it('multiplies nested lists and counts fragments', () => {
+    const result = analyse(`
+      query { account(id: "a") { leads(first: 3) { ...LeadParts } } }
+      fragment LeadParts on Lead { id account { leads(first: 2) { id } } }
+    `);
+    // inner leads: 1 + 2 * 1 = 3; account: 1 + 3 = 4; outer leads: 1 + 3 * (1 + 4) = 16; account: 17
+    expect(result.cost).toBe(17);
+  });
+});
+
+describe('analyseOperation first violations', () => {
+  it('flags first above maxFirst or below zero, but accepts the bounds', () => {
+    expect(analyse('{ leads(first: 101) { id } }').firstViolations).toEqual([{ path: 'leads.first', value: 101 }]);
+    expect(analyse('{ leads(first: -1) { id } }').firstViolations).toEqual([{ path: 'leads.first', value: -1 }]);
+    expect(analyse('{ leads(first: 100) { id } }').firstViolations).toEqual([]);
+    expect(analyse('{ leads(first: 0) { id } }').firstViolations).toEqual([]);
+  });
+
+  it('resolves variables and reports a readable path through aliases and fragments', () => {
+    const result = analyse(
+      `
+        query ($n: Int!) { big: leads(first: $n) { id } account(id: "a") { ...AccountLeads } }
+        fragment AccountLeads on Account { leads(first: 500) { id } }
+      `,
+      { n: 101 },
+    );
+    expect(result.firstViolations).toEqual([
+      { path: 'big.first', value: 101 },
+      { path: 'account.leads.first', value: 500 },
+    ]);
+  });
+
+  it('does not flag schema defaults the client never supplied', () => {
+    expect(analyse('{ leads { id } }').firstViolations).toEqual([]);
+  });
+});
+
+describe('queryLimitsPlugin with ApolloServer', () => {
+  const server = new ApolloServer({
+    typeDefs,
+    resolvers: {
+      Query: {
+        me: () => ({ id: 'u1', name: 'Ada' }),
+        leads: (_parent: unknown, args: { first: number }) =>
+          Array.from({ length: args.first }, (_, index) => ({ id: `l${index}`, email: `l${index}@example.com` })),
+      },
+      User: { account: () => ({ id: 'a1', name: 'Acme' }) },
+      Account: { owner: () => ({ id: 'u1', name: 'Ada' }) },
+    },
+    plugins: [queryLimitsPlugin({ maxDepth: 4, maxCost: 200, maxFirst: 100, defaultListSize: 10 })],
+  });
+
+  beforeAll(async () => {
+    await server.start();
+  });
+  afterAll(async () => {
+    await server.stop();
+  });
+
+  async function run(query: string, variables?: Record<string, unknown>) {
+    const response = await server.executeOperation({ query, variables });
+    if (response.body.kind !== 'single') throw new Error('expected a single result');
+    return { status: response.http.status, result: response.body.singleResult };
+  }
+
+  function onlyError(errors: readonly GraphQLFormattedError[] | undefined): GraphQLFormattedError {
+    expect(errors).toHaveLength(1);
+    const [error] = errors ?? [];
+    if (!error) throw new Error('expected an error');
+    return error;
+  }
+
+  it('rejects a too-deep query with QUERY_TOO_COMPLEX before execution', async () => {
+    const { status, result } = await run('{ me { account { owner { account { owner { id } } } } } }');
+    expect(status).toBe(400);
+    expect(result.data).toBeUndefined();
+    const error = onlyError(result.errors);
+    expect(error.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', depth: 6, maxDepth: 4 });
+    expect(error.message).toContain('depth 6 exceeds 4');
+  });
+
+  it('rejects a too-costly query with QUERY_TOO_COMPLEX', async () => {
+    const { status, result } = await run('{ leads(first: 100) { id email } }');
+    expect(status).toBe(400);
+    expect(onlyError(result.errors).extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', cost: 201, maxCost: 200 });
+  });
+
+  it('rejects first: 500 with BAD_USER_INPUT, also via a variable', async () => {
+    const literal = await run('{ leads(first: 500) { id } }');
+    expect(literal.status).toBe(400);
+    expect(literal.result.data).toBeUndefined();
+    const error = onlyError(literal.result.errors);
+    expect(error.message).toBe('first must be between 0 and 100 (leads.first)');
+    expect(error.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentPath: 'leads.first' });
+
+    const viaVariable = await run('query ($n: Int!) { leads(first: $n) { id } }', { n: 500 });
+    expect(viaVariable.status).toBe(400);
+    expect(onlyError(viaVariable.result.errors).extensions).toMatchObject({ code: 'BAD_USER_INPUT' });
+  });
+
+  it('executes an acceptable query', async () => {
+    const { status, result } = await run('{ me { name account { name } } leads(first: 3) { id email } }');
+    expect(status ?? 200).toBe(200);
+    expect(result.errors).toBeUndefined();
+    expect(result.data).toEqual({
+      me: { name: 'Ada', account: { name: 'Acme' } },
+      leads: [
+        { id: 'l0', email: 'l0@example.com' },
+        { id: 'l1', email: 'l1@example.com' },
+        { id: 'l2', email: 'l2@example.com' },
+      ],
+    });
+  });
+});
