@@ -15,11 +15,16 @@ import { startWorker } from '../workflows/worker.js';
 const config = loadConfigOrExit(process.env);
 const log = createLogger({ level: config.LOG_LEVEL });
 const shutdown: Array<() => Promise<void>> = [];
+let stopping: Promise<void> | undefined;
 
-async function stopAll(): Promise<void> {
-  for (const step of shutdown.reverse()) {
-    await step().catch((error: unknown) => log.error('shutdown step failed', { error }));
-  }
+/** Stops what was started, newest first; a second signal waits for the first stop. */
+function stopAll(): Promise<void> {
+  stopping ??= (async () => {
+    for (const step of [...shutdown].reverse()) {
+      await step().catch((error: unknown) => log.error('shutdown step failed', { error }));
+    }
+  })();
+  return stopping;
 }
 
 try {
