@@ -15,7 +15,7 @@ import type { TenantProvisioning } from '../tenants/provisioning/tenant-provisio
 import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
 import { AuditResolver } from './graphql/audit/audit.resolver.js';
 import { createAuthenticator } from './graphql/authenticate.js';
-import { buildGatewaySchema } from './graphql/build-schema.js';
+import { buildGatewaySchema, type ResolverInstance } from './graphql/build-schema.js';
 import { createErrorFormatter } from './graphql/errors.js';
 import type { GatewayContext } from './graphql/gateway-context.js';
 import { createGraphqlRoute } from './graphql/graphql.route.js';
@@ -48,19 +48,23 @@ export interface Gateway {
   close(): Promise<void>;
 }
 
+/** Every resolver, built around the services it needs. */
+export function createGatewayResolvers(
+  deps: Pick<GatewayDeps, 'provisioning' | 'db' | 'ledger' | 'orm' | 'keys' | 'audit'>,
+): ResolverInstance[] {
+  return [
+    new PlatformResolver({ provisioning: deps.provisioning, grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }), orm: deps.orm }),
+    new TenantResolver(deps.ledger),
+    new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
+    new AuditResolver(deps.audit),
+  ];
+}
+
 /** Composes the gateway: GraphQL over HTTP and WebSocket on one port, plus health and metrics. */
 export async function startGateway(deps: GatewayDeps, listen: { host: string; port: number }): Promise<Gateway> {
   const { config } = deps;
   const metrics = createGatewayMetrics();
-  const schema = await buildGatewaySchema(
-    [
-      new PlatformResolver({ provisioning: deps.provisioning, grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }), orm: deps.orm }),
-      new TenantResolver(deps.ledger),
-      new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
-      new AuditResolver(deps.audit),
-    ],
-    deps.coordination.pubsub,
-  );
+  const schema = await buildGatewaySchema(createGatewayResolvers(deps), deps.coordination.pubsub);
   const authenticator = createAuthenticator({
     adminToken: deps.adminToken,
     keys: deps.keys,

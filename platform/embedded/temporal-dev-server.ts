@@ -122,7 +122,9 @@ async function startViaCli(binary: string, opts: TemporalDevServerOptions): Prom
   } catch (err) {
     await stop();
     const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`Temporal dev server on port ${port} failed to start: ${reason}\n${stderrTail.join('\n')}`);
+    throw new Error(`Temporal dev server on port ${port} failed to start: ${reason}\n${stderrTail.join('\n')}`, {
+      cause: err,
+    });
   }
   log(`[temporal] dev server ready at ${address} (namespace ${namespace})`);
   return { address, stop };

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -42,6 +42,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     let serverUrl = process.env['DATABASE_URL'];
     if (!serverUrl) {
       const dir = await mkdtemp(join(tmpdir(), 'leadgraph-test-pg-'));
+      // As root, PostgreSQL runs as the postgres OS user, which must be able to enter the folder.
+      await chmod(dir, 0o755);
       const embedded = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await findFreePort(), log: say });
       stops.push(async () => {
         await embedded.stop();
@@ -99,6 +101,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     return teardown;
   } catch (error) {
     await teardown();
+    // vitest 5 reports a failed global setup as "no test files found" and may still exit 0.
+    process.exitCode = 1;
     throw error;
   }
 }

@@ -20,7 +20,10 @@ export function queryLimitsPlugin<TContext extends BaseContext = BaseContext>(
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ document, operationName, request, schema }) {
+        async didResolveOperation({ document, operation, operationName, request, schema }) {
+          // No operation to measure (several and no or an unknown operationName): execution refuses it
+          // with OPERATION_RESOLUTION_FAILURE before any resolver runs.
+          if (operation === undefined) return;
           const analysis = analyseOperation({
             schema,
             document,
