@@ -27,15 +27,36 @@ function stopAll(): Promise<void> {
   return stopping;
 }
 
+/**
+ * Ctrl-C can come while services are still starting: the start then unwinds
+ * after its current step, stopping what it brought up, instead of the process
+ * dying and leaving the embedded PostgreSQL and Temporal running.
+ */
+class Interrupted extends Error {}
+let interrupted: NodeJS.Signals | undefined;
+let running = false;
+/** Registers how to stop what was just started; ends the start here if a signal came meanwhile. */
+function started(stop: () => Promise<void>): void {
+  shutdown.push(stop);
+  if (interrupted !== undefined) throw new Interrupted(interrupted);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    process.stdout.write(`\n${signal}: stopping…\n`);
+    interrupted ??= signal;
+    if (running) void stopAll().then(() => process.exit(process.exitCode ?? 0));
+  });
+}
+
 try {
   const endpoints = await bringUpEndpoints(config, log);
-  shutdown.push(() => endpoints.stop());
+  started(() => endpoints.stop());
   const services = await connectServices({ config, endpoints, log, applicationName: 'leadgraph' });
-  shutdown.push(() => services.close());
+  started(() => services.close());
   await migrateEverything(services, config, log);
 
   const workerConnection = await connectTemporalWorker(endpoints.temporal);
-  shutdown.push(() => workerConnection.close());
+  started(() => workerConnection.close());
   const worker = await startWorker({
     connection: workerConnection,
     namespace: endpoints.temporal.namespace,
@@ -44,7 +65,7 @@ try {
     tenantMigrations,
     log,
   });
-  shutdown.push(() => worker.shutdown());
+  started(() => worker.shutdown());
   worker.done.catch((error: unknown) => {
     log.error('temporal worker stopped', { error });
     process.exitCode = 1;
@@ -53,7 +74,7 @@ try {
 
   const admin = await loadAdminToken({ configured: config.ADMIN_TOKEN, dataDir: config.DATA_DIR });
   const gateway = await startGateway({ config, adminToken: admin.token, log, ...services }, { host: config.HOST, port: config.PORT });
-  shutdown.push(() => gateway.close());
+  started(() => gateway.close());
 
   const lines = [
     '',
@@ -71,15 +92,9 @@ try {
     '',
   ];
   process.stdout.write(lines.join('\n'));
+  running = true;
 } catch (error) {
-  log.error('start failed', { error });
+  if (!(error instanceof Interrupted)) log.error('start failed', { error });
   await stopAll();
-  process.exit(1);
-}
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    process.stdout.write(`\n${signal}: stopping…\n`);
-    void stopAll().then(() => process.exit(process.exitCode ?? 0));
-  });
+  process.exit(error instanceof Interrupted ? (process.exitCode ?? 0) : 1);
 }

@@ -72,6 +72,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     rateLimiter: deps.coordination.rateLimiter,
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
   });
+  const formatError = createErrorFormatter((message, error) => deps.log.error(message, { error }));
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.NODE_ENV !== 'production',
@@ -79,7 +80,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     // Credentials travel in the Authorization header, never in cookies, so there is no CSRF to prevent.
     csrfPrevention: false,
     includeStacktraceInErrorResponses: false,
-    formatError: createErrorFormatter((message, error) => deps.log.error(message, { error })),
+    formatError,
     plugins: [
       queryLimitsPlugin({
         maxDepth: config.MAX_QUERY_DEPTH,
@@ -136,7 +137,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     authenticator,
     trustProxy: config.TRUST_PROXY,
     initWaitMs: 3_000,
-    log: deps.log,
+    formatError,
   });
 
   await new Promise<void>((resolve, reject) => {

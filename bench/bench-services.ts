@@ -1,15 +1,10 @@
-import pg from 'pg';
 import { parseConfig, type Config } from '../api/config.js';
 import { connectServices, temporalEndpoint, type PlatformServices } from '../api/platform-services.js';
-import { startEmbeddedPostgres } from '../platform/embedded/embedded-postgres.js';
-import { findFreePort } from '../platform/embedded/free-port.js';
 import { createLogger } from '../platform/logging/logger.js';
 import { createDatabase } from '../platform/postgres/database.js';
 import { controlMigrations } from '../schema/migrations/control/control-migrations.js';
 import { migrateControl } from '../schema/migrator.js';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { createScratchDatabase, scratchPostgresServer } from '../test/support/scratch-postgres.js';
 
 export interface BenchServices {
   readonly config: Config;
@@ -23,31 +18,10 @@ export interface BenchServices {
  * composition as production.
  */
 export async function startBenchServices(overrides: Record<string, string> = {}): Promise<BenchServices> {
-  const stops: Array<() => Promise<void>> = [];
-  let serverUrl = process.env['DATABASE_URL'];
-  if (!serverUrl) {
-    const dir = await mkdtemp(join(tmpdir(), 'leadgraph-bench-pg-'));
-    await chmod(dir, 0o755);
-    const embedded = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await findFreePort(), log: () => undefined });
-    stops.push(async () => {
-      await embedded.stop();
-      await rm(dir, { recursive: true, force: true });
-    });
-    serverUrl = embedded.url;
-  }
-  const database = `leadgraph_bench_${Date.now().toString(36)}`;
-  const admin = new pg.Client({ connectionString: serverUrl });
-  await admin.connect();
-  await admin.query(`create database ${database}`);
-  await admin.end();
-  stops.push(async () => {
-    const dropper = new pg.Client({ connectionString: serverUrl });
-    await dropper.connect();
-    await dropper.query(`drop database if exists ${database} with (force)`);
-    await dropper.end();
-  });
-  const url = new URL(serverUrl);
-  url.pathname = `/${database}`;
+  const server = await scratchPostgresServer({ configuredUrl: process.env['DATABASE_URL'], log: () => undefined });
+  const database = await createScratchDatabase(server.serverUrl, 'leadgraph_bench');
+  const stops = [server.stop, database.drop];
+  const url = new URL(database.url);
 
   const parsed = parseConfig({
     NODE_ENV: 'production',

@@ -10,5 +10,7 @@ export interface TenantContext {
   readonly schema: string;
   readonly keyId: string;
   readonly scopes: readonly Scope[];
+  /** The calling key's own address restriction; empty when it has none. */
+  readonly ipAllowlist: readonly string[];
   readonly em: EntityManager;
 }

@@ -36,7 +36,7 @@ export function createAuthenticator(deps: {
       if (key === undefined || key.kind !== ApiKeyKind.SECRET) {
         throw requestError('UNAUTHENTICATED', 'unknown, revoked or publishable key; the API needs a secret key', 401);
       }
-      if (!ipAllowed(key.ipAllowlist, peerIp)) {
+      if (!ipAllowed(key.ipBlockList, peerIp)) {
         throw requestError('FORBIDDEN', 'this key may not be used from this address', 403);
       }
       const decision = await deps.rateLimiter.hit(`key:${key.id}`, deps.ratePerMinute, 60_000);
@@ -56,6 +56,7 @@ export function createAuthenticator(deps: {
           schema: key.schema,
           keyId: key.id,
           scopes: key.scopes,
+          ipAllowlist: key.ipAllowlist,
           em: deps.orm.em.fork({ schema: key.schema }),
         },
       };

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import type { GraphQLSchema } from 'graphql';
+import type { GraphQLFormattedError, GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
-import type { Logger } from '../../platform/logging/logger.js';
 import type { Authenticator } from '../graphql/authenticate.js';
 import type { GatewayContext, Principal } from '../graphql/gateway-context.js';
 import { peerAddress } from '../http/peer-address.js';
@@ -18,7 +17,7 @@ export function attachSubscriptions(deps: {
   authenticator: Authenticator;
   trustProxy: boolean;
   initWaitMs: number;
-  log: Logger;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
 }): { close(): Promise<void> } {
   const wss = new WebSocketServer({ server: deps.server, path: '/graphql' });
   const principals = new WeakMap<object, Principal>();
@@ -44,9 +43,14 @@ export function attachSubscriptions(deps: {
         if (principal === undefined) throw new Error('subscription on an unauthenticated connection');
         return { principal, requestId: randomUUID() };
       },
-      onError: (_ctx, _id, _payload, errors) => {
-        deps.log.debug('subscription error', { errors: errors.map((e) => e.message) });
-      },
+      // Subscription results bypass Apollo, so they get the same error mapping here.
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors === undefined ? result : { ...result, errors: result.errors.map((error) => deps.formatError(error, error)) },
+      // graphql-ws reports parse and validation failures here, without a code: they are the client's.
+      onError: (_ctx, _id, _payload, errors) =>
+        errors.map((error) =>
+          deps.formatError({ ...error.toJSON(), extensions: { code: 'BAD_USER_INPUT', ...error.extensions } }, error),
+        ),
     },
     wss,
   );

@@ -52,6 +52,13 @@ export function createApiKeyService(deps: { db: Database; revocations: KeyRevoca
       if (beyond !== undefined) {
         return failure(invalidInput(['input', 'scopes'], `the calling key lacks the scope ${beyond}, so it cannot grant it`));
       }
+      // Likewise an address-restricted key cannot mint a key usable from elsewhere.
+      const widened = ctx.ipAllowlist.length > 0 && (ipAllowlist.length === 0 || ipAllowlist.some((entry) => !ctx.ipAllowlist.includes(entry)));
+      if (widened) {
+        return failure(
+          invalidInput(['input', 'ipAllowlist'], `the calling key is restricted to ${ctx.ipAllowlist.join(', ')}; a key it creates must be too`),
+        );
+      }
       const { id, secret } = await insertApiKey(deps.db, {
         tenantId: ctx.tenantId,
         kind,
@@ -71,8 +78,9 @@ export function createApiKeyService(deps: { db: Database; revocations: KeyRevoca
       if (apiKey.revokedAt === null) {
         apiKey.revokedAt = new Date();
         await ctx.em.flush();
-        await deps.revocations.announce(apiKey.secretHash);
       }
+      // Announced on every call, so a retry after a failed broadcast still reaches every gateway.
+      await deps.revocations.announce(apiKey.secretHash);
       return success(apiKey);
     },
 

@@ -12,7 +12,8 @@ export interface ResolvedKey {
   readonly schema: string;
   readonly kind: ApiKeyKind;
   readonly scopes: readonly Scope[];
-  readonly ipAllowlist: BlockList | undefined;
+  readonly ipAllowlist: readonly string[];
+  readonly ipBlockList: BlockList | undefined;
   readonly allowedOrigins: readonly string[];
 }
 
@@ -72,7 +73,8 @@ export function createKeyResolver(deps: { sql: Sql; pubsub: PubSub; ttlMs: numbe
       schema: row.schema_name,
       kind: row.kind === 'publishable' ? ApiKeyKind.PUBLISHABLE : ApiKeyKind.SECRET,
       scopes: row.scopes.filter(isScope),
-      ipAllowlist: row.ip_allowlist.length > 0 ? buildBlockList(row.ip_allowlist) : undefined,
+      ipAllowlist: row.ip_allowlist,
+      ipBlockList: row.ip_allowlist.length > 0 ? buildBlockList(row.ip_allowlist) : undefined,
       allowedOrigins: row.allowed_origins,
     };
   };

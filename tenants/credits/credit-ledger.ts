@@ -6,7 +6,7 @@ export interface LedgerEntry {
   /** Credits taken (charge) or given (grant, refund); always positive here, the sign follows the kind. */
   readonly amount: number;
   readonly operation: string;
-  /** Unique per tenant: a replay of the same key changes nothing and returns the first result. */
+  /** Unique per tenant: a replay of the same key changes nothing and reports `replayed`. */
   readonly idempotencyKey: string;
   readonly reason?: string;
   readonly keyId?: string;
@@ -14,7 +14,7 @@ export interface LedgerEntry {
 
 export interface LedgerResult {
   readonly balance: number;
-  /** True when the idempotency key had been used already and nothing changed now. */
+  /** True when the idempotency key had been used already and nothing changed now; `balance` is then the current one. */
   readonly replayed: boolean;
 }
 
@@ -52,12 +52,12 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
     return row.balance;
   };
 
-  const previous = async (tx: Sql, entry: LedgerEntry) => {
-    const rows = await tx.query<{ balance_after: number }>(
-      'select balance_after from control.credit_ledger where tenant_id = $1 and idempotency_key = $2',
+  const seenBefore = async (tx: Sql, entry: LedgerEntry) => {
+    const rows = await tx.query(
+      'select 1 from control.credit_ledger where tenant_id = $1 and idempotency_key = $2',
       [entry.tenantId, entry.idempotencyKey],
     );
-    return rows[0];
+    return rows.length > 0;
   };
 
   const apply = async (tx: Sql, entry: LedgerEntry, signedAmount: number, balanceAfter: number) => {
@@ -83,8 +83,7 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
       assertAmount(entry);
       const result = await deps.db.transaction(async (tx): Promise<Outcome<LedgerResult>> => {
         const balance = await lockBalance(tx, entry.tenantId);
-        const earlier = await previous(tx, entry);
-        if (earlier !== undefined) return success({ balance, replayed: true });
+        if (await seenBefore(tx, entry)) return success({ balance, replayed: true });
         if (balance < entry.amount) return failure({ kind: 'credits-exhausted', balance, required: entry.amount });
         await apply(tx, entry, -entry.amount, balance - entry.amount);
         return success({ balance: balance - entry.amount, replayed: false });
@@ -97,8 +96,7 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
       assertAmount(entry);
       const result = await deps.db.transaction(async (tx) => {
         const balance = await lockBalance(tx, entry.tenantId);
-        const earlier = await previous(tx, entry);
-        if (earlier !== undefined) return { balance, replayed: true };
+        if (await seenBefore(tx, entry)) return { balance, replayed: true };
         await apply(tx, entry, entry.amount, balance + entry.amount);
         return { balance: balance + entry.amount, replayed: false };
       });

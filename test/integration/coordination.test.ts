@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { Coordination, CoordinationErrorHandler } from '../../platform/coordination/coordination.js';
 import { createMemoryCoordination } from '../../platform/coordination/memory-coordination.js';
 import { createRedisCoordination } from '../../platform/coordination/redis-coordination.js';
+import { messageCollector } from '../support/message-collector.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -33,38 +34,9 @@ const factories: Factory[] = [
   },
 ];
 
-/** Collects messages and lets a test await the n-th one instead of sleeping. */
 function collector() {
-  const messages: string[] = [];
-  const waiters: { count: number; resolve: () => void }[] = [];
-  return {
-    messages,
-    onMessage: (message: string) => {
-      messages.push(message);
-      for (const waiter of [...waiters]) {
-        if (messages.length >= waiter.count) {
-          waiters.splice(waiters.indexOf(waiter), 1);
-          waiter.resolve();
-        }
-      }
-    },
-    waitFor(count: number, timeoutMs = 3_000): Promise<void> {
-      if (messages.length >= count) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${count} messages, got ${JSON.stringify(messages)}`)),
-          timeoutMs,
-        );
-        waiters.push({
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-      });
-    },
-  };
+  const collected = messageCollector<string>();
+  return { messages: collected.messages, onMessage: (message: string) => collected.push(message), waitFor: collected.waitFor };
 }
 
 describe.each(factories)('coordination contract: $name', ({ name, create }) => {

@@ -1,13 +1,9 @@
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pg from 'pg';
 import type { TestProject } from 'vitest/node';
-import { startEmbeddedPostgres } from '../../platform/embedded/embedded-postgres.js';
 import { findFreePort } from '../../platform/embedded/free-port.js';
 import { findTemporalCli, startTemporalDevServer } from '../../platform/embedded/temporal-dev-server.js';
 import { createRedisCoordination } from '../../platform/coordination/redis-coordination.js';
 import { createDatabase } from '../../platform/postgres/database.js';
+import { createScratchDatabase, scratchPostgresServer } from './scratch-postgres.js';
 import { controlMigrations } from '../../schema/migrations/control/control-migrations.js';
 import { migrateControl } from '../../schema/migrator.js';
 
@@ -39,37 +35,13 @@ export default async function setup(project: TestProject): Promise<() => Promise
     for (const stop of stops.reverse()) await stop().catch((error: unknown) => say(`teardown: ${String(error)}`));
   };
   try {
-    let serverUrl = process.env['DATABASE_URL'];
-    if (!serverUrl) {
-      const dir = await mkdtemp(join(tmpdir(), 'leadgraph-test-pg-'));
-      // As root, PostgreSQL runs as the postgres OS user, which must be able to enter the folder.
-      await chmod(dir, 0o755);
-      const embedded = await startEmbeddedPostgres({ dataDir: join(dir, 'data'), port: await findFreePort(), log: say });
-      stops.push(async () => {
-        await embedded.stop();
-        await rm(dir, { recursive: true, force: true });
-      });
-      serverUrl = embedded.url;
-    }
-    const database = `leadgraph_test_${process.pid}_${Date.now().toString(36)}`;
-    const admin = new pg.Client({ connectionString: serverUrl });
-    try {
-      await admin.connect();
-      await admin.query(`create database ${database}`);
-    } catch (error) {
+    const server = await scratchPostgresServer({ configuredUrl: process.env['DATABASE_URL'], log: say });
+    stops.push(server.stop);
+    const database = await createScratchDatabase(server.serverUrl, 'leadgraph_test').catch((error: unknown) => {
       throw missing('PostgreSQL', 'Set DATABASE_URL to a server this user may create databases on.', error);
-    } finally {
-      await admin.end().catch(() => undefined);
-    }
-    stops.push(async () => {
-      const dropper = new pg.Client({ connectionString: serverUrl });
-      await dropper.connect();
-      await dropper.query(`drop database if exists ${database} with (force)`);
-      await dropper.end();
     });
-    const url = new URL(serverUrl);
-    url.pathname = `/${database}`;
-    const databaseUrl = url.toString();
+    stops.push(database.drop);
+    const databaseUrl = database.url;
     const db = createDatabase({ url: databaseUrl, poolSize: 2, applicationName: 'leadgraph-test-setup' });
     await migrateControl(db, controlMigrations);
     await db.close();

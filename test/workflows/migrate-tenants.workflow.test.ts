@@ -95,6 +95,9 @@ describe('migrateTenantsWorkflow', () => {
     expect(result.tenants).toBeGreaterThanOrEqual(25);
     expect(result.migrated).toBeGreaterThanOrEqual(25);
     expect(result.migrated).toBeLessThanOrEqual(result.tenants);
+    // Each tenant counted once: never more than there are tenants at all.
+    const [all] = await db.query<{ n: number }>('select count(*)::int as n from control.tenants');
+    expect(result.tenants).toBeLessThanOrEqual(all!.n);
     for (const schema of schemas) {
       expect(await applied(schema)).toEqual(expect.arrayContaining(['0001-tenant-settings', extra.name]));
       expect(await probeRows(schema)).toBe(1);

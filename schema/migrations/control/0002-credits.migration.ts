@@ -34,5 +34,8 @@ export const creditsMigration: ControlMigration = {
     `create trigger credit_ledger_append_only
        before update or delete on control.credit_ledger
        for each row execute function control.credit_ledger_append_only()`,
+    `create trigger credit_ledger_no_truncate
+       before truncate on control.credit_ledger
+       for each statement execute function control.credit_ledger_append_only()`,
   ],
 };

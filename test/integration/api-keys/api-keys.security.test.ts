@@ -103,6 +103,20 @@ describe('API keys: isolation and authentication', () => {
       expect(allowed.data?.tenant).toEqual({ id: tenant.id });
     });
 
+    it('lets an address-restricted key create keys only within its own restriction', async () => {
+      const tenant = await createTenant(gateway);
+      const restricted = await createApiKey(gateway, tenant.secretKey, { name: 'This host', ipAllowlist: ['127.0.0.1/32'] });
+
+      const unrestricted = await gateway.gql(restricted.key, CREATE_API_KEY, { input: { name: 'Anywhere' } });
+      expect(codeOf(unrestricted)).toBe('BAD_USER_INPUT');
+      expect(unrestricted.errors?.[0]?.extensions?.['argumentPath']).toEqual(['input', 'ipAllowlist']);
+      const wider = await gateway.gql(restricted.key, CREATE_API_KEY, { input: { name: 'Wider', ipAllowlist: ['0.0.0.0/0'] } });
+      expect(codeOf(wider)).toBe('BAD_USER_INPUT');
+
+      const same = await createApiKey(gateway, restricted.key, { name: 'Same host', ipAllowlist: ['127.0.0.1/32'] });
+      expect(same.apiKey.ipAllowlist).toEqual(['127.0.0.1/32']);
+    });
+
     it('does not believe X-Forwarded-For when no trusted proxy is configured', async () => {
       expect(gateway.config.TRUST_PROXY).toBe(false);
       const tenant = await createTenant(gateway);

@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
+import { messageCollector } from '../../support/message-collector.js';
 
 const SUBSCRIBE = 'subscription { creditBalanceChanged { balance } }';
 const GRANT = `mutation ($tenantId: ID!, $amount: Int!, $reason: String!) {
@@ -24,8 +25,7 @@ interface Subscriber {
 }
 
 function subscribe(client: Client): Subscriber {
-  const messages: Received[] = [];
-  const waiters: Array<{ count: number; resolve: () => void }> = [];
+  const collected = messageCollector<Received>(5_000);
   let end!: (reason: unknown) => void;
   const ended = new Promise<unknown>((resolve) => {
     end = resolve;
@@ -33,39 +33,16 @@ function subscribe(client: Client): Subscriber {
   client.subscribe<{ creditBalanceChanged: { balance: number } }>(
     { query: SUBSCRIBE },
     {
-      next: (message) => {
-        messages.push(message as Received);
-        for (const waiter of [...waiters]) {
-          if (messages.length >= waiter.count) {
-            waiters.splice(waiters.indexOf(waiter), 1);
-            waiter.resolve();
-          }
-        }
-      },
+      next: (message) => collected.push(message as Received),
       error: (error) => end(error),
       complete: () => end('complete'),
     },
   );
   return {
-    messages,
-    balances: () => messages.map((m) => m.data?.creditBalanceChanged.balance ?? Number.NaN),
+    messages: collected.messages,
+    balances: () => collected.messages.map((m) => m.data?.creditBalanceChanged.balance ?? Number.NaN),
     ended,
-    waitFor(count, timeoutMs = 5_000) {
-      if (messages.length >= count) return Promise.resolve();
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`timed out waiting for ${count} messages, got ${JSON.stringify(messages)}`)),
-          timeoutMs,
-        );
-        waiters.push({
-          count,
-          resolve: () => {
-            clearTimeout(timer);
-            resolve();
-          },
-        });
-      });
-    },
+    waitFor: collected.waitFor,
   };
 }
 

@@ -115,7 +115,7 @@ describe('GraphQL over HTTP at the edge', () => {
     expect(firstError(streamed.body)?.extensions?.['code']).toBe('BAD_USER_INPUT');
   });
 
-  it('accepts a body just under 1 MiB', async () => {
+  it('accepts a body of exactly 1 MiB', async () => {
     const query = '{ tenant { id } }';
     const envelope = JSON.stringify({ query: `${query} # ` });
     const padded = JSON.stringify({ query: `${query} # ${'x'.repeat(MIB - Buffer.byteLength(envelope))}` });
