@@ -1,10 +1,19 @@
-import { proxyActivities } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities } from '@temporalio/workflow';
 import type { MigrateTenantsActivities } from './migrate-tenants.activities.js';
 
 const { listTenantSchemas, migrateTenantSchema } = proxyActivities<MigrateTenantsActivities>({
   startToCloseTimeout: '5 minutes',
   retry: { maximumAttempts: 5 },
 });
+
+export interface MigrateTenantsInput {
+  readonly concurrency: number;
+  readonly pageSize: number;
+  /** Carried across continue-as-new: where the previous run stopped and what it counted. */
+  readonly after?: string | null;
+  readonly tenants?: number;
+  readonly migrated?: number;
+}
 
 export interface MigrateTenantsResult {
   readonly tenants: number;
@@ -13,21 +22,20 @@ export interface MigrateTenantsResult {
 
 /**
  * Brings every tenant schema to the newest tenant migration after a deploy,
- * a page at a time and `concurrency` tenants at once, surviving worker restarts.
+ * `concurrency` tenants at once, surviving worker restarts. Each page starts
+ * a fresh run (continue-as-new), so the history stays small for any number
+ * of tenants.
  */
-export async function migrateTenantsWorkflow(opts: { concurrency: number; pageSize: number }): Promise<MigrateTenantsResult> {
-  let tenants = 0;
-  let migrated = 0;
-  let after: string | null = null;
-  for (;;) {
-    const page: string[] = await listTenantSchemas({ after, limit: opts.pageSize });
-    if (page.length === 0) break;
-    for (let i = 0; i < page.length; i += opts.concurrency) {
-      const applied = await Promise.all(page.slice(i, i + opts.concurrency).map((schema) => migrateTenantSchema(schema)));
-      migrated += applied.filter((names) => names.length > 0).length;
-    }
-    tenants += page.length;
-    after = page[page.length - 1] ?? null;
+export async function migrateTenantsWorkflow(input: MigrateTenantsInput): Promise<MigrateTenantsResult> {
+  let tenants = input.tenants ?? 0;
+  let migrated = input.migrated ?? 0;
+  const page = await listTenantSchemas({ after: input.after ?? null, limit: input.pageSize });
+  if (page.length === 0) return { tenants, migrated };
+  for (let i = 0; i < page.length; i += input.concurrency) {
+    const applied = await Promise.all(page.slice(i, i + input.concurrency).map((schema) => migrateTenantSchema(schema)));
+    migrated += applied.filter((names) => names.length > 0).length;
   }
-  return { tenants, migrated };
+  tenants += page.length;
+  if (page.length < input.pageSize) return { tenants, migrated };
+  return continueAsNew<typeof migrateTenantsWorkflow>({ ...input, after: page[page.length - 1] ?? null, tenants, migrated });
 }

@@ -42,10 +42,9 @@ describe('tenant migrations', () => {
   /** `count` fresh tenants through provisioning, a few at a time; returns their schema names. */
   async function provisionTenants(count: number): Promise<string[]> {
     const schemas: string[] = [];
+    let next = 0;
     const lane = async () => {
-      while (schemas.length < count) {
-        const index = schemas.length;
-        schemas.push('');
+      for (let index = next++; index < count; index = next++) {
         const created = await provisioning.createTenant({ name: `Migrations ${index}` });
         if (!created.ok) throw new Error(`createTenant failed: ${JSON.stringify(created.problem)}`);
         schemas[index] = created.value.schema;

@@ -28,7 +28,8 @@ describe('createTenant', () => {
     const schemas = await gateway.services.db.query<{ name: string }>(
       `select name from ${'"t_' + created.tenant.id + '"'}.schema_migrations order by name`,
     );
-    expect(schemas.map((s) => s.name)).toEqual(['0001-tenant-settings']);
+    // Other files' fan-out tests may add their probe migrations to every tenant meanwhile.
+    expect(schemas.map((s) => s.name)).toEqual(expect.arrayContaining(['0001-tenant-settings']));
     const keys = await gateway.services.db.query<{ kind: string; secret_hash: string }>(
       'select kind, secret_hash from control.api_keys where tenant_id = $1 order by kind',
       [created.tenant.id],
