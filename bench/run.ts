@@ -12,7 +12,7 @@ try {
   const g = await benchGateway(bench, { connections, seconds });
   const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
   const lines = [
-    `LeadGraph benchmarks — node ${process.version}, ${seconds}s per target, ${connections} connections, coordination: ${bench.services.coordination.kind}`,
+    `LeadGraph benchmarks — node ${process.version}, 2 × ${seconds}s per target (A-B-B-A), ${connections} connections, coordination: ${bench.services.coordination.kind}`,
     '',
     'Gateway throughput, query { tenant { credits { balance } } }',
     `  bare graphql-js over node:http (baseline)   ${fmt(g.bare.requestsPerSecond)} req/s   p50 ${g.bare.p50Ms} ms   p99 ${g.bare.p99Ms} ms`,
