@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { GraphQLError } from 'graphql';
+import { createErrorFormatter, problemError } from '../../api/graphql/errors.js';
+
+describe('problems to GraphQL errors', () => {
+  it('maps every domain problem to its API.md code', () => {
+    expect(problemError({ kind: 'not-found', entity: 'ApiKey' }).extensions['code']).toBe('NOT_FOUND');
+    const invalid = problemError({ kind: 'invalid-input', path: ['input', 'scopes', 2], message: 'unknown scope' });
+    expect(invalid.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentPath: ['input', 'scopes', 2] });
+    expect(invalid.message).toBe('input.scopes.2: unknown scope');
+    expect(problemError({ kind: 'forbidden', message: 'no' }).extensions['code']).toBe('FORBIDDEN');
+    const exhausted = problemError({ kind: 'credits-exhausted', balance: 3, required: 5 });
+    expect(exhausted.extensions).toMatchObject({ code: 'CREDITS_EXHAUSTED', balance: 3, required: 5 });
+  });
+});
+
+describe('outgoing error formatting', () => {
+  const logged: string[] = [];
+  const format = createErrorFormatter((message) => logged.push(message));
+
+  it('keeps codes of the closed set and maps Apollo\'s own to BAD_USER_INPUT', () => {
+    expect(format({ message: 'x', extensions: { code: 'RATE_LIMITED', retryAfter: 3 } }, undefined).extensions).toEqual({
+      code: 'RATE_LIMITED',
+      retryAfter: 3,
+    });
+    expect(format({ message: 'Syntax Error', extensions: { code: 'GRAPHQL_PARSE_FAILED' } }, undefined).extensions?.['code']).toBe(
+      'BAD_USER_INPUT',
+    );
+  });
+
+  it('hides the message of an error without a code behind INTERNAL, and logs it', () => {
+    const formatted = format({ message: 'connection refused to 10.0.0.5', path: ['tenant'] }, new GraphQLError('boom'));
+    expect(formatted).toMatchObject({ message: 'Internal error', extensions: { code: 'INTERNAL' }, path: ['tenant'] });
+    expect(logged).toContain('unexpected error in a GraphQL operation');
+  });
+});
