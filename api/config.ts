@@ -46,6 +46,7 @@ export const configSchema = z.object({
 
   KEY_CACHE_TTL_SECONDS: positiveInt.default(300),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
+  INGEST_RATE_LIMIT_PER_MINUTE: positiveInt.default(60_000),
   TRUST_PROXY: flag.default(false),
   MAX_QUERY_DEPTH: positiveInt.default(12),
   MAX_QUERY_COST: positiveInt.default(25_000),

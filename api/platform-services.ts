@@ -16,6 +16,7 @@ import { createTenantProvisioning, type TenantProvisioning } from '../tenants/pr
 import { tenantChannel } from '../tenants/tenant-channels.js';
 import { connectTemporalClient, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
 import type { ReadinessCheck } from './http/health.routes.js';
+import { createEventStore, type EventStore } from './ingest/store/event-store.js';
 
 export interface Endpoints {
   readonly databaseUrl: string;
@@ -32,6 +33,7 @@ export interface PlatformServices {
   readonly ledger: CreditLedger;
   readonly provisioning: TenantProvisioning;
   readonly audit: AuditLog;
+  readonly events: EventStore;
   readonly readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
 }
@@ -87,6 +89,7 @@ export async function connectServices(opts: {
     ledger,
     provisioning,
     audit: createAuditLog({ sql: db }),
+    events: createEventStore({ db }),
     readiness: {
       postgres: () => db.ping(),
       redis: () => coordination.ping(),

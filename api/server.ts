@@ -24,6 +24,8 @@ import { observabilityPlugin } from './graphql/observability.plugin.js';
 import { PlatformResolver } from './graphql/platform/platform.resolver.js';
 import { TenantResolver } from './graphql/tenant/tenant.resolver.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
+import type { EventStore } from './ingest/store/event-store.js';
+import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.routes.js';
 import { sendHealth, sendReadiness, type ReadinessCheck } from './http/health.routes.js';
 import { sendRequestError } from './http/respond.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
@@ -38,6 +40,7 @@ export interface GatewayDeps {
   readonly ledger: CreditLedger;
   readonly provisioning: TenantProvisioning;
   readonly audit: AuditLog;
+  readonly events: EventStore;
   readonly readiness: Record<string, ReadinessCheck>;
   readonly log: Logger;
 }
@@ -94,6 +97,14 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
   await apollo.start();
   await deps.keys.start();
   const graphqlRoute = createGraphqlRoute({ apollo, authenticator, trustProxy: config.TRUST_PROXY });
+  const segmentRoutes = createSegmentRoutes({
+    keys: deps.keys,
+    store: deps.events,
+    rateLimiter: deps.coordination.rateLimiter,
+    ratePerMinute: config.INGEST_RATE_LIMIT_PER_MINUTE,
+    trustProxy: config.TRUST_PROXY,
+    now: () => new Date(),
+  });
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> => {
     switch (url.pathname) {
@@ -111,6 +122,10 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
         res.end(await metrics.registry.metrics());
         return '/metrics';
       default:
+        if (isSegmentPath(url.pathname)) {
+          await segmentRoutes(req, res, url.pathname);
+          return '/v1';
+        }
         sendRequestError(res, 404, 'NOT_FOUND', `no route ${url.pathname}`);
         return 'unmatched';
     }

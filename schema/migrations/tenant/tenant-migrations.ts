@@ -1,5 +1,6 @@
 import type { TenantMigration } from '../migration.js';
 import { tenantSettingsMigration } from './0001-tenant-settings.migration.js';
+import { trackingMigration } from './0002-tracking.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
-export const tenantMigrations: readonly TenantMigration[] = [tenantSettingsMigration];
+export const tenantMigrations: readonly TenantMigration[] = [tenantSettingsMigration, trackingMigration];

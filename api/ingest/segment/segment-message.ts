@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+
+/** Segment's own limits: 32 KB an event, 500 KB a batch. */
+export const MAX_EVENT_BYTES = 32 * 1024;
+export const MAX_BATCH_BYTES = 500 * 1024;
+const MAX_DEPTH = 12;
+const MAX_FUTURE_MS = 24 * 60 * 60 * 1000;
+const MAX_PAST_MS = 5 * 365 * 24 * 60 * 60 * 1000;
+
+export type MessageType = 'track' | 'page' | 'screen' | 'identify' | 'group' | 'alias';
+
+/** A message as the rest of LeadGraph sees it, whichever surface it came in by. */
+export interface IngestMessage {
+  readonly messageId: string;
+  readonly type: MessageType;
+  /** The stored event name: the track event, `page_view` for pages, else the type. */
+  readonly name: string;
+  readonly anonymousId?: string;
+  readonly userId?: string;
+  readonly email?: string;
+  readonly groupId?: string;
+  readonly traits: Record<string, unknown>;
+  readonly properties: Record<string, unknown>;
+  readonly context: Record<string, unknown>;
+  readonly at: Date;
+}
+
+const id = z.union([z.string().trim().min(1).max(256), z.number().finite()]).transform(String);
+const record = z.record(z.string(), z.unknown());
+const context = z
+  .object({
+    ip: z.string().max(64).optional(),
+    userAgent: z.string().max(1024).optional(),
+    page: record.optional(),
+    campaign: record.optional(),
+    traits: record.optional(),
+    consent: z.unknown().optional(),
+  })
+  .catchall(z.unknown());
+
+const common = {
+  messageId: id.optional(),
+  anonymousId: id.optional(),
+  userId: id.optional(),
+  timestamp: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
+  context: context.optional(),
+  integrations: z.unknown().optional(),
+  sentAt: z.unknown().optional(),
+  originalTimestamp: z.unknown().optional(),
+  receivedAt: z.unknown().optional(),
+  version: z.unknown().optional(),
+};
+
+const segmentMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('track'), event: z.string().trim().min(1).max(200), properties: record.optional(), ...common }),
+  z.object({ type: z.literal('page'), name: z.string().max(200).optional(), category: z.string().max(200).optional(), properties: record.optional(), ...common }),
+  z.object({ type: z.literal('screen'), name: z.string().max(200).optional(), properties: record.optional(), ...common }),
+  z.object({ type: z.literal('identify'), traits: record.optional(), ...common }),
+  z.object({ type: z.literal('group'), groupId: id, traits: record.optional(), ...common }),
+  z.object({ type: z.literal('alias'), previousId: id, ...common }),
+]);
+
+export type SegmentMessage = z.input<typeof segmentMessage>;
+
+function depthOf(value: unknown, depth = 0): number {
+  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return depth;
+  let deepest = depth;
+  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, depth + 1));
+  return deepest;
+}
+
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+
+function emailOf(traits: Record<string, unknown> | undefined): string | undefined {
+  const email = traits?.['email'];
+  return typeof email === 'string' && EMAIL.test(email.trim()) ? email.trim().toLowerCase() : undefined;
+}
+
+export type ParseResult = { ok: true; message: IngestMessage } | { ok: false; reason: string };
+
+/**
+ * Parses one Segment-shaped message; `now` decides what "the far future" is.
+ * Type may be implied by the route (`/v1/track` bodies carry none).
+ */
+export function parseSegmentMessage(raw: unknown, opts: { now: Date; impliedType?: MessageType }): ParseResult {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'a message must be a JSON object' };
+  if (depthOf(raw) > MAX_DEPTH) return { ok: false, reason: `nested deeper than ${MAX_DEPTH} levels` };
+  const withType = opts.impliedType !== undefined && !('type' in raw) ? { ...raw, type: opts.impliedType } : raw;
+  const parsed = segmentMessage.safeParse(withType);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, reason: `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}` };
+  }
+  const m = parsed.data;
+  if (opts.impliedType !== undefined && m.type !== opts.impliedType) {
+    return { ok: false, reason: `type ${m.type} sent to the ${opts.impliedType} endpoint` };
+  }
+  const userId = m.userId;
+  const anonymousId = m.type === 'alias' ? (m.anonymousId ?? m.previousId) : m.anonymousId;
+  if (userId === undefined && anonymousId === undefined) return { ok: false, reason: 'anonymousId or userId is required' };
+
+  const at = m.timestamp === undefined ? opts.now : new Date(m.timestamp);
+  if (at.getTime() - opts.now.getTime() > MAX_FUTURE_MS) return { ok: false, reason: 'timestamp is in the future' };
+  if (opts.now.getTime() - at.getTime() > MAX_PAST_MS) return { ok: false, reason: 'timestamp is more than five years old' };
+
+  const traits = 'traits' in m ? (m.traits ?? {}) : (m.context?.traits ?? {});
+  const properties = 'properties' in m ? (m.properties ?? {}) : {};
+  const name = m.type === 'track' ? m.event : m.type === 'page' ? 'page_view' : m.type === 'screen' ? 'screen_view' : m.type;
+  return {
+    ok: true,
+    message: {
+      messageId: m.messageId ?? randomUUID(),
+      type: m.type,
+      name,
+      anonymousId,
+      userId,
+      email: emailOf(traits) ?? emailOf(m.context?.traits),
+      groupId: m.type === 'group' ? m.groupId : undefined,
+      traits,
+      properties: m.type === 'page' && m.name !== undefined ? { name: m.name, ...properties } : properties,
+      context: m.context ?? {},
+      at,
+    },
+  };
+}
