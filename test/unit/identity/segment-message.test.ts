@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest';
+import { parseSegmentMessage } from '../../../api/ingest/segment/segment-message.js';
+
+const now = new Date('2026-11-22T12:00:00Z');
+
+describe('Segment messages', () => {
+  it('normalises a track call', () => {
+    const parsed = parseSegmentMessage(
+      { type: 'track', event: 'Signup', anonymousId: 'a1', messageId: 'm1', properties: { plan: 'pro' }, timestamp: '2026-11-22T11:00:00Z' },
+      { now },
+    );
+    expect(parsed).toEqual({
+      ok: true,
+      message: expect.objectContaining({ messageId: 'm1', type: 'track', name: 'Signup', anonymousId: 'a1', properties: { plan: 'pro' } }),
+    });
+  });
+
+  it('names pages page_view, takes the email from identify traits, lower-cased', () => {
+    const page = parseSegmentMessage({ type: 'page', name: 'Pricing', anonymousId: 'a1' }, { now });
+    expect(page.ok && page.message.name).toBe('page_view');
+    expect(page.ok && page.message.properties).toEqual({ name: 'Pricing' });
+    const identify = parseSegmentMessage({ userId: 'u1', traits: { email: ' Jane@Example.COM ' } }, { now, impliedType: 'identify' });
+    expect(identify.ok && identify.message.email).toBe('jane@example.com');
+  });
+
+  it('gives a messageId to a message without one and uses now for a missing timestamp', () => {
+    const parsed = parseSegmentMessage({ type: 'track', event: 'x', userId: 'u1' }, { now });
+    expect(parsed.ok && parsed.message.messageId).toMatch(/^[0-9a-f-]{36}$/);
+    expect(parsed.ok && parsed.message.at).toEqual(now);
+  });
+
+  it('turns an alias into a claim that previousId and userId are one person', () => {
+    const parsed = parseSegmentMessage({ type: 'alias', previousId: 'anon-7', userId: 'u1' }, { now });
+    expect(parsed.ok && [parsed.message.anonymousId, parsed.message.userId]).toEqual(['anon-7', 'u1']);
+  });
+
+  it.each([
+    [{ type: 'track', event: 'x' }, 'anonymousId or userId is required'],
+    [{ type: 'track', anonymousId: 'a' }, 'event'],
+    [{ type: 'track', event: 'x', anonymousId: 'a', timestamp: '2027-06-01T00:00:00Z' }, 'future'],
+    [{ type: 'track', event: 'x', anonymousId: 'a', timestamp: 'yesterday' }, 'timestamp'],
+    [{ type: 'launch', anonymousId: 'a' }, 'type'],
+    ['not an object', 'JSON object'],
+  ])('refuses %j with a reason', (raw, reason) => {
+    const parsed = parseSegmentMessage(raw, { now });
+    expect(parsed.ok).toBe(false);
+    expect(!parsed.ok && parsed.reason).toContain(reason);
+  });
+
+  it('refuses property trees nested past a sane depth', () => {
+    let deep: Record<string, unknown> = { leaf: 1 };
+    for (let i = 0; i < 20; i += 1) deep = { deeper: deep };
+    const parsed = parseSegmentMessage({ type: 'track', event: 'x', anonymousId: 'a', properties: deep }, { now });
+    expect(!parsed.ok && parsed.reason).toMatch(/nested deeper/);
+  });
+
+  it('refuses a message of another type on a typed endpoint', () => {
+    const parsed = parseSegmentMessage({ type: 'page', anonymousId: 'a' }, { now, impliedType: 'track' });
+    expect(!parsed.ok && parsed.reason).toMatch(/sent to the track endpoint/);
+  });
+});
