@@ -14,8 +14,11 @@ import { createAuditLog, type AuditLog } from '../tenants/audit/audit-log.js';
 import { createCreditLedger, type CreditLedger } from '../tenants/credits/credit-ledger.js';
 import { createTenantProvisioning, type TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
 import { tenantChannel } from '../tenants/tenant-channels.js';
+import { createTrackingSites, type TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
 import { connectTemporalClient, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
 import type { ReadinessCheck } from './http/health.routes.js';
+import type { AsnTable } from '../intelligence/ip/asn-table.js';
+import { lazyAsnTable } from '../platform/ip-dataset/lazy-asn-table.js';
 import { createEventStore, type EventStore } from './ingest/store/event-store.js';
 
 export interface Endpoints {
@@ -34,6 +37,8 @@ export interface PlatformServices {
   readonly provisioning: TenantProvisioning;
   readonly audit: AuditLog;
   readonly events: EventStore;
+  readonly sites: TrackingSites;
+  readonly asnTable: () => Promise<AsnTable>;
   readonly readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
 }
@@ -90,6 +95,8 @@ export async function connectServices(opts: {
     provisioning,
     audit: createAuditLog({ sql: db }),
     events: createEventStore({ db }),
+    sites: createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now }),
+    asnTable: lazyAsnTable(),
     readiness: {
       postgres: () => db.ping(),
       redis: () => coordination.ping(),

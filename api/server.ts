@@ -14,6 +14,13 @@ import type { CreditLedger } from '../tenants/credits/credit-ledger.js';
 import type { TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
 import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
 import { AuditResolver } from './graphql/audit/audit.resolver.js';
+import { IpLookupResolver } from './graphql/ip/ip-lookup.resolver.js';
+import { TrackingSettingsResolver } from './graphql/tracking/tracking-settings.resolver.js';
+import { createTrackingSettingsService } from '../tenants/tracking-settings/tracking-settings.service.js';
+import type { AsnTable } from '../intelligence/ip/asn-table.js';
+import { CompanyResolver } from './graphql/leads/company.resolver.js';
+import { LeadResolver } from './graphql/leads/lead.resolver.js';
+import { SessionResolver } from './graphql/leads/session.resolver.js';
 import { createAuthenticator } from './graphql/authenticate.js';
 import { buildGatewaySchema, type ResolverInstance } from './graphql/build-schema.js';
 import { createErrorFormatter } from './graphql/errors.js';
@@ -25,6 +32,9 @@ import { PlatformResolver } from './graphql/platform/platform.resolver.js';
 import { TenantResolver } from './graphql/tenant/tenant.resolver.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
 import type { EventStore } from './ingest/store/event-store.js';
+import { createBrowserRoutes } from './ingest/browser/browser.routes.js';
+import type { TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
+import { createLeadService } from './leads/lead.service.js';
 import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.routes.js';
 import { sendHealth, sendReadiness, type ReadinessCheck } from './http/health.routes.js';
 import { sendRequestError } from './http/respond.js';
@@ -41,6 +51,8 @@ export interface GatewayDeps {
   readonly provisioning: TenantProvisioning;
   readonly audit: AuditLog;
   readonly events: EventStore;
+  readonly sites: TrackingSites;
+  readonly asnTable: () => Promise<AsnTable>;
   readonly readiness: Record<string, ReadinessCheck>;
   readonly log: Logger;
 }
@@ -53,13 +65,25 @@ export interface Gateway {
 
 /** Every resolver, built around the services it needs. */
 export function createGatewayResolvers(
-  deps: Pick<GatewayDeps, 'provisioning' | 'db' | 'ledger' | 'orm' | 'keys' | 'audit'>,
+  deps: Pick<GatewayDeps, 'provisioning' | 'db' | 'ledger' | 'orm' | 'keys' | 'audit' | 'events' | 'sites' | 'asnTable'>,
+  publicUrl: string,
 ): ResolverInstance[] {
+  const leads = createLeadService({ db: deps.db, events: deps.events, now: () => new Date() });
   return [
     new PlatformResolver({ provisioning: deps.provisioning, grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }), orm: deps.orm }),
     new TenantResolver(deps.ledger),
     new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
     new AuditResolver(deps.audit),
+    new LeadResolver(leads),
+    new SessionResolver(leads),
+    new CompanyResolver(leads),
+    new TrackingSettingsResolver({
+      settings: createTrackingSettingsService({ db: deps.db, sites: deps.sites }),
+      sites: deps.sites,
+      publicUrl,
+      now: Date.now,
+    }),
+    new IpLookupResolver(deps.asnTable),
   ];
 }
 
@@ -67,7 +91,7 @@ export function createGatewayResolvers(
 export async function startGateway(deps: GatewayDeps, listen: { host: string; port: number }): Promise<Gateway> {
   const { config } = deps;
   const metrics = createGatewayMetrics();
-  const schema = await buildGatewaySchema(createGatewayResolvers(deps), deps.coordination.pubsub);
+  const schema = await buildGatewaySchema(createGatewayResolvers(deps, config.PUBLIC_URL ?? `http://localhost:${config.PORT}`), deps.coordination.pubsub);
   const authenticator = createAuthenticator({
     adminToken: deps.adminToken,
     keys: deps.keys,
@@ -97,8 +121,18 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
   await apollo.start();
   await deps.keys.start();
   const graphqlRoute = createGraphqlRoute({ apollo, authenticator, trustProxy: config.TRUST_PROXY });
+  await deps.sites.start();
+  const browserRoutes = createBrowserRoutes({
+    keys: deps.keys,
+    sites: deps.sites,
+    store: deps.events,
+    trustProxy: config.TRUST_PROXY,
+    now: () => new Date(),
+    log: deps.log,
+  });
   const segmentRoutes = createSegmentRoutes({
     keys: deps.keys,
+    sites: deps.sites,
     store: deps.events,
     rateLimiter: deps.coordination.rateLimiter,
     ratePerMinute: config.INGEST_RATE_LIMIT_PER_MINUTE,
@@ -107,6 +141,18 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
   });
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> => {
+    // A tenant's pixel host serves collection only: no API, health or metrics under its name.
+    const onPixelHost = req.headers.host !== undefined && (await deps.sites.byHost(req.headers.host)) !== undefined;
+    if (onPixelHost) {
+      if (isSegmentPath(url.pathname)) {
+        await segmentRoutes(req, res, url.pathname);
+        return '/v1';
+      }
+      if (await browserRoutes(req, res, url)) return 'browser';
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Not found');
+      return 'unmatched';
+    }
     switch (url.pathname) {
       case '/graphql':
         await graphqlRoute(req, res, url);
@@ -126,6 +172,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
           await segmentRoutes(req, res, url.pathname);
           return '/v1';
         }
+        if (await browserRoutes(req, res, url)) return 'browser';
         sendRequestError(res, 404, 'NOT_FOUND', `no route ${url.pathname}`);
         return 'unmatched';
     }
@@ -171,6 +218,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await apollo.stop();
       await deps.keys.stop();
+      await deps.sites.stop();
     },
   };
 }

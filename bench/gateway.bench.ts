@@ -61,7 +61,7 @@ export async function benchGateway(bench: BenchServices, opts: { connections: nu
     { host: '127.0.0.1', port: 0 },
   );
 
-  const schema = await buildGatewaySchema(createGatewayResolvers(services), services.coordination.pubsub);
+  const schema = await buildGatewaySchema(createGatewayResolvers(services, 'http://localhost'), services.coordination.pubsub);
   const bare = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));

@@ -6,10 +6,25 @@ import type { PubSub } from '../../platform/coordination/coordination.js';
 import { typeGraphqlPubSub } from '../subscriptions/type-graphql-pubsub.js';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { CompanyResolver } from './leads/company.resolver.js';
+import { LeadResolver } from './leads/lead.resolver.js';
+import { SessionResolver } from './leads/session.resolver.js';
+import { IpLookupResolver } from './ip/ip-lookup.resolver.js';
+import { TrackingSettingsResolver } from './tracking/tracking-settings.resolver.js';
 import { PlatformResolver } from './platform/platform.resolver.js';
 import { TenantResolver } from './tenant/tenant.resolver.js';
 
-export const resolverClasses = [PlatformResolver, TenantResolver, ApiKeyResolver, AuditResolver] as const;
+export const resolverClasses = [
+  PlatformResolver,
+  TenantResolver,
+  ApiKeyResolver,
+  AuditResolver,
+  LeadResolver,
+  SessionResolver,
+  CompanyResolver,
+  TrackingSettingsResolver,
+  IpLookupResolver,
+] as const;
 
 export type ResolverInstance = InstanceType<(typeof resolverClasses)[number]>;
 

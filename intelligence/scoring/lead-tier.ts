@@ -14,3 +14,17 @@ export function tierOf(score: number): LeadTier {
   if (clamped >= 40) return 'QUALIFIED';
   return 'COLD';
 }
+
+/** The scores a tier covers, both bounds inclusive: a tier filter is a score range. */
+export function scoreRangeOf(tier: LeadTier): { readonly min: number; readonly max: number } {
+  switch (tier) {
+    case 'HOT':
+      return { min: 80, max: 100 };
+    case 'WARM':
+      return { min: 60, max: 79 };
+    case 'QUALIFIED':
+      return { min: 40, max: 59 };
+    case 'COLD':
+      return { min: 0, max: 39 };
+  }
+}

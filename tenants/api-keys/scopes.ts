@@ -1,6 +1,7 @@
 /** What a secret key may do. A publishable key has none: it can only ingest. */
 export const SCOPES = [
   'tenant:read',
+  'tenant:write',
   'usage:read',
   'keys:manage',
   'audit:read',

@@ -9,8 +9,8 @@ import { migrateTenant } from '../../schema/migrator.js';
 import { insertApiKey } from '../api-keys/api-key-store.js';
 import { SCOPES } from '../api-keys/scopes.js';
 import { GRANT_OPERATION, type CreditLedger } from '../credits/credit-ledger.js';
+import { HOSTNAME } from './hostname.js';
 
-const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+$/;
 
 const createTenantInput = z.object({
   name: z.string().trim().min(1, 'must not be empty').max(200),

@@ -234,3 +234,31 @@ describe('queryLimitsPlugin with ApolloServer', () => {
     });
   });
 });
+
+describe('analyseOperation on connections', () => {
+  const connectionSchema = buildSchema(/* GraphQL */ `
+    type Query {
+      leads(first: Int = 50, after: String): LeadConnection!
+    }
+    type LeadConnection {
+      edges: [LeadEdge!]!
+      totalCount: Int!
+    }
+    type LeadEdge {
+      cursor: String!
+      node: Lead!
+    }
+    type Lead {
+      id: ID!
+    }
+  `);
+  const cost = (query: string) =>
+    analyseOperation({ schema: connectionSchema, document: parse(query), variables: {}, maxFirst: 100, defaultListSize: 10 }).cost;
+
+  it("sizes a connection's edges by its first, supplied or default", () => {
+    // leads (1) + edges (1 + first * (node (1 + id 1)))
+    expect(cost('{ leads(first: 3) { edges { node { id } } } }')).toBe(1 + 1 + 3 * 2);
+    expect(cost('{ leads { edges { node { id } } } }')).toBe(1 + 1 + 50 * 2);
+    expect(cost('{ leads(first: 3) { ...Page } } fragment Page on LeadConnection { edges { node { id } } }')).toBe(1 + 1 + 3 * 2);
+  });
+});

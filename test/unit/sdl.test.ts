@@ -26,6 +26,16 @@ describe('schema/schema.graphql', () => {
     'usage(from: DateTime, to: DateTime): [UsageLine!]!',
     'createApiKey(input: ApiKeyInput!): ApiKeyCreated!',
     'revokeApiKey(id: ID!): ApiKey!',
+    'lead(id: ID!): Lead',
+    'leadByEmail(email: String!): Lead',
+    'leads(first: Int = 50, after: String, filter: LeadFilter): LeadConnection!',
+    'company(domain: String!): Company',
+    'track(events: [TrackInput!]!): TrackResult!',
+    'identify(input: IdentifyInput!): Lead!',
+    'splitLead(leadId: ID!, anonymousId: String!): [Lead!]!',
+    'sessions(first: Int = 20): [Session!]!',
+    'events(first: Int = 50): [Event!]!',
+    'enum LeadTier {\n  HOT\n  WARM\n  QUALIFIED\n  COLD\n}',
   ])('keeps the public contract: %s', (signature) => {
     expect(rendered).toContain(signature);
   });

@@ -48,6 +48,8 @@ interface Measure {
 // Arguments that bound how many items a list field returns; only `first` is range-checked.
 const PAGE_SIZE_ARGUMENTS = ['first', 'limit'] as const;
 const FIRST_ARGUMENT = 'first';
+// List fields of a connection type, sized by the connection field's own `first`.
+const CONNECTION_LISTS = new Set(['edges', 'nodes']);
 const NOTHING: Measure = { depth: 0, cost: 0 };
 
 /**
@@ -78,18 +80,19 @@ export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis 
     selectionSet: SelectionSetNode,
     parentType: GraphQLNamedType | undefined,
     path: readonly string[],
+    pageSize?: number,
   ): Measure => {
     let depth = 0;
     let cost = 0;
     for (const selection of selectionSet.selections) {
       let measure: Measure;
       if (selection.kind === Kind.FIELD) {
-        measure = measureField(selection, parentType, path);
+        measure = measureField(selection, parentType, path, pageSize);
       } else if (selection.kind === Kind.INLINE_FRAGMENT) {
         const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
-        measure = measureSelectionSet(selection.selectionSet, type, path);
+        measure = measureSelectionSet(selection.selectionSet, type, path, pageSize);
       } else {
-        measure = measureFragmentSpread(selection.name.value, path);
+        measure = measureFragmentSpread(selection.name.value, path, pageSize);
       }
       depth = Math.max(depth, measure.depth);
       cost += measure.cost;
@@ -97,8 +100,9 @@ export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis 
     return { depth, cost };
   };
 
-  const measureFragmentSpread = (name: string, path: readonly string[]): Measure => {
-    const memoised = fragmentMeasures.get(name);
+  const measureFragmentSpread = (name: string, path: readonly string[], pageSize?: number): Measure => {
+    const key = `${name}:${pageSize ?? ''}`;
+    const memoised = fragmentMeasures.get(key);
     if (memoised) return memoised;
     const fragment = fragments.get(name);
     if (!fragment || fragmentsOnPath.has(name)) return NOTHING;
@@ -107,9 +111,10 @@ export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis 
       fragment.selectionSet,
       schema.getType(fragment.typeCondition.name.value),
       path,
+      pageSize,
     );
     fragmentsOnPath.delete(name);
-    fragmentMeasures.set(name, measure);
+    fragmentMeasures.set(key, measure);
     return measure;
   };
 
@@ -117,6 +122,7 @@ export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis 
     node: FieldNode,
     parentType: GraphQLNamedType | undefined,
     path: readonly string[],
+    pageSize?: number,
   ): Measure => {
     const name = node.name.value;
     if (name === '__typename') return NOTHING;
@@ -128,12 +134,14 @@ export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis 
       firstViolations.push({ path: [...fieldPath, FIRST_ARGUMENT].join('.'), value: first });
     }
 
+    const isList = field !== undefined && isListType(getNullableType(field.type));
+    // A connection's `first` bounds its edges: pass it down instead of guessing defaultListSize there.
+    const connectionSize = field && !isList && hasPageSizeArgument(field) ? listSize(node, field, variableValues, defaultListSize) : undefined;
     const children = node.selectionSet
-      ? measureSelectionSet(node.selectionSet, field ? getNamedType(field.type) : undefined, fieldPath)
+      ? measureSelectionSet(node.selectionSet, field ? getNamedType(field.type) : undefined, fieldPath, connectionSize)
       : NOTHING;
-    const multiplier = field && isListType(getNullableType(field.type))
-      ? listSize(node, field, variableValues, defaultListSize)
-      : 1;
+    const inherited = pageSize !== undefined && CONNECTION_LISTS.has(name) && !hasPageSizeArgument(field) ? pageSize : undefined;
+    const multiplier = field && isList ? (inherited ?? listSize(node, field, variableValues, defaultListSize)) : 1;
     return { depth: 1 + children.depth, cost: 1 + multiplier * children.cost };
   };
 
@@ -196,6 +204,10 @@ function suppliedNumber(
   if (!argumentNode || !definition) return undefined;
   const value: unknown = valueFromAST(argumentNode.value, definition.type, variableValues);
   return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+}
+
+function hasPageSizeArgument(field: GraphQLField<unknown, unknown> | undefined): boolean {
+  return field?.args.some((argument) => (PAGE_SIZE_ARGUMENTS as readonly string[]).includes(argument.name)) ?? false;
 }
 
 function listSize(

@@ -77,32 +77,46 @@ function emailOf(traits: Record<string, unknown> | undefined): string | undefine
   return typeof email === 'string' && EMAIL.test(email.trim()) ? email.trim().toLowerCase() : undefined;
 }
 
-export type ParseResult = { ok: true; message: IngestMessage } | { ok: false; reason: string };
+/** `path` names the offending field of the message, for surfaces that report one (GraphQL's argumentPath). */
+export type ParseResult =
+  | { ok: true; message: IngestMessage }
+  | { ok: false; reason: string; path: readonly (string | number)[] };
+
+/** The top-level field holding a tree nested past the limit (the message itself counts as one level). */
+function tooDeepField(raw: object): string | undefined {
+  return Object.entries(raw).find(([, value]) => depthOf(value, 1) > MAX_DEPTH)?.[0];
+}
 
 /**
  * Parses one Segment-shaped message; `now` decides what "the far future" is.
  * Type may be implied by the route (`/v1/track` bodies carry none).
  */
 export function parseSegmentMessage(raw: unknown, opts: { now: Date; impliedType?: MessageType }): ParseResult {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'a message must be a JSON object' };
-  if (depthOf(raw) > MAX_DEPTH) return { ok: false, reason: `nested deeper than ${MAX_DEPTH} levels` };
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'a message must be a JSON object', path: [] };
+  const deep = tooDeepField(raw);
+  if (deep !== undefined) return { ok: false, reason: `${deep}: nested deeper than ${MAX_DEPTH} levels`, path: [deep] };
   const withType = opts.impliedType !== undefined && !('type' in raw) ? { ...raw, type: opts.impliedType } : raw;
   const parsed = segmentMessage.safeParse(withType);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, reason: `${issue?.path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}` };
+    const path = (issue?.path ?? []).filter((key): key is string | number => typeof key !== 'symbol');
+    return { ok: false, reason: `${path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`, path };
   }
   const m = parsed.data;
   if (opts.impliedType !== undefined && m.type !== opts.impliedType) {
-    return { ok: false, reason: `type ${m.type} sent to the ${opts.impliedType} endpoint` };
+    return { ok: false, reason: `type ${m.type} sent to the ${opts.impliedType} endpoint`, path: ['type'] };
   }
   const userId = m.userId;
   const anonymousId = m.type === 'alias' ? (m.anonymousId ?? m.previousId) : m.anonymousId;
-  if (userId === undefined && anonymousId === undefined) return { ok: false, reason: 'anonymousId or userId is required' };
+  if (userId === undefined && anonymousId === undefined) {
+    return { ok: false, reason: 'anonymousId or userId is required', path: ['anonymousId'] };
+  }
 
   const at = m.timestamp === undefined ? opts.now : new Date(m.timestamp);
-  if (at.getTime() - opts.now.getTime() > MAX_FUTURE_MS) return { ok: false, reason: 'timestamp is in the future' };
-  if (opts.now.getTime() - at.getTime() > MAX_PAST_MS) return { ok: false, reason: 'timestamp is more than five years old' };
+  if (at.getTime() - opts.now.getTime() > MAX_FUTURE_MS) return { ok: false, reason: 'timestamp is in the future', path: ['timestamp'] };
+  if (opts.now.getTime() - at.getTime() > MAX_PAST_MS) {
+    return { ok: false, reason: 'timestamp is more than five years old', path: ['timestamp'] };
+  }
 
   const traits = 'traits' in m ? (m.traits ?? {}) : (m.context?.traits ?? {});
   const properties = 'properties' in m ? (m.properties ?? {}) : {};

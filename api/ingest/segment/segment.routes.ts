@@ -1,12 +1,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { RateLimiter } from '../../../platform/coordination/coordination.js';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
-import type { KeyResolver, ResolvedKey } from '../../../tenants/api-keys/key-resolver.js';
+import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
+import type { TrackingSites } from '../../../tenants/tracking-settings/tracking-site.js';
 import { originAllowed } from '../../../tenants/api-keys/network-allowlist.js';
 import { peerAddress } from '../../http/peer-address.js';
 import { readBody } from '../../http/read-body.js';
 import { sendJson } from '../../http/respond.js';
-import type { EventStore } from '../store/event-store.js';
+import type { EventStore, IngestTenant } from '../store/event-store.js';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, parseSegmentMessage, type IngestMessage, type MessageType } from './segment-message.js';
 
 const SINGLE: Readonly<Record<string, MessageType>> = {
@@ -87,24 +88,36 @@ function messagesOf(path: string, body: Record<string, unknown>, now: Date): Ing
  */
 export function createSegmentRoutes(deps: {
   keys: KeyResolver;
+  sites: TrackingSites;
   store: EventStore;
   rateLimiter: RateLimiter;
   ratePerMinute: number;
   trustProxy: boolean;
   now: () => Date;
 }) {
-  const authorise = async (req: IncomingMessage, body: Record<string, unknown>): Promise<ResolvedKey | Refusal> => {
+  /** The tenant the request writes into: its publishable key's, or on a registered pixel host, the host's. */
+  const authorise = async (req: IncomingMessage, body: Record<string, unknown>): Promise<IngestTenant | Refusal> => {
     const writeKey = basicUser(req.headers.authorization) ?? (typeof body['writeKey'] === 'string' ? body['writeKey'] : undefined);
-    if (writeKey === undefined) return refuse(401, 'unauthorized', 'send the publishable key as the Basic user name or as writeKey');
-    const key = writeKey.startsWith('pk_') ? await deps.keys.resolve(writeKey) : undefined;
-    if (key === undefined || key.kind !== ApiKeyKind.PUBLISHABLE) return refuse(401, 'unauthorized', 'unknown or revoked publishable key');
-    if (!originAllowed(key.allowedOrigins, req.headers.origin)) return refuse(403, 'forbidden', 'this origin may not use this key');
-    const decision = await deps.rateLimiter.hit(`ingest:${key.id}`, deps.ratePerMinute, 60_000);
+    let tenant: IngestTenant;
+    let limitKey: string;
+    if (writeKey === undefined) {
+      const site = req.headers.host === undefined ? undefined : await deps.sites.byHost(req.headers.host);
+      if (site === undefined) return refuse(401, 'unauthorized', 'send the publishable key as the Basic user name or as writeKey');
+      tenant = { tenantId: site.tenantId, schema: site.schema };
+      limitKey = `ingest:host:${site.tenantId}`;
+    } else {
+      const key = writeKey.startsWith('pk_') ? await deps.keys.resolve(writeKey) : undefined;
+      if (key === undefined || key.kind !== ApiKeyKind.PUBLISHABLE) return refuse(401, 'unauthorized', 'unknown or revoked publishable key');
+      if (!originAllowed(key.allowedOrigins, req.headers.origin)) return refuse(403, 'forbidden', 'this origin may not use this key');
+      tenant = { tenantId: key.tenantId, schema: key.schema };
+      limitKey = `ingest:${key.id}`;
+    }
+    const decision = await deps.rateLimiter.hit(limitKey, deps.ratePerMinute, 60_000);
     if (!decision.allowed) {
       const retryAfter = String(decision.retryAfterSeconds);
       return refuse(429, 'rate_limited', `more than ${deps.ratePerMinute} requests a minute`, { 'retry-after': retryAfter });
     }
-    return key;
+    return tenant;
   };
 
   const handle = async (req: IncomingMessage, path: string): Promise<Refusal | { accepted: number; duplicates: number }> => {
@@ -118,11 +131,11 @@ export function createSegmentRoutes(deps: {
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse(400, 'bad_request', 'the body must be a JSON object');
     const record = body as Record<string, unknown>;
-    const key = await authorise(req, record);
-    if ('status' in key) return key;
+    const tenant = await authorise(req, record);
+    if ('status' in tenant) return tenant;
     const messages = messagesOf(path, record, deps.now());
     if ('status' in messages) return messages;
-    const written = await deps.store.write({ tenantId: key.tenantId, schema: key.schema }, messages, {
+    const written = await deps.store.write(tenant, messages, {
       ip: peerAddress(req, deps.trustProxy),
     });
     return { accepted: written.accepted, duplicates: written.duplicates };

@@ -1,4 +1,4 @@
-import type { Database } from '../../../platform/postgres/database.js';
+import type { Database, Sql } from '../../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
 import type { IngestMessage } from '../segment/segment-message.js';
 import { resolveLead } from './identity-resolver.js';
@@ -29,16 +29,28 @@ function identityKeys(schema: string, messages: readonly IngestMessage[]): strin
     if (m.userId !== undefined) keys.add(`${schema}:u:${m.userId}`);
     if (m.email !== undefined) keys.add(`${schema}:e:${m.email}`);
   }
-  // One order for every transaction, so two batches never wait on each other in a cycle.
-  return [...keys].sort();
+  return [...keys];
 }
+
+/**
+ * Locks identity keys for the transaction. One order for every transaction,
+ * so two never wait on each other in a cycle.
+ */
+export async function lockIdentities(tx: Sql, keys: readonly string[]): Promise<void> {
+  await tx.query('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k order by k', [[...keys].sort()]);
+}
+
+/** The lock key of an anonymous id, for work other than ingestion that moves it (splitLead). */
+export const anonymousIdLockKey = (schema: string, anonymousId: string): string => `${schema}:a:${anonymousId}`;
 
 async function writeOne(tx: TenantSql, message: IngestMessage, ip: string | null): Promise<{ leadId: string; duplicate: boolean }> {
   const existing = await tx.query<{ lead_id: string }>('select lead_id from {t}.events where message_id = $1', [message.messageId]);
   if (existing[0] !== undefined) return { leadId: existing[0].lead_id, duplicate: true };
 
   const leadId = await resolveLead(tx, message);
-  const sessionId = await resolveSession(tx, leadId, message, ip);
+  // As Segment does: a server-side sender names the visitor's address in context.ip; else the peer's counts.
+  const visitorIp = typeof message.context['ip'] === 'string' ? message.context['ip'] : ip;
+  const sessionId = await resolveSession(tx, leadId, message, visitorIp);
   await tx.query(
     `insert into {t}.events (message_id, type, name, lead_id, session_id, anonymous_id, user_id, at, properties, context)
      values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -76,9 +88,7 @@ export function createEventStore(deps: { db: Database }): EventStore {
       if (messages.length === 0) return { accepted: 0, duplicates: 0, leadIds: [] };
       return deps.db.transaction(async (raw) => {
         const tx = tenantSql(raw, tenant.schema);
-        await raw.query('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k order by k', [
-          identityKeys(tenant.schema, messages),
-        ]);
+        await lockIdentities(raw, identityKeys(tenant.schema, messages));
         let accepted = 0;
         let duplicates = 0;
         const leadIds: string[] = [];

@@ -14,26 +14,24 @@ const known = (row: LeadRow | undefined): KnownLead | undefined =>
   row === undefined ? undefined : { id: row.id, userId: row.user_id, email: row.email };
 
 async function findMatches(tx: TenantSql, message: IngestMessage): Promise<IdentityMatches> {
-  const [byAnonymousId, byUserId, byEmail] = await Promise.all([
+  // One after another: a transaction's connection runs one query at a time anyway.
+  const byAnonymousId =
     message.anonymousId === undefined
       ? undefined
-      : tx
-          .query<LeadRow>(
+      : (
+          await tx.query<LeadRow>(
             'select l.id, l.user_id, l.email from {t}.identities i join {t}.leads l on l.id = i.lead_id where i.anonymous_id = $1',
             [message.anonymousId],
           )
-          .then((rows) => rows[0]),
+        )[0];
+  const byUserId =
     message.userId === undefined
       ? undefined
-      : tx
-          .query<LeadRow>('select id, user_id, email from {t}.leads where user_id = $1 and merged_into is null', [message.userId])
-          .then((rows) => rows[0]),
+      : (await tx.query<LeadRow>('select id, user_id, email from {t}.leads where user_id = $1 and merged_into is null', [message.userId]))[0];
+  const byEmail =
     message.email === undefined
       ? undefined
-      : tx
-          .query<LeadRow>('select id, user_id, email from {t}.leads where lower(email) = $1 and merged_into is null', [message.email])
-          .then((rows) => rows[0]),
-  ]);
+      : (await tx.query<LeadRow>('select id, user_id, email from {t}.leads where lower(email) = $1 and merged_into is null', [message.email]))[0];
   return { byAnonymousId: known(byAnonymousId), byUserId: known(byUserId), byEmail: known(byEmail) };
 }
 

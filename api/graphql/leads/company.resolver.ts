@@ -1,0 +1,15 @@
+import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import type { CompanyRecord } from '../../leads/lead-records.js';
+import type { LeadService } from '../../leads/lead.service.js';
+import { requireTenant, type GatewayContext } from '../gateway-context.js';
+import { Company } from './lead.types.js';
+
+@Resolver(() => Company)
+export class CompanyResolver {
+  constructor(private readonly leads: LeadService) {}
+
+  @Query(() => Company, { nullable: true, description: "A company of the caller's tenant, by domain (case-insensitive)." })
+  async company(@Ctx() ctx: GatewayContext, @Arg('domain', () => String) domain: string): Promise<CompanyRecord | null> {
+    return (await this.leads.company(requireTenant(ctx, 'leads:read'), domain)) ?? null;
+  }
+}

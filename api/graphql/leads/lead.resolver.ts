@@ -1,0 +1,96 @@
+import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { tierOf } from '../../../intelligence/scoring/lead-tier.js';
+import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../leads/lead-records.js';
+import type { LeadService } from '../../leads/lead.service.js';
+import { apiError, unwrap } from '../errors.js';
+import { requireTenant, type GatewayContext } from '../gateway-context.js';
+import { withoutNulls } from '../without-nulls.js';
+import { EventsArgs, IdentifyInput, LeadsArgs, SessionsArgs, SplitLeadArgs, TrackInput } from './lead.inputs.js';
+import { leadLoaders } from './lead-request-loaders.js';
+import {
+  Company,
+  EnrichedField,
+  Lead,
+  LeadConnection,
+  LeadEvent,
+  LeadTier,
+  ScoreContribution,
+  Session,
+  TrackResult,
+} from './lead.types.js';
+
+@Resolver(() => Lead)
+export class LeadResolver {
+  constructor(private readonly service: LeadService) {}
+
+  @Query(() => Lead, { nullable: true, description: "A lead of the caller's tenant; null when there is none with this id." })
+  async lead(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<LeadRecord | null> {
+    return (await this.service.lead(requireTenant(ctx, 'leads:read'), id)) ?? null;
+  }
+
+  @Query(() => Lead, { nullable: true, description: 'Case-insensitive.' })
+  async leadByEmail(@Ctx() ctx: GatewayContext, @Arg('email', () => String) email: string): Promise<LeadRecord | null> {
+    return (await this.service.leadByEmail(requireTenant(ctx, 'leads:read'), email)) ?? null;
+  }
+
+  @Query(() => LeadConnection, { description: 'Newest first.' })
+  async leads(@Ctx() ctx: GatewayContext, @Args(() => LeadsArgs) args: LeadsArgs): Promise<LeadConnection> {
+    const tenant = requireTenant(ctx, 'leads:read');
+    const { segmentId, ...filter } = withoutNulls({ ...args.filter });
+    if (segmentId !== undefined) {
+      throw apiError('BAD_USER_INPUT', 'filter.segmentId: segments arrive in a later version', { argumentPath: ['filter', 'segmentId'] });
+    }
+    const page = unwrap(await this.service.leads(tenant, { first: args.first ?? 50, after: args.after ?? undefined, filter }));
+    return { edges: [...page.edges], pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
+  }
+
+  @Mutation(() => TrackResult, { description: 'Server-side events, all or none, deduped by messageId.' })
+  async track(@Ctx() ctx: GatewayContext, @Arg('events', () => [TrackInput]) events: TrackInput[]): Promise<TrackResult> {
+    return unwrap(await this.service.track(requireTenant(ctx, 'leads:write'), events));
+  }
+
+  @Mutation(() => Lead, { description: 'Stitches anonymous ids to a person; returns the lead it resolved to.' })
+  async identify(@Ctx() ctx: GatewayContext, @Arg('input', () => IdentifyInput) input: IdentifyInput): Promise<LeadRecord> {
+    return unwrap(await this.service.identify(requireTenant(ctx, 'leads:write'), input));
+  }
+
+  @Mutation(() => [Lead], { description: 'Undoes the merge that brought anonymousId into the lead; returns both leads.' })
+  async splitLead(@Ctx() ctx: GatewayContext, @Args(() => SplitLeadArgs) args: SplitLeadArgs): Promise<LeadRecord[]> {
+    return unwrap(await this.service.split(requireTenant(ctx, 'leads:write'), args.leadId, args.anonymousId));
+  }
+
+  @FieldResolver(() => LeadTier)
+  tier(@Root() lead: LeadRecord): LeadTier {
+    return LeadTier[tierOf(lead.score)];
+  }
+
+  @FieldResolver(() => [ScoreContribution], { description: 'Every contribution to the score (scoring arrives in a later version).' })
+  scoreBreakdown(): ScoreContribution[] {
+    return [];
+  }
+
+  @FieldResolver(() => [EnrichedField], { description: 'Enriched values (enrichment arrives in a later version).' })
+  enrichment(): EnrichedField[] {
+    return [];
+  }
+
+  @FieldResolver(() => [String])
+  anonymousIds(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord): Promise<string[]> {
+    return leadLoaders(ctx, this.service).anonymousIds(lead.id);
+  }
+
+  @FieldResolver(() => Company, { nullable: true })
+  async company(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord): Promise<CompanyRecord | null> {
+    return lead.companyId === null ? null : leadLoaders(ctx, this.service).company(lead.companyId);
+  }
+
+  @FieldResolver(() => [Session], { description: 'Newest first.' })
+  sessions(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord, @Args(() => SessionsArgs) { first }: SessionsArgs): Promise<SessionRecord[]> {
+    return leadLoaders(ctx, this.service).sessions(lead.id, first ?? 20);
+  }
+
+  @FieldResolver(() => [LeadEvent], { description: 'Newest first.' })
+  events(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord, @Args(() => EventsArgs) { first }: EventsArgs): Promise<EventRecord[]> {
+    return leadLoaders(ctx, this.service).events(lead.id, first ?? 50);
+  }
+}

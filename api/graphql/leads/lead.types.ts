@@ -1,0 +1,177 @@
+import { GraphQLJSON } from 'graphql-scalars';
+import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
+import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../leads/lead-records.js';
+
+export enum LeadTier {
+  HOT = 'HOT',
+  WARM = 'WARM',
+  QUALIFIED = 'QUALIFIED',
+  COLD = 'COLD',
+}
+registerEnumType(LeadTier, { name: 'LeadTier', description: 'HOT 80-100, WARM 60-79, QUALIFIED 40-59, COLD 0-39.' });
+
+@ObjectType('Company', { description: "A tenant's record of an organisation, keyed by domain." })
+export class Company implements CompanyRecord {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  domain!: string | null;
+
+  @Field(() => String, { nullable: true })
+  name!: string | null;
+
+  @Field(() => String, { nullable: true })
+  industry!: string | null;
+
+  @Field(() => Int, { nullable: true })
+  employees!: number | null;
+
+  @Field(() => Float, { nullable: true })
+  revenue!: number | null;
+
+  @Field(() => String, { nullable: true })
+  country!: string | null;
+
+  @Field(() => [String])
+  techStack!: string[];
+}
+
+@ObjectType('Session', { description: 'A visit: a new one starts after 30 idle minutes or on a new campaign.' })
+export class Session implements SessionRecord {
+  @Field(() => ID)
+  id!: string;
+
+  leadId!: string;
+
+  @Field(() => Date)
+  startedAt!: Date;
+
+  @Field(() => Date, { nullable: true, description: 'The last activity of the session.' })
+  endedAt!: Date;
+
+  @Field(() => Int)
+  pageViews!: number;
+
+  @Field(() => String, { nullable: true })
+  ip!: string | null;
+
+  companyId!: string | null;
+}
+
+@ObjectType('Event')
+export class LeadEvent implements EventRecord {
+  @Field(() => ID)
+  id!: string;
+
+  leadId!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => Date)
+  at!: Date;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  properties!: Record<string, unknown>;
+}
+
+@ObjectType('ScoreContribution', { description: 'One rule of the scoring model and the points it gave.' })
+export class ScoreContribution {
+  @Field(() => String)
+  rule!: string;
+
+  @Field(() => Int)
+  points!: number;
+}
+
+@ObjectType('EnrichedField', { description: 'A value an enrichment source supplied, with its confidence.' })
+export class EnrichedField {
+  @Field(() => String)
+  field!: string;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  value!: unknown;
+
+  @Field(() => Float)
+  confidence!: number;
+
+  @Field(() => String)
+  source!: string;
+
+  @Field(() => Date)
+  fetchedAt!: Date;
+}
+
+@ObjectType('Lead', {
+  description: 'Every visitor is a lead from its first event; identify() stitches anonymous ids to a person.',
+})
+export class Lead implements LeadRecord {
+  @Field(() => ID)
+  id!: string;
+
+  @Field(() => String, { nullable: true })
+  email!: string | null;
+
+  @Field(() => String, { nullable: true })
+  userId!: string | null;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  traits!: Record<string, unknown>;
+
+  @Field(() => Int)
+  score!: number;
+
+  companyId!: string | null;
+
+  @Field(() => Boolean)
+  needsManualEnrichment!: boolean;
+
+  @Field(() => Date, { nullable: true })
+  lastEnrichedAt!: Date | null;
+
+  @Field(() => Date)
+  createdAt!: Date;
+
+  @Field(() => Date)
+  updatedAt!: Date;
+}
+
+@ObjectType('LeadEdge')
+export class LeadEdge {
+  @Field(() => String)
+  cursor!: string;
+
+  @Field(() => Lead)
+  node!: LeadRecord;
+}
+
+@ObjectType('PageInfo')
+export class PageInfo {
+  @Field(() => Boolean)
+  hasNextPage!: boolean;
+
+  @Field(() => String, { nullable: true })
+  endCursor!: string | null;
+}
+
+@ObjectType('LeadConnection')
+export class LeadConnection {
+  @Field(() => [LeadEdge])
+  edges!: LeadEdge[];
+
+  @Field(() => PageInfo)
+  pageInfo!: PageInfo;
+
+  @Field(() => Int, { description: 'Leads matching the filter, across all pages.' })
+  totalCount!: number;
+}
+
+@ObjectType('TrackResult')
+export class TrackResult {
+  @Field(() => Int)
+  accepted!: number;
+
+  @Field(() => Int, { description: 'Events whose messageId was already stored; they are not stored again.' })
+  duplicates!: number;
+}

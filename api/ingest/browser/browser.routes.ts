@@ -1,0 +1,134 @@
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Logger } from '../../../platform/logging/logger.js';
+import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
+import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
+import type { TrackingSite, TrackingSites } from '../../../tenants/tracking-settings/tracking-site.js';
+import { peerAddress } from '../../http/peer-address.js';
+import { claimedEmailPixelTenant, verifyEmailPixelToken } from '../pixels/email-pixel-token.js';
+import { pageEventFromPixelQuery } from '../pixels/pixel-event.js';
+import { TRANSPARENT_GIF, TRANSPARENT_GIF_HEADERS } from '../pixels/transparent-gif.js';
+import { parseSegmentMessage } from '../segment/segment-message.js';
+import type { EventStore } from '../store/event-store.js';
+import { renderTrackingScript } from '../tracking-script/render-tracking-script.js';
+import { cookieValue, requestOrigin } from './request-origin.js';
+
+const EMAIL_PIXEL = /^\/o\/([A-Za-z0-9_\-.]{10,4096})\.gif$/;
+const YEAR_SECONDS = 365 * 24 * 60 * 60;
+
+/**
+ * What browsers and mail clients load: the tracking script, the page pixel
+ * and the email-open pixel. On a tenant's pixel host the Host header names
+ * the tenant, and nothing answered carries the platform's name.
+ */
+export function createBrowserRoutes(deps: {
+  keys: KeyResolver;
+  sites: TrackingSites;
+  store: EventStore;
+  trustProxy: boolean;
+  now: () => Date;
+  log: Logger;
+}) {
+  const siteOfKey = async (key: string | null): Promise<TrackingSite | undefined> => {
+    if (key === null || !key.startsWith('pk_')) return undefined;
+    const resolved = await deps.keys.resolve(key);
+    return resolved?.kind === ApiKeyKind.PUBLISHABLE ? deps.sites.byTenant(resolved.tenantId) : undefined;
+  };
+
+  const sendGif = (res: ServerResponse, status = 200, extra: Record<string, string> = {}) => {
+    res.writeHead(status, { ...TRANSPARENT_GIF_HEADERS, ...extra });
+    res.end(TRANSPARENT_GIF);
+  };
+
+  const sendScript = (req: IncomingMessage, res: ServerResponse, site: TrackingSite, writeKey?: string) => {
+    const body = renderTrackingScript({
+      globalName: site.globalName,
+      cookieName: site.cookieName,
+      requireConsent: site.requireConsent,
+      endpoint: `${requestOrigin(req, deps.trustProxy)}/v1/batch`,
+      writeKey,
+    });
+    res.writeHead(200, {
+      'content-type': 'application/javascript; charset=utf-8',
+      'cache-control': 'public, max-age=300',
+      'access-control-allow-origin': '*',
+    });
+    res.end(body);
+  };
+
+  const pagePixel = async (req: IncomingMessage, res: ServerResponse, url: URL, hostSite: TrackingSite | undefined) => {
+    const site = hostSite ?? (await siteOfKey(url.searchParams.get('k')));
+    if (site === undefined) return sendGif(res, 401);
+    const query = new URLSearchParams(url.searchParams);
+    if (!query.get('url') && typeof req.headers.referer === 'string') query.set('url', req.headers.referer);
+    const page = pageEventFromPixelQuery(query, deps.now(), { keyFromHost: hostSite !== undefined });
+    if ('code' in page) return sendGif(res, 400);
+    let anonymousId = page.anonymousId ?? cookieValue(req, site.cookieName);
+    const headers: Record<string, string> = {};
+    if (anonymousId === undefined) {
+      // Without consent required, a first visit gets the first-party id cookie t.js would have set.
+      if (site.requireConsent) return sendGif(res, 200);
+      anonymousId = randomUUID();
+      headers['set-cookie'] = `${site.cookieName}=${anonymousId}; Max-Age=${YEAR_SECONDS}; Path=/; SameSite=Lax`;
+    }
+    const parsed = parseSegmentMessage({ ...page, anonymousId }, { now: deps.now() });
+    if (!parsed.ok) return sendGif(res, 400);
+    await deps.store.write({ tenantId: site.tenantId, schema: site.schema }, [parsed.message], {
+      ip: peerAddress(req, deps.trustProxy),
+    });
+    sendGif(res, 200, headers);
+  };
+
+  /** A tampered or foreign token still gets its GIF: a mail client shows nothing either way. */
+  const emailPixel = async (req: IncomingMessage, res: ServerResponse, token: string) => {
+    const tenantId = claimedEmailPixelTenant(token);
+    const site = tenantId === undefined ? undefined : await deps.sites.byTenant(tenantId);
+    const payload = site === undefined ? undefined : verifyEmailPixelToken(token, site.pixelSecret);
+    if (site !== undefined && payload !== undefined && payload.tenantId === site.tenantId) {
+      const userAgent = req.headers['user-agent'];
+      await deps.store.write({ tenantId: site.tenantId, schema: site.schema }, [
+        {
+          messageId: randomUUID(),
+          type: 'track',
+          name: 'email_open',
+          email: payload.email.toLowerCase(),
+          traits: {},
+          properties: payload.campaign === undefined ? {} : { campaign: payload.campaign },
+          context: userAgent === undefined ? {} : { userAgent },
+          at: deps.now(),
+        },
+      ]);
+    }
+    sendGif(res, 200);
+  };
+
+  /** Answers the request if it is one of these routes; false when it is not. */
+  return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean> => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+    const hostSite = req.headers.host === undefined ? undefined : await deps.sites.byHost(req.headers.host);
+    if (url.pathname === '/t.js' && url.searchParams.has('k')) {
+      const site = await siteOfKey(url.searchParams.get('k'));
+      if (site === undefined) {
+        res.writeHead(401, { 'content-type': 'application/javascript; charset=utf-8' });
+        res.end('/* unknown key */');
+        return true;
+      }
+      sendScript(req, res, site, url.searchParams.get('k') ?? undefined);
+      return true;
+    }
+    if (hostSite !== undefined && url.pathname === hostSite.scriptPath) {
+      sendScript(req, res, hostSite);
+      return true;
+    }
+    if (url.pathname === '/p.gif') {
+      await pagePixel(req, res, url, hostSite);
+      return true;
+    }
+    const token = EMAIL_PIXEL.exec(url.pathname)?.[1];
+    if (token !== undefined) {
+      await emailPixel(req, res, token);
+      return true;
+    }
+    return false;
+  };
+}

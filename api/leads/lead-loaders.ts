@@ -1,0 +1,86 @@
+import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import { createBatchLoader } from './batch-loader.js';
+import {
+  COMPANY_COLUMNS,
+  EVENT_COLUMNS,
+  SESSION_COLUMNS,
+  type CompanyRecord,
+  type EventRecord,
+  type SessionRecord,
+} from './lead-records.js';
+
+/** What a page of leads needs beyond the lead rows, one query per kind whatever the number of leads. */
+export interface LeadLoaders {
+  anonymousIds(leadId: string): Promise<string[]>;
+  sessions(leadId: string, first: number): Promise<SessionRecord[]>;
+  events(leadId: string, first: number): Promise<EventRecord[]>;
+  company(companyId: string): Promise<CompanyRecord | null>;
+}
+
+function groupBy<T extends { leadId: string }>(rows: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const row of rows) {
+    const group = groups.get(row.leadId);
+    if (group === undefined) groups.set(row.leadId, [row]);
+    else group.push(row);
+  }
+  return groups;
+}
+
+/** A loader per `first`: each lead gets its own newest `first` rows from a single windowed query. */
+function perFirst<T>(load: (first: number) => (leadId: string) => Promise<T[]>) {
+  const loaders = new Map<number, (leadId: string) => Promise<T[]>>();
+  return (leadId: string, first: number): Promise<T[]> => {
+    let loader = loaders.get(first);
+    if (loader === undefined) {
+      loader = load(first);
+      loaders.set(first, loader);
+    }
+    return loader(leadId);
+  };
+}
+
+/** Built once per GraphQL request on that request's tenant; never shared between requests. */
+export function createLeadLoaders(sql: TenantSql): LeadLoaders {
+  const anonymousIds = createBatchLoader(async (leadIds) => {
+    const rows = await sql.query<{ leadId: string; anonymousId: string }>(
+      `select lead_id as "leadId", anonymous_id as "anonymousId" from {t}.identities
+        where lead_id = any($1) order by first_seen_at, anonymous_id`,
+      [leadIds],
+    );
+    return new Map([...groupBy(rows)].map(([leadId, group]) => [leadId, group.map((row) => row.anonymousId)]));
+  }, []);
+
+  const sessions = perFirst((first) =>
+    createBatchLoader(async (leadIds) => {
+      const rows = await sql.query<SessionRecord>(
+        `select ${SESSION_COLUMNS} from (
+           select *, row_number() over (partition by lead_id order by started_at desc, id desc) as position
+             from {t}.sessions where lead_id = any($1)
+         ) s where position <= $2 order by lead_id, position`,
+        [leadIds, first],
+      );
+      return groupBy(rows);
+    }, []),
+  );
+
+  const events = perFirst((first) =>
+    createBatchLoader(async (leadIds) => {
+      const rows = await sql.query<EventRecord>(
+        `select ${EVENT_COLUMNS} from (
+           select *, row_number() over (partition by lead_id order by at desc, id desc) as position
+             from {t}.events where lead_id = any($1)
+         ) e where position <= $2 order by lead_id, position`,
+        [leadIds, first],
+      );
+      return groupBy(rows);
+    }, []),
+  );
+
+  const company = createBatchLoader<CompanyRecord | null>(async (ids) => {
+    const rows = await sql.query<CompanyRecord>(`select ${COMPANY_COLUMNS} from {t}.companies where id = any($1)`, [ids]);
+    return new Map(rows.map((row) => [row.id, row]));
+  }, null);
+
+  return { anonymousIds, sessions, events, company };
+}

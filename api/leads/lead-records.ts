@@ -1,0 +1,53 @@
+/** Leads and what hangs off them, as the reads return them: plain records, no ORM, no GraphQL. */
+export interface LeadRecord {
+  readonly id: string;
+  readonly email: string | null;
+  readonly userId: string | null;
+  readonly traits: Record<string, unknown>;
+  readonly score: number;
+  readonly companyId: string | null;
+  readonly needsManualEnrichment: boolean;
+  readonly lastEnrichedAt: Date | null;
+  readonly createdAt: Date;
+  readonly updatedAt: Date;
+}
+
+export interface SessionRecord {
+  readonly id: string;
+  readonly leadId: string;
+  readonly startedAt: Date;
+  readonly endedAt: Date;
+  readonly pageViews: number;
+  readonly ip: string | null;
+  readonly companyId: string | null;
+}
+
+export interface EventRecord {
+  readonly id: string;
+  readonly leadId: string;
+  readonly name: string;
+  readonly at: Date;
+  readonly properties: Record<string, unknown>;
+}
+
+export interface CompanyRecord {
+  readonly id: string;
+  readonly domain: string | null;
+  readonly name: string | null;
+  readonly industry: string | null;
+  readonly employees: number | null;
+  readonly revenue: number | null;
+  readonly country: string | null;
+  readonly techStack: string[];
+}
+
+export const LEAD_COLUMNS = `id, email, user_id as "userId", traits, score, company_id as "companyId",
+  needs_manual_enrichment as "needsManualEnrichment", last_enriched_at as "lastEnrichedAt",
+  created_at as "createdAt", updated_at as "updatedAt"`;
+
+export const SESSION_COLUMNS = `id, lead_id as "leadId", started_at as "startedAt", last_activity_at as "endedAt",
+  page_views as "pageViews", ip, company_id as "companyId"`;
+
+export const EVENT_COLUMNS = `id::text as id, lead_id as "leadId", name, at, properties`;
+
+export const COMPANY_COLUMNS = `id, domain, name, industry, employees, revenue, country, tech_stack as "techStack"`;

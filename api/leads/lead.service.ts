@@ -1,0 +1,68 @@
+import type { Database } from '../../platform/postgres/database.js';
+import { tenantSql } from '../../platform/postgres/tenant-sql.js';
+import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
+import { anonymousIdLockKey, lockIdentities, type EventStore, type IngestTenant } from '../ingest/store/event-store.js';
+import { splitLead } from '../ingest/store/lead-merges.js';
+import { identifyMessage, trackMessages, type IdentifyPersonInput, type TrackEventInput } from './ingest-inputs.js';
+import { decodeLeadCursor } from './lead-cursor.js';
+import { createLeadLoaders, type LeadLoaders } from './lead-loaders.js';
+import type { CompanyRecord, LeadRecord } from './lead-records.js';
+import { findCompanyByDomain, findLead, findLeadByEmail, findLeads, listLeads, type LeadListFilter, type LeadPage } from './lead-reads.js';
+
+export interface LeadService {
+  lead(tenant: IngestTenant, id: string): Promise<LeadRecord | undefined>;
+  leadByEmail(tenant: IngestTenant, email: string): Promise<LeadRecord | undefined>;
+  leads(tenant: IngestTenant, opts: { first: number; after?: string; filter: LeadListFilter }): Promise<Outcome<LeadPage>>;
+  company(tenant: IngestTenant, domain: string): Promise<CompanyRecord | undefined>;
+  /** Per-request batching of a lead's sessions, events, anonymous ids and companies. */
+  loaders(tenant: IngestTenant): LeadLoaders;
+  track(tenant: IngestTenant, events: readonly TrackEventInput[]): Promise<Outcome<{ accepted: number; duplicates: number }>>;
+  identify(tenant: IngestTenant, input: IdentifyPersonInput): Promise<Outcome<LeadRecord>>;
+  split(tenant: IngestTenant, leadId: string, anonymousId: string): Promise<Outcome<LeadRecord[]>>;
+}
+
+/**
+ * Reads go through the tenant's schema only (tenantSql); writes go through
+ * the same EventStore as /v1, so GraphQL and Segment clients stitch alike.
+ */
+export function createLeadService(deps: { db: Database; events: EventStore; now: () => Date }): LeadService {
+  const sqlOf = (tenant: IngestTenant) => tenantSql(deps.db, tenant.schema);
+
+  return {
+    lead: (tenant, id) => findLead(sqlOf(tenant), id),
+    leadByEmail: (tenant, email) => findLeadByEmail(sqlOf(tenant), email),
+    company: (tenant, domain) => findCompanyByDomain(sqlOf(tenant), domain),
+    loaders: (tenant) => createLeadLoaders(sqlOf(tenant)),
+
+    async leads(tenant, opts) {
+      const after = opts.after === undefined ? undefined : decodeLeadCursor(opts.after);
+      if (opts.after !== undefined && after === undefined) return failure(invalidInput(['after'], 'not a cursor of this listing'));
+      return success(await listLeads(sqlOf(tenant), { first: opts.first, after, filter: opts.filter }));
+    },
+
+    async track(tenant, events) {
+      const messages = trackMessages(events, deps.now());
+      if (!messages.ok) return messages;
+      const written = await deps.events.write(tenant, messages.value);
+      return success({ accepted: written.accepted, duplicates: written.duplicates });
+    },
+
+    async identify(tenant, input) {
+      const message = identifyMessage(input, deps.now());
+      if (!message.ok) return message;
+      const written = await deps.events.write(tenant, [message.value]);
+      const lead = await findLead(sqlOf(tenant), written.leadIds[0] ?? '');
+      return lead === undefined ? failure(notFound('Lead')) : success(lead);
+    },
+
+    async split(tenant, leadId, anonymousId) {
+      const ids = await deps.db.transaction(async (tx) => {
+        // Ingestion about this visitor waits until the split is committed.
+        await lockIdentities(tx, [anonymousIdLockKey(tenant.schema, anonymousId)]);
+        return splitLead(tenantSql(tx, tenant.schema), leadId, anonymousId);
+      });
+      if (ids === undefined) return failure(notFound('Merge of that anonymous id into that lead'));
+      return success(await findLeads(sqlOf(tenant), ids));
+    },
+  };
+}

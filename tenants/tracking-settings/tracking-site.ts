@@ -1,0 +1,111 @@
+import type { PubSub } from '../../platform/coordination/coordination.js';
+import type { Sql } from '../../platform/postgres/database.js';
+import { tenantSql } from '../../platform/postgres/tenant-sql.js';
+
+/** What the browser-facing routes need to serve a tenant's white-label collection. */
+export interface TrackingSite {
+  readonly tenantId: string;
+  readonly schema: string;
+  readonly scriptPath: string;
+  readonly globalName: string;
+  readonly cookieName: string;
+  readonly requireConsent: boolean;
+  readonly ipStorage: 'full' | 'truncated' | 'none';
+  readonly pixelSecret: Buffer;
+}
+
+export interface TrackingSites {
+  /** The site of a registered pixel host (the request's Host header), if any. */
+  byHost(host: string): Promise<TrackingSite | undefined>;
+  byTenant(tenantId: string): Promise<TrackingSite | undefined>;
+  /** Tells every gateway that a tenant's settings or hosts changed. */
+  changed(tenantId: string): Promise<void>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const CHANGED_CHANNEL = 'tracking-sites:changed';
+const TTL_MS = 60_000;
+
+interface SiteRow {
+  id: string;
+  schema_name: string;
+  pixel_secret: Buffer;
+}
+
+/**
+ * Sites are read on every pixel and script request, so they are cached in
+ * process and evicted on every instance when a tenant changes them.
+ */
+export function createTrackingSites(deps: { sql: Sql; pubsub: PubSub; now: () => number }): TrackingSites {
+  const byTenantCache = new Map<string, { site: TrackingSite | undefined; expiresAt: number }>();
+  const hostCache = new Map<string, { tenantId: string | undefined; expiresAt: number }>();
+  let unsubscribe: (() => Promise<void>) | undefined;
+
+  const load = async (tenantId: string): Promise<TrackingSite | undefined> => {
+    const tenant = (
+      await deps.sql.query<SiteRow>(`select id, schema_name, pixel_secret from control.tenants where id = $1 and status = 'active'`, [
+        tenantId,
+      ])
+    )[0];
+    if (tenant === undefined) return undefined;
+    const settings = (
+      await tenantSql(deps.sql, tenant.schema_name).query<{
+        script_path: string;
+        global_name: string;
+        cookie_name: string;
+        require_consent: boolean;
+        ip_storage: TrackingSite['ipStorage'];
+      }>('select script_path, global_name, cookie_name, require_consent, ip_storage from {t}.settings')
+    )[0];
+    if (settings === undefined) return undefined;
+    return {
+      tenantId,
+      schema: tenant.schema_name,
+      scriptPath: settings.script_path,
+      globalName: settings.global_name,
+      cookieName: settings.cookie_name,
+      requireConsent: settings.require_consent,
+      ipStorage: settings.ip_storage,
+      pixelSecret: tenant.pixel_secret,
+    };
+  };
+
+  const byTenant = async (tenantId: string) => {
+    const hit = byTenantCache.get(tenantId);
+    if (hit !== undefined && hit.expiresAt > deps.now()) return hit.site;
+    const site = await load(tenantId);
+    byTenantCache.set(tenantId, { site, expiresAt: deps.now() + TTL_MS });
+    return site;
+  };
+
+  const evict = (tenantId: string) => {
+    byTenantCache.delete(tenantId);
+    for (const [host, entry] of hostCache) if (entry.tenantId === tenantId || entry.tenantId === undefined) hostCache.delete(host);
+  };
+
+  return {
+    byTenant,
+    async byHost(rawHost) {
+      const host = rawHost.toLowerCase().replace(/:\d+$/, '');
+      let entry = hostCache.get(host);
+      if (entry === undefined || entry.expiresAt <= deps.now()) {
+        const rows = await deps.sql.query<{ tenant_id: string }>('select tenant_id from control.pixel_hosts where host = $1', [host]);
+        entry = { tenantId: rows[0]?.tenant_id, expiresAt: deps.now() + TTL_MS };
+        hostCache.set(host, entry);
+      }
+      return entry.tenantId === undefined ? undefined : byTenant(entry.tenantId);
+    },
+    async changed(tenantId) {
+      evict(tenantId);
+      await deps.pubsub.publish(CHANGED_CHANNEL, tenantId);
+    },
+    async start() {
+      unsubscribe ??= await deps.pubsub.subscribe(CHANGED_CHANNEL, evict);
+    },
+    async stop() {
+      await unsubscribe?.();
+      unsubscribe = undefined;
+    },
+  };
+}
