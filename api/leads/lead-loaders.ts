@@ -51,31 +51,22 @@ export function createLeadLoaders(sql: TenantSql): LeadLoaders {
     return new Map([...groupBy(rows)].map(([leadId, group]) => [leadId, group.map((row) => row.anonymousId)]));
   }, []);
 
-  const sessions = perFirst((first) =>
-    createBatchLoader(async (leadIds) => {
-      const rows = await sql.query<SessionRecord>(
-        `select ${SESSION_COLUMNS} from (
-           select *, row_number() over (partition by lead_id order by started_at desc, id desc) as position
-             from {t}.sessions where lead_id = any($1)
-         ) s where position <= $2 order by lead_id, position`,
-        [leadIds, first],
-      );
-      return groupBy(rows);
-    }, []),
-  );
-
-  const events = perFirst((first) =>
-    createBatchLoader(async (leadIds) => {
-      const rows = await sql.query<EventRecord>(
-        `select ${EVENT_COLUMNS} from (
-           select *, row_number() over (partition by lead_id order by at desc, id desc) as position
-             from {t}.events where lead_id = any($1)
-         ) e where position <= $2 order by lead_id, position`,
-        [leadIds, first],
-      );
-      return groupBy(rows);
-    }, []),
-  );
+  /** The newest `first` rows of a lead-owned table for every lead asked for in this tick, in one query. */
+  const newestPerLead = <Row extends { leadId: string }>(table: 'sessions' | 'events', columns: string, newestFirst: string) =>
+    perFirst((first) =>
+      createBatchLoader(async (leadIds) => {
+        const rows = await sql.query<Row>(
+          `select ${columns} from (
+             select *, row_number() over (partition by lead_id order by ${newestFirst}) as position
+               from {t}.${table} where lead_id = any($1)
+           ) x where position <= $2 order by lead_id, position`,
+          [leadIds, first],
+        );
+        return groupBy(rows);
+      }, []),
+    );
+  const sessions = newestPerLead<SessionRecord>('sessions', SESSION_COLUMNS, 'started_at desc, id desc');
+  const events = newestPerLead<EventRecord>('events', EVENT_COLUMNS, 'at desc, id desc');
 
   const company = createBatchLoader<CompanyRecord | null>(async (ids) => {
     const rows = await sql.query<CompanyRecord>(`select ${COMPANY_COLUMNS} from {t}.companies where id = any($1)`, [ids]);
