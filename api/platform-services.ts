@@ -84,6 +84,7 @@ export async function connectServices(opts: {
     },
   });
   const provisioning = createTenantProvisioning({ db, ledger, tenantMigrations });
+  const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now });
 
   return {
     db,
@@ -94,8 +95,8 @@ export async function connectServices(opts: {
     ledger,
     provisioning,
     audit: createAuditLog({ sql: db }),
-    events: createEventStore({ db }),
-    sites: createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now }),
+    events: createEventStore({ db, ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full' }),
+    sites,
     asnTable: lazyAsnTable(),
     readiness: {
       postgres: () => db.ping(),

@@ -1,3 +1,4 @@
+import { maskIp, type IpStorage } from '../../../intelligence/ip/mask-ip.js';
 import type { Database, Sql } from '../../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
 import type { IngestMessage } from '../segment/segment-message.js';
@@ -43,13 +44,21 @@ export async function lockIdentities(tx: Sql, keys: readonly string[]): Promise<
 /** The lock key of an anonymous id, for work other than ingestion that moves it (splitLead). */
 export const anonymousIdLockKey = (schema: string, anonymousId: string): string => `${schema}:a:${anonymousId}`;
 
-async function writeOne(tx: TenantSql, message: IngestMessage, ip: string | null): Promise<{ leadId: string; duplicate: boolean }> {
+async function writeOne(
+  tx: TenantSql,
+  message: IngestMessage,
+  ip: string | null,
+  storage: IpStorage,
+): Promise<{ leadId: string; duplicate: boolean }> {
   const existing = await tx.query<{ lead_id: string }>('select lead_id from {t}.events where message_id = $1', [message.messageId]);
   if (existing[0] !== undefined) return { leadId: existing[0].lead_id, duplicate: true };
 
   const leadId = await resolveLead(tx, message);
   // As Segment does: a server-side sender names the visitor's address in context.ip; else the peer's counts.
-  const visitorIp = typeof message.context['ip'] === 'string' ? message.context['ip'] : ip;
+  const namedIp = typeof message.context['ip'] === 'string' ? message.context['ip'] : undefined;
+  // The tenant's choice applies before anything is stored: the session's address and the event's context alike.
+  const visitorIp = maskIp(namedIp ?? ip, storage);
+  const context = namedIp === undefined ? message.context : { ...message.context, ip: maskIp(namedIp, storage) };
   const sessionId = await resolveSession(tx, leadId, message, visitorIp);
   await tx.query(
     `insert into {t}.events (message_id, type, name, lead_id, session_id, anonymous_id, user_id, at, properties, context)
@@ -64,7 +73,7 @@ async function writeOne(tx: TenantSql, message: IngestMessage, ip: string | null
       message.userId ?? null,
       message.at,
       JSON.stringify(message.properties),
-      JSON.stringify(message.context),
+      JSON.stringify(context),
     ],
   );
   if (sessionId !== null) await recordSessionActivity(tx, sessionId, message);
@@ -82,10 +91,11 @@ async function writeOne(tx: TenantSql, message: IngestMessage, ip: string | null
  * same messageId are serialised while different visitors proceed in parallel;
  * that makes the duplicate check exact.
  */
-export function createEventStore(deps: { db: Database }): EventStore {
+export function createEventStore(deps: { db: Database; ipStorageOf: (tenantId: string) => Promise<IpStorage> }): EventStore {
   return {
     async write(tenant, messages, opts = {}) {
       if (messages.length === 0) return { accepted: 0, duplicates: 0, leadIds: [] };
+      const storage = await deps.ipStorageOf(tenant.tenantId);
       return deps.db.transaction(async (raw) => {
         const tx = tenantSql(raw, tenant.schema);
         await lockIdentities(raw, identityKeys(tenant.schema, messages));
@@ -93,7 +103,7 @@ export function createEventStore(deps: { db: Database }): EventStore {
         let duplicates = 0;
         const leadIds: string[] = [];
         for (const message of messages) {
-          const written = await writeOne(tx, message, opts.ip ?? null);
+          const written = await writeOne(tx, message, opts.ip ?? null, storage);
           leadIds.push(written.leadId);
           if (written.duplicate) duplicates += 1;
           else accepted += 1;

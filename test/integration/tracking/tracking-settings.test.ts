@@ -79,6 +79,26 @@ describe('white-label settings, pixel hosts and email pixels', () => {
     expect(settings.data?.tenant.settings).toEqual({ globalName: 'lg', cookieName: '_lg_aid' });
   });
 
+  it('keeps visitor addresses only as the tenant chose: truncated, or not at all', async () => {
+    for (const [ipStorage, kept] of [
+      ['truncated', '203.0.113.0'],
+      ['none', null],
+    ] as const) {
+      const tenant = await createTenant(gateway);
+      await gateway.gql(tenant.secretKey, UPDATE, { input: { ipStorage } });
+      const response = await fetch(`${gateway.url}/v1/track`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${tenant.publishableKey}:`).toString('base64')}` },
+        body: JSON.stringify({ event: 'Viewed', anonymousId: 'v', context: { ip: '203.0.113.77' } }),
+      });
+      expect(response.status).toBe(200);
+      const stored = await gateway.services.db.query<{ ip: string | null; context_ip: string | null }>(
+        `select s.ip, e.context->>'ip' as context_ip from "t_${tenant.id}".events e join "t_${tenant.id}".sessions s on s.id = e.session_id`,
+      );
+      expect({ ipStorage, stored }).toEqual({ ipStorage, stored: [{ ip: kept, context_ip: kept }] });
+    }
+  });
+
   it("cannot take or remove another tenant's pixel host", async () => {
     const host = `held-${Date.now()}.shop.test`;
     const a = await createTenant(gateway, { pixelHosts: [host] });
