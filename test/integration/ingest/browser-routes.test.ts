@@ -1,31 +1,10 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signEmailPixelToken } from '../../../api/ingest/pixels/email-pixel-token.js';
 import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
+import { rawRequest } from '../../support/raw-request.js';
 import { countEvents } from './segment-http.js';
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Buffer;
-}
-
-/** A request with a Host header of the test's choosing, as a browser on a tenant's pixel host sends it. */
-function send(gateway: TestGateway, path: string, opts: { host?: string; method?: string; body?: string; headers?: Record<string, string> } = {}) {
-  const url = new URL(gateway.url);
-  return new Promise<RawResponse>((resolve, reject) => {
-    const req = request(
-      { host: url.hostname, port: url.port, path, method: opts.method ?? 'GET', headers: { ...(opts.host ? { host: opts.host } : {}), ...opts.headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      },
-    );
-    req.on('error', reject);
-    req.end(opts.body);
-  });
-}
+const send = (gateway: TestGateway, path: string, opts: Parameters<typeof rawRequest>[2] = {}) => rawRequest(gateway.url, path, opts);
 
 const isGif = (body: Buffer) => body.subarray(0, 6).toString('latin1') === 'GIF89a';
 

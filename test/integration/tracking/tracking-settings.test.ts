@@ -1,5 +1,5 @@
-import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from '../../support/raw-request.js';
 import { codeOf, createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 const UPDATE = `mutation ($input: TrackingSettingsInput!) {
@@ -8,17 +8,9 @@ const UPDATE = `mutation ($input: TrackingSettingsInput!) {
 const ADD_HOST = 'mutation ($host: String!) { addPixelHost(host: $host) }';
 const REMOVE_HOST = 'mutation ($host: String!) { removePixelHost(host: $host) }';
 
-function getWithHost(gateway: TestGateway, path: string, host: string): Promise<{ status: number; body: string }> {
-  const url = new URL(gateway.url);
-  return new Promise((resolve, reject) => {
-    request({ host: url.hostname, port: url.port, path, headers: { host } }, (res) => {
-      let body = '';
-      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    })
-      .on('error', reject)
-      .end();
-  });
+async function getWithHost(gateway: TestGateway, path: string, host: string): Promise<{ status: number; body: string }> {
+  const response = await rawRequest(gateway.url, path, { host });
+  return { status: response.status, body: response.body.toString() };
 }
 
 describe('white-label settings, pixel hosts and email pixels', () => {
