@@ -26,6 +26,8 @@ export interface TrackingSites {
 
 const CHANGED_CHANNEL = 'tracking-sites:changed';
 const TTL_MS = 60_000;
+// Every request's Host header is looked up (misses too), so the cache must not grow with arbitrary hosts.
+const MAX_HOSTS = 10_000;
 
 interface SiteRow {
   id: string;
@@ -92,6 +94,7 @@ export function createTrackingSites(deps: { sql: Sql; pubsub: PubSub; now: () =>
       if (entry === undefined || entry.expiresAt <= deps.now()) {
         const rows = await deps.sql.query<{ tenant_id: string }>('select tenant_id from control.pixel_hosts where host = $1', [host]);
         entry = { tenantId: rows[0]?.tenant_id, expiresAt: deps.now() + TTL_MS };
+        if (hostCache.size >= MAX_HOSTS) hostCache.delete(hostCache.keys().next().value ?? '');
         hostCache.set(host, entry);
       }
       return entry.tenantId === undefined ? undefined : byTenant(entry.tenantId);
