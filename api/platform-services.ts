@@ -1,3 +1,4 @@
+import { createNetworkCompanies, type NetworkCompanies } from './companies/network-companies.js';
 import type { Connection } from '@temporalio/client';
 import type { Config } from './config.js';
 import type { Coordination } from '../platform/coordination/coordination.js';
@@ -39,6 +40,7 @@ export interface PlatformServices {
   readonly events: EventStore;
   readonly sites: TrackingSites;
   readonly asnTable: () => Promise<AsnTable>;
+  readonly networkCompanies: NetworkCompanies;
   readonly readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
 }
@@ -85,6 +87,8 @@ export async function connectServices(opts: {
   });
   const provisioning = createTenantProvisioning({ db, ledger, tenantMigrations });
   const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now });
+  const asnTable = lazyAsnTable();
+  const networkCompanies = createNetworkCompanies(asnTable);
 
   return {
     db,
@@ -95,9 +99,10 @@ export async function connectServices(opts: {
     ledger,
     provisioning,
     audit: createAuditLog({ sql: db }),
-    events: createEventStore({ db, ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full' }),
+    events: createEventStore({ db, ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full', networkCompanies }),
     sites,
-    asnTable: lazyAsnTable(),
+    asnTable,
+    networkCompanies,
     readiness: {
       postgres: () => db.ping(),
       redis: () => coordination.ping(),

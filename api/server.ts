@@ -37,6 +37,7 @@ import type { TrackingSites } from '../tenants/tracking-settings/tracking-site.j
 import { createLeadService } from './leads/lead.service.js';
 import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.routes.js';
 import { sendHealth, sendReadiness, type ReadinessCheck } from './http/health.routes.js';
+import type { NetworkCompanies } from './companies/network-companies.js';
 import { sendRequestError } from './http/respond.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
 
@@ -53,6 +54,7 @@ export interface GatewayDeps {
   readonly events: EventStore;
   readonly sites: TrackingSites;
   readonly asnTable: () => Promise<AsnTable>;
+  readonly networkCompanies: NetworkCompanies;
   readonly readiness: Record<string, ReadinessCheck>;
   readonly log: Logger;
 }
@@ -65,10 +67,10 @@ export interface Gateway {
 
 /** Every resolver, built around the services it needs. */
 export function createGatewayResolvers(
-  deps: Pick<GatewayDeps, 'provisioning' | 'db' | 'ledger' | 'orm' | 'keys' | 'audit' | 'events' | 'sites' | 'asnTable'>,
+  deps: Pick<GatewayDeps, 'provisioning' | 'db' | 'ledger' | 'orm' | 'keys' | 'audit' | 'events' | 'sites' | 'asnTable' | 'networkCompanies'>,
   publicUrl: string,
 ): ResolverInstance[] {
-  const leads = createLeadService({ db: deps.db, events: deps.events, now: () => new Date() });
+  const leads = createLeadService({ db: deps.db, events: deps.events, networkCompanies: deps.networkCompanies, now: () => new Date() });
   return [
     new PlatformResolver({ provisioning: deps.provisioning, grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }), orm: deps.orm }),
     new TenantResolver(deps.ledger),
@@ -83,7 +85,7 @@ export function createGatewayResolvers(
       publicUrl,
       now: Date.now,
     }),
-    new IpLookupResolver(deps.asnTable),
+    new IpLookupResolver(deps.asnTable, leads),
   ];
 }
 

@@ -8,7 +8,7 @@ import { createLogger } from '../platform/logging/logger.js';
 import { createKeyResolver } from '../tenants/api-keys/key-resolver.js';
 import { SCOPES } from '../tenants/api-keys/scopes.js';
 import type { BenchServices } from './bench-services.js';
-import { load, type LoadResult } from './load.js';
+import { load, meanOf, type LoadResult } from './load.js';
 
 const QUERY = '{ tenant { credits { balance } } }';
 
@@ -17,16 +17,6 @@ export interface GatewayBenchResult {
   readonly bare: LoadResult;
   readonly keyHit: { p50Us: number; p99Us: number };
   readonly keyMiss: { p50Us: number; p99Us: number };
-}
-
-function meanOf(a: LoadResult, b: LoadResult): LoadResult {
-  return {
-    requestsPerSecond: (a.requestsPerSecond + b.requestsPerSecond) / 2,
-    p50Ms: (a.p50Ms + b.p50Ms) / 2,
-    p99Ms: (a.p99Ms + b.p99Ms) / 2,
-    non2xx: a.non2xx + b.non2xx,
-    errors: a.errors + b.errors,
-  };
 }
 
 function percentiles(samples: number[]): { p50Us: number; p99Us: number } {

@@ -1,41 +1,83 @@
-import { startBenchServices } from './bench-services.js';
+import { startBenchServices, type BenchServices } from './bench-services.js';
 import { benchGateway } from './gateway.bench.js';
+import { benchIngest } from './ingest.bench.js';
 import { benchIpLookup } from './ip-lookup.bench.js';
 
 /**
  * `npm run bench`: every figure is reported beside a baseline measured in the
  * same run, so the ratios hold across machines where the absolute numbers don't.
+ * BENCH_ONLY=gateway|ip|ingest (or a comma-separated list) runs only those.
  */
-const seconds = Number(process.env['BENCH_SECONDS'] ?? 10);
-const connections = Number(process.env['BENCH_CONNECTIONS'] ?? 50);
-const bench = await startBenchServices();
+function positiveInt(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive integer`);
+  return value;
+}
+
+const BENCHES = ['gateway', 'ip', 'ingest'] as const;
+const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
+const unknown = only?.filter((name) => !(BENCHES as readonly string[]).includes(name)) ?? [];
+if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')}; expected ${BENCHES.join(', ')}`);
+const runs = (name: (typeof BENCHES)[number]) => only === undefined || only.includes(name);
+
+const seconds = positiveInt('BENCH_SECONDS', 10);
+const connections = positiveInt('BENCH_CONNECTIONS', 50);
+const ingestConnections = positiveInt('BENCH_INGEST_CONNECTIONS', 100);
+const batchSize = positiveInt('BENCH_BATCH_SIZE', 50);
+const visitors = 10_000;
+const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
+const thousands = (n: number) => n.toLocaleString('en-US');
+
+// Ingestion's own rate limit would otherwise refuse the load before the store sees it.
+const bench: BenchServices | undefined =
+  runs('gateway') || runs('ingest') ? await startBenchServices({ INGEST_RATE_LIMIT_PER_MINUTE: '100000000' }) : undefined;
 try {
-  const g = await benchGateway(bench, { connections, seconds });
-  const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
   const lines = [
-    `LeadGraph benchmarks — node ${process.version}, 2 × ${seconds}s per target (A-B-B-A), ${connections} connections, coordination: ${bench.services.coordination.kind}`,
-    '',
-    'Gateway throughput, query { tenant { credits { balance } } }',
-    `  bare graphql-js over node:http (baseline)   ${fmt(g.bare.requestsPerSecond)} req/s   p50 ${g.bare.p50Ms} ms   p99 ${g.bare.p99Ms} ms`,
-    `  LeadGraph gateway (auth, limits, Apollo)    ${fmt(g.gateway.requestsPerSecond)} req/s   p50 ${g.gateway.p50Ms} ms   p99 ${g.gateway.p99Ms} ms`,
-    `  ratio gateway / baseline                    ${(g.gateway.requestsPerSecond / g.bare.requestsPerSecond).toFixed(2)}`,
-    `  non-2xx or errors: gateway ${g.gateway.non2xx + g.gateway.errors}, baseline ${g.bare.non2xx + g.bare.errors}`,
-    '',
-    'Key resolution (sk_ → tenant context)',
-    `  cache hit    p50 ${fmt(g.keyHit.p50Us)} µs   p99 ${fmt(g.keyHit.p99Us)} µs`,
-    `  cache miss   p50 ${fmt(g.keyMiss.p50Us)} µs   p99 ${fmt(g.keyMiss.p99Us)} µs   (PostgreSQL lookup, the baseline)`,
-    `  ratio miss / hit (p50)  ${(g.keyMiss.p50Us / g.keyHit.p50Us).toFixed(0)}x`,
+    `LeadGraph benchmarks — node ${process.version}, 2 × ${seconds}s per target (A-B-B-A)${bench === undefined ? '' : `, coordination: ${bench.services.coordination.kind}`}`,
     '',
   ];
-  const ip = await benchIpLookup({ lookups: 2_000_000 });
-  lines.push(
-    'IP → organisation (one core, 90% IPv4, 10% IPv6)',
-    `  parse only (baseline)   ${(ip.baselinePerSecond / 1e6).toFixed(2)} M/s`,
-    `  lookup                  ${(ip.lookupsPerSecond / 1e6).toFixed(2)} M/s   ratio ${ip.ratio.toFixed(2)}   (goal 1 M/s; maxmind reader: 0.215 M/s)`,
-    `  dataset: loaded in ${ip.loadMs.toFixed(0)} ms, heap ${(ip.heapBytesForDataset / 2 ** 20).toFixed(1)} MiB, RSS ${(ip.rssBytesForDataset / 2 ** 20).toFixed(1)} MiB`,
-    '',
-  );
+  if (bench !== undefined && runs('gateway')) {
+    const g = await benchGateway(bench, { connections, seconds });
+    lines.push(
+      `Gateway throughput, query { tenant { credits { balance } } }, ${connections} connections`,
+      `  bare graphql-js over node:http (baseline)   ${fmt(g.bare.requestsPerSecond)} req/s   p50 ${g.bare.p50Ms} ms   p99 ${g.bare.p99Ms} ms`,
+      `  LeadGraph gateway (auth, limits, Apollo)    ${fmt(g.gateway.requestsPerSecond)} req/s   p50 ${g.gateway.p50Ms} ms   p99 ${g.gateway.p99Ms} ms`,
+      `  ratio gateway / baseline                    ${(g.gateway.requestsPerSecond / g.bare.requestsPerSecond).toFixed(2)}`,
+      `  non-2xx or errors: gateway ${g.gateway.non2xx + g.gateway.errors}, baseline ${g.bare.non2xx + g.bare.errors}`,
+      '',
+      'Key resolution (sk_ → tenant context)',
+      `  cache hit    p50 ${fmt(g.keyHit.p50Us)} µs   p99 ${fmt(g.keyHit.p99Us)} µs`,
+      `  cache miss   p50 ${fmt(g.keyMiss.p50Us)} µs   p99 ${fmt(g.keyMiss.p99Us)} µs   (PostgreSQL lookup, the baseline)`,
+      `  ratio miss / hit (p50)  ${(g.keyMiss.p50Us / g.keyHit.p50Us).toFixed(0)}x`,
+      '',
+    );
+  }
+  if (bench !== undefined && runs('ingest')) {
+    const i = await benchIngest(bench, { connections: ingestConnections, seconds, batchSize, visitors });
+    const refusals = Object.entries(i.refusals).map(([reason, n]) => `${n} × ${reason}`);
+    lines.push(
+      `Ingestion, Segment HTTP API, ${ingestConnections} connections, ${thousands(visitors)} returning visitors (A-B-C-C-B-A)`,
+      `  bare node:http, reads the body, answers 200 (baseline)   ${fmt(i.bare.requestsPerSecond)} req/s   p50 ${i.bare.p50Ms} ms   p99 ${i.bare.p99Ms} ms`,
+      `  /v1/track, 1 event a request     ${fmt(i.track.committedPerSecond)} committed events/s   ${fmt(i.track.requestsPerSecond)} req/s   p50 ${i.track.p50Ms} ms   p99 ${i.track.p99Ms} ms`,
+      `  /v1/batch, ${batchSize} events a request   ${fmt(i.batch.committedPerSecond)} committed events/s   ${fmt(i.batch.requestsPerSecond)} req/s   p50 ${i.batch.p50Ms} ms   p99 ${i.batch.p99Ms} ms`,
+      `  ratio committed events/s / baseline req/s   track ${(i.track.committedPerSecond / i.bare.requestsPerSecond).toFixed(2)}   batch ${(i.batch.committedPerSecond / i.bare.requestsPerSecond).toFixed(2)}`,
+      '  (goal 8,500 committed events/s; RudderStack publishes 1,700 events/s on 2 cores)',
+      `  non-2xx or errors: track ${i.track.non2xx + i.track.errors}, batch ${i.batch.non2xx + i.batch.errors}, baseline ${i.bare.non2xx + i.bare.errors}; duplicates ${i.duplicates}; events answered 200 but not stored ${i.unconfirmed}`,
+      ...(refusals.length === 0 ? [] : [`  refusals: ${refusals.join('; ')}`]),
+      '',
+    );
+  }
+  if (runs('ip')) {
+    const ip = await benchIpLookup({ lookups: 2_000_000 });
+    lines.push(
+      'IP → organisation (one core, 90% IPv4, 10% IPv6)',
+      `  parse only (baseline)   ${(ip.baselinePerSecond / 1e6).toFixed(2)} M/s`,
+      `  lookup                  ${(ip.lookupsPerSecond / 1e6).toFixed(2)} M/s   ratio ${ip.ratio.toFixed(2)}   (goal 1 M/s; maxmind reader: 0.215 M/s)`,
+      `  dataset: loaded in ${ip.loadMs.toFixed(0)} ms, heap ${(ip.heapBytesForDataset / 2 ** 20).toFixed(1)} MiB, RSS ${(ip.rssBytesForDataset / 2 ** 20).toFixed(1)} MiB`,
+      '',
+    );
+  }
   process.stdout.write(lines.join('\n'));
 } finally {
-  await bench.close();
+  await bench?.close();
 }

@@ -44,6 +44,11 @@ export async function findCompanyByDomain(sql: TenantSql, domain: string): Promi
   return rows[0];
 }
 
+export async function findCompanyById(sql: TenantSql, id: string): Promise<CompanyRecord | undefined> {
+  const rows = await sql.query<CompanyRecord>(`select ${COMPANY_COLUMNS} from {t}.companies where id = $1`, [id]);
+  return rows[0];
+}
+
 function filterClause(filter: LeadListFilter, values: SqlValue[]): string {
   const conditions = [LIVE];
   const param = (value: SqlValue) => {

@@ -20,6 +20,7 @@ export interface SessionRecord {
   readonly pageViews: number;
   readonly ip: string | null;
   readonly companyId: string | null;
+  readonly properties: Record<string, string>;
 }
 
 export interface EventRecord {
@@ -46,7 +47,7 @@ export const LEAD_COLUMNS = `id, email, user_id as "userId", traits, score, comp
   created_at as "createdAt", updated_at as "updatedAt"`;
 
 export const SESSION_COLUMNS = `id, lead_id as "leadId", started_at as "startedAt", last_activity_at as "endedAt",
-  page_views as "pageViews", ip, company_id as "companyId"`;
+  page_views as "pageViews", ip, company_id as "companyId", properties`;
 
 export const EVENT_COLUMNS = `id::text as id, lead_id as "leadId", name, at, properties`;
 

@@ -1,3 +1,4 @@
+import type { NetworkCompanies } from '../companies/network-companies.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
@@ -7,13 +8,15 @@ import { identifyMessage, trackMessages, type IdentifyPersonInput, type TrackEve
 import { decodeLeadCursor } from './lead-cursor.js';
 import { createLeadLoaders, type LeadLoaders } from './lead-loaders.js';
 import type { CompanyRecord, LeadRecord } from './lead-records.js';
-import { findCompanyByDomain, findLead, findLeadByEmail, findLeads, listLeads, type LeadListFilter, type LeadPage } from './lead-reads.js';
+import { findCompanyByDomain, findCompanyById, findLead, findLeadByEmail, findLeads, listLeads, type LeadListFilter, type LeadPage } from './lead-reads.js';
 
 export interface LeadService {
   lead(tenant: IngestTenant, id: string): Promise<LeadRecord | undefined>;
   leadByEmail(tenant: IngestTenant, email: string): Promise<LeadRecord | undefined>;
   leads(tenant: IngestTenant, opts: { first: number; after?: string; filter: LeadListFilter }): Promise<Outcome<LeadPage>>;
   company(tenant: IngestTenant, domain: string): Promise<CompanyRecord | undefined>;
+  /** The tenant's company of the network an address belongs to, where its domain is known. */
+  companyOfNetwork(tenant: IngestTenant, ip: string): Promise<CompanyRecord | undefined>;
   /** Per-request batching of a lead's sessions, events, anonymous ids and companies. */
   loaders(tenant: IngestTenant): LeadLoaders;
   track(tenant: IngestTenant, events: readonly TrackEventInput[]): Promise<Outcome<{ accepted: number; duplicates: number }>>;
@@ -25,7 +28,7 @@ export interface LeadService {
  * Reads go through the tenant's schema only (tenantSql); writes go through
  * the same EventStore as /v1, so GraphQL and Segment clients stitch alike.
  */
-export function createLeadService(deps: { db: Database; events: EventStore; now: () => Date }): LeadService {
+export function createLeadService(deps: { db: Database; events: EventStore; networkCompanies: NetworkCompanies; now: () => Date }): LeadService {
   const sqlOf = (tenant: IngestTenant) => tenantSql(deps.db, tenant.schema);
 
   return {
@@ -33,6 +36,11 @@ export function createLeadService(deps: { db: Database; events: EventStore; now:
     leadByEmail: (tenant, email) => findLeadByEmail(sqlOf(tenant), email),
     company: (tenant, domain) => findCompanyByDomain(sqlOf(tenant), domain),
     loaders: (tenant) => createLeadLoaders(sqlOf(tenant)),
+
+    async companyOfNetwork(tenant, ip) {
+      const id = (await deps.networkCompanies.companyIdsOf(sqlOf(tenant), [ip])).get(ip);
+      return id === undefined ? undefined : findCompanyById(sqlOf(tenant), id);
+    },
 
     async leads(tenant, opts) {
       const after = opts.after === undefined ? undefined : decodeLeadCursor(opts.after);

@@ -28,3 +28,18 @@ export function startsNewSession(open: OpenSession | undefined, event: { at: Dat
   if (event.at.getTime() - open.lastActivityAt.getTime() > SESSION_TIMEOUT_MS) return true;
   return event.campaign !== null && event.campaign !== open.campaign;
 }
+
+/** Page and screen views, and custom events, are visits; identify, group and alias are not. */
+export const VISIT_TYPES: ReadonlySet<string> = new Set(['page', 'screen', 'track']);
+
+export type SessionPlacement = 'join' | 'open' | 'none';
+
+/**
+ * Where an event goes: into the visitor's open session, into a new one, or
+ * (identify, group, alias) into none: those join an open session but never
+ * open one, as they are not visits.
+ */
+export function placeInSession(open: OpenSession | undefined, event: { at: Date; campaign: string | null; visit: boolean }): SessionPlacement {
+  if (!event.visit) return open !== undefined && !startsNewSession({ ...open, campaign: null }, { at: event.at, campaign: null }) ? 'join' : 'none';
+  return startsNewSession(open, event) ? 'open' : 'join';
+}

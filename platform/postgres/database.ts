@@ -1,6 +1,6 @@
 import pg from 'pg';
 
-export type SqlValue = string | number | boolean | null | Date | readonly string[] | Buffer;
+export type SqlValue = string | number | boolean | null | Date | readonly (string | null)[] | readonly number[] | Buffer;
 
 /** The narrow SQL surface the services need; a pool and a transaction client both provide it. */
 export interface Sql {

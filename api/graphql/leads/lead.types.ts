@@ -57,6 +57,11 @@ export class Session implements SessionRecord {
   ip!: string | null;
 
   companyId!: string | null;
+
+  @Field(() => GraphQLJSON, {
+    description: 'What the visit kept from its events: landing page, referrer and UTM campaign from the first, the last page seen.',
+  })
+  properties!: Record<string, string>;
 }
 
 @ObjectType('Event')

@@ -1,9 +1,12 @@
-import { maskIp, type IpStorage } from '../../../intelligence/ip/mask-ip.js';
+import type { IpStorage } from '../../../intelligence/ip/mask-ip.js';
+import { createGroupCommitter } from '../../../platform/batching/group-commit.js';
 import type { Database, Sql } from '../../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
+import type { NetworkCompanies } from '../../companies/network-companies.js';
 import type { IngestMessage } from '../segment/segment-message.js';
+import { writeRun, type MessageOutcome } from './batch-writer.js';
 import { resolveLead } from './identity-resolver.js';
-import { recordSessionActivity, resolveSession } from './session-resolver.js';
+import { prepareMessage, type PreparedMessage } from './prepared-message.js';
 
 export interface IngestTenant {
   readonly tenantId: string;
@@ -18,8 +21,18 @@ export interface WriteResult {
 }
 
 export interface EventStore {
-  /** Writes the messages in one transaction: all of them, or none. */
+  /** Writes the messages all together or not at all; resolves once they are committed. */
   write(tenant: IngestTenant, messages: readonly IngestMessage[], opts?: { ip?: string | null }): Promise<WriteResult>;
+}
+
+export interface EventStoreOptions {
+  readonly db: Database;
+  readonly ipStorageOf: (tenantId: string) => Promise<IpStorage>;
+  readonly networkCompanies: NetworkCompanies;
+  /** Events per group transaction at most (a single larger request still goes alone). */
+  readonly maxGroupEvents?: number;
+  /** Group transactions in flight per tenant. */
+  readonly commitConcurrency?: number;
 }
 
 function identityKeys(schema: string, messages: readonly IngestMessage[]): string[] {
@@ -33,83 +46,100 @@ function identityKeys(schema: string, messages: readonly IngestMessage[]): strin
   return [...keys];
 }
 
+/** Lock buckets per tenant: enough that small writes about different visitors rarely meet, few enough for PostgreSQL's lock table. */
+const LOCK_BUCKETS = 64;
+
+function bucketOf(key: string): number {
+  // FNV-1a: cheap and well spread; the bucket only decides who waits for whom.
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
+  return (hash >>> 0) % LOCK_BUCKETS;
+}
+
 /**
- * Locks identity keys for the transaction. One order for every transaction,
- * so two never wait on each other in a cycle.
+ * Locks identity keys for the transaction, by bucket: a group of thousands of
+ * events takes at most LOCK_BUCKETS advisory locks, not one per identifier
+ * (which could exhaust PostgreSQL's shared lock table), and two writes about
+ * the same identifier always meet in the same bucket. One order for every
+ * transaction, so two never wait on each other in a cycle.
  */
 export async function lockIdentities(tx: Sql, keys: readonly string[]): Promise<void> {
-  await tx.query('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k order by k', [[...keys].sort()]);
+  const buckets = new Set<string>();
+  for (const key of keys) buckets.add(`${key.slice(0, key.indexOf(':'))}:b:${bucketOf(key)}`);
+  await tx.query('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k order by k', [[...buckets].sort()]);
 }
 
 /** The lock key of an anonymous id, for work other than ingestion that moves it (splitLead). */
 export const anonymousIdLockKey = (schema: string, anonymousId: string): string => `${schema}:a:${anonymousId}`;
 
-async function writeOne(
-  tx: TenantSql,
-  message: IngestMessage,
-  ip: string | null,
-  storage: IpStorage,
-): Promise<{ leadId: string; duplicate: boolean }> {
-  const existing = await tx.query<{ lead_id: string }>('select lead_id from {t}.events where message_id = $1', [message.messageId]);
-  if (existing[0] !== undefined) return { leadId: existing[0].lead_id, duplicate: true };
-
-  const leadId = await resolveLead(tx, message);
-  // As Segment does: a server-side sender names the visitor's address in context.ip; else the peer's counts.
-  const namedIp = typeof message.context['ip'] === 'string' ? message.context['ip'] : undefined;
-  // The tenant's choice applies before anything is stored: the session's address and the event's context alike.
-  const visitorIp = maskIp(namedIp ?? ip, storage);
-  const context = namedIp === undefined ? message.context : { ...message.context, ip: maskIp(namedIp, storage) };
-  const sessionId = await resolveSession(tx, leadId, message, visitorIp);
-  await tx.query(
-    `insert into {t}.events (message_id, type, name, lead_id, session_id, anonymous_id, user_id, at, properties, context)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [
-      message.messageId,
-      message.type,
-      message.name,
-      leadId,
-      sessionId,
-      message.anonymousId ?? null,
-      message.userId ?? null,
-      message.at,
-      JSON.stringify(message.properties),
-      JSON.stringify(context),
-    ],
-  );
-  if (sessionId !== null) await recordSessionActivity(tx, sessionId, message);
-  const traits = message.type === 'identify' ? message.traits : {};
-  await tx.query(
-    `update {t}.leads set last_seen_at = greatest(last_seen_at, $2), traits = traits || $3::jsonb, updated_at = now() where id = $1`,
-    [leadId, message.at, JSON.stringify(traits)],
-  );
-  return { leadId, duplicate: false };
+/**
+ * Messages in order: set-based runs, and between them the rare message whose
+ * identity needs a merge or a conflict record, resolved row by row; its lead
+ * then opens the next run.
+ */
+async function writeMessages(tx: TenantSql, items: readonly PreparedMessage[], networkCompanies: NetworkCompanies): Promise<MessageOutcome[]> {
+  const outcomes: MessageOutcome[] = [];
+  let firstLeadId: string | undefined;
+  while (outcomes.length < items.length) {
+    const run = await writeRun(tx, items.slice(outcomes.length), { networkCompanies, firstLeadId });
+    outcomes.push(...run.outcomes);
+    const next = items[outcomes.length];
+    firstLeadId = next === undefined ? undefined : await resolveLead(tx, next.message);
+  }
+  return outcomes;
 }
 
+const RETRYABLE = new Set(['40P01', '40001']);
+const isRetryable = (error: unknown) => typeof error === 'object' && error !== null && RETRYABLE.has(String((error as { code?: unknown }).code));
+
 /**
- * Identity keys (message ids, anonymous ids, user ids, emails) are locked
- * for the transaction, so concurrent requests about the same visitor or the
- * same messageId are serialised while different visitors proceed in parallel;
- * that makes the duplicate check exact.
+ * Identity keys (message ids, anonymous ids, user ids, emails) are locked for
+ * the transaction, so concurrent requests about the same visitor or the same
+ * messageId are serialised while different visitors proceed in parallel; that
+ * makes the duplicate check exact. Concurrent requests of one tenant share
+ * transactions (group commit); each is answered after its transaction commits.
  */
-export function createEventStore(deps: { db: Database; ipStorageOf: (tenantId: string) => Promise<IpStorage> }): EventStore {
+export function createEventStore(deps: EventStoreOptions): EventStore {
+  const commitGroup = async (schema: string, requests: readonly (readonly PreparedMessage[])[]): Promise<WriteResult[]> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await deps.db.transaction(async (raw) => {
+          const all = requests.flat();
+          await lockIdentities(
+            raw,
+            identityKeys(
+              schema,
+              all.map((p) => p.message),
+            ),
+          );
+          const outcomes = await writeMessages(tenantSql(raw, schema), all, deps.networkCompanies);
+          let offset = 0;
+          return requests.map((request) => {
+            const mine = outcomes.slice(offset, offset + request.length);
+            offset += request.length;
+            const duplicates = mine.filter((o) => o.duplicate).length;
+            return { accepted: mine.length - duplicates, duplicates, leadIds: mine.map((o) => o.leadId) };
+          });
+        });
+      } catch (error) {
+        // A deadlock between rows two groups share is rare and harmless to retry: nothing of either was committed.
+        if (attempt >= 3 || !isRetryable(error)) throw error;
+      }
+    }
+  };
+  const committer = createGroupCommitter<readonly PreparedMessage[], WriteResult>({
+    commit: commitGroup,
+    sizeOf: (request) => request.length,
+    maxGroupSize: deps.maxGroupEvents ?? 2000,
+    concurrency: deps.commitConcurrency ?? 1,
+  });
+
   return {
     async write(tenant, messages, opts = {}) {
       if (messages.length === 0) return { accepted: 0, duplicates: 0, leadIds: [] };
       const storage = await deps.ipStorageOf(tenant.tenantId);
-      return deps.db.transaction(async (raw) => {
-        const tx = tenantSql(raw, tenant.schema);
-        await lockIdentities(raw, identityKeys(tenant.schema, messages));
-        let accepted = 0;
-        let duplicates = 0;
-        const leadIds: string[] = [];
-        for (const message of messages) {
-          const written = await writeOne(tx, message, opts.ip ?? null, storage);
-          leadIds.push(written.leadId);
-          if (written.duplicate) duplicates += 1;
-          else accepted += 1;
-        }
-        return { accepted, duplicates, leadIds };
-      });
+      const prepared = messages.map((m) => prepareMessage(m, opts.ip ?? null, storage));
+      return committer.submit(tenant.schema, prepared);
     },
   };
 }

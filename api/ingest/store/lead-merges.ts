@@ -6,10 +6,33 @@ export interface MovedRecords {
   readonly anonymousIds: string[];
   readonly sessionIds: string[];
   readonly eventIds: string[];
+  /** What the merge changed on the survivor, so a split takes back only that (absent in merges recorded before it was kept). */
+  readonly survivor?: {
+    /** Traits the survivor lacked and took from the absorbed lead, with the values they had. */
+    readonly traitsAdded: Record<string, unknown>;
+    readonly firstSeenAt: string;
+    readonly lastSeenAt: string;
+    /** The absorbed lead's company, when the survivor had none and took it. */
+    readonly companyTaken: string | null;
+  };
+}
+
+interface LeadState {
+  traits: Record<string, unknown>;
+  first_seen_at: Date;
+  last_seen_at: Date;
+  company_id: string | null;
 }
 
 /** Moves everything of `absorbedId` onto `survivorId`, records why, and keeps the absorbed row for an undo. */
 export async function mergeLeads(tx: TenantSql, survivorId: string, absorbedId: string, cause: string): Promise<void> {
+  const states = await tx.query<LeadState & { id: string }>(
+    'select id, traits, first_seen_at, last_seen_at, company_id from {t}.leads where id = any($1) for update',
+    [[survivorId, absorbedId]],
+  );
+  const survivor = states.find((s) => s.id === survivorId);
+  const absorbed = states.find((s) => s.id === absorbedId);
+  const traitsAdded = Object.fromEntries(Object.entries(absorbed?.traits ?? {}).filter(([key]) => !(key in (survivor?.traits ?? {}))));
   const identities = await tx.query<{ anonymous_id: string }>(
     'update {t}.identities set lead_id = $1 where lead_id = $2 returning anonymous_id',
     [survivorId, absorbedId],
@@ -33,6 +56,15 @@ export async function mergeLeads(tx: TenantSql, survivorId: string, absorbedId: 
     anonymousIds: identities.map((r) => r.anonymous_id),
     sessionIds: sessions.map((r) => r.id),
     eventIds: events.map((r) => r.id),
+    survivor:
+      survivor === undefined
+        ? undefined
+        : {
+            traitsAdded,
+            firstSeenAt: survivor.first_seen_at.toISOString(),
+            lastSeenAt: survivor.last_seen_at.toISOString(),
+            companyTaken: survivor.company_id === null ? (absorbed?.company_id ?? null) : null,
+          },
   };
   await tx.query('insert into {t}.merges (id, survivor_id, absorbed_id, cause, moved) values ($1, $2, $3, $4, $5)', [
     newId('mrg'),
@@ -62,6 +94,34 @@ export async function splitLead(tx: TenantSql, leadId: string, anonymousId: stri
   await tx.query('update {t}.identities set lead_id = $1 where anonymous_id = any($2)', [absorbedId, moved.anonymousIds]);
   await tx.query('update {t}.sessions set lead_id = $1 where id = any($2)', [absorbedId, moved.sessionIds]);
   await tx.query('update {t}.events set lead_id = $1 where id = any($2::bigint[])', [absorbedId, moved.eventIds]);
+  if (moved.survivor !== undefined) await restoreSurvivor(tx, leadId, moved.survivor);
   await tx.query('update {t}.merges set undone_at = now() where id = $1', [merge.id]);
   return [leadId, absorbedId];
+}
+
+/**
+ * Takes back from the survivor what the merge gave it: traits it took from
+ * the absorbed lead (unless set again since), the earlier first-seen time,
+ * and the company it had none of before. What it gained after the merge on
+ * its own stays: its last-seen time is recomputed from what it still holds.
+ */
+async function restoreSurvivor(tx: TenantSql, leadId: string, before: NonNullable<MovedRecords['survivor']>): Promise<void> {
+  const [current] = await tx.query<LeadState>('select traits, first_seen_at, last_seen_at, company_id from {t}.leads where id = $1 for update', [leadId]);
+  if (current === undefined) return;
+  const traits = { ...current.traits };
+  for (const [key, value] of Object.entries(before.traitsAdded)) {
+    if (JSON.stringify(traits[key]) === JSON.stringify(value)) delete traits[key];
+  }
+  await tx.query(
+    `update {t}.leads l set traits = $2, first_seen_at = $3, company_id = $4, updated_at = now(),
+            last_seen_at = greatest($5::timestamptz, (select max(at) from {t}.events e where e.lead_id = l.id))
+      where id = $1`,
+    [
+      leadId,
+      JSON.stringify(traits),
+      before.firstSeenAt,
+      before.companyTaken !== null && current.company_id === before.companyTaken ? null : current.company_id,
+      before.lastSeenAt,
+    ],
+  );
 }

@@ -1,0 +1,51 @@
+import type { AsnTable } from '../../intelligence/ip/asn-table.js';
+import { networkCompanyCandidate, type NetworkCompanyCandidate } from '../../intelligence/ip/network-companies.js';
+import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import { upsertCompanies } from './company-records.js';
+
+/** Address → the tenant's company of the network it comes from. */
+export interface NetworkCompanies {
+  /**
+   * For each address on a business network whose company is known (a domain
+   * from the curated list, or a tenant company of the same name), the
+   * company's id. Records for curated domains are created on first sight.
+   */
+  companyIdsOf(sql: TenantSql, ips: readonly string[]): Promise<Map<string, string>>;
+  candidateOf(ip: string): Promise<NetworkCompanyCandidate | undefined>;
+}
+
+export function createNetworkCompanies(asnTable: () => Promise<AsnTable>): NetworkCompanies {
+  const candidateOf = async (ip: string) => networkCompanyCandidate((await asnTable()).lookup(ip));
+  return {
+    candidateOf,
+    async companyIdsOf(sql, ips) {
+      const candidates = new Map<string, NetworkCompanyCandidate>();
+      for (const ip of new Set(ips)) {
+        const candidate = await candidateOf(ip);
+        if (candidate !== undefined && (candidate.known !== undefined || candidate.nameKey !== undefined)) candidates.set(ip, candidate);
+      }
+      if (candidates.size === 0) return new Map();
+      const known = [...candidates.values()].flatMap((c) => (c.known === undefined ? [] : [c.known]));
+      const byDomain = await upsertCompanies(
+        sql,
+        known.map((k) => ({ domain: k.domain, name: k.name })),
+      );
+      const nameKeys = [...new Set([...candidates.values()].flatMap((c) => (c.known === undefined && c.nameKey !== undefined ? [c.nameKey] : [])))];
+      // The oldest record of a name wins, so an address keeps pointing at the same company.
+      const byName =
+        nameKeys.length === 0
+          ? []
+          : await sql.query<{ id: string; name_key: string }>(
+              'select distinct on (name_key) id, name_key from {t}.companies where name_key = any($1) order by name_key, created_at, id',
+              [nameKeys],
+            );
+      const byNameKey = new Map(byName.map((r) => [r.name_key, r.id]));
+      const ids = new Map<string, string>();
+      for (const [ip, c] of candidates) {
+        const id = c.known !== undefined ? byDomain.get(c.known.domain) : c.nameKey === undefined ? undefined : byNameKey.get(c.nameKey);
+        if (id !== undefined) ids.set(ip, id);
+      }
+      return ids;
+    },
+  };
+}

@@ -1,0 +1,195 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createInterface } from 'node:readline';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { z } from 'zod';
+import { startGateway } from '../api/server.js';
+import { createLogger } from '../platform/logging/logger.js';
+import { createDatabase, type Database } from '../platform/postgres/database.js';
+import type { BenchServices } from './bench-services.js';
+import type { IngestLoadOptions, IngestLoadReport } from './ingest-load.js';
+import { meanOf, type LoadResult } from './load.js';
+
+const INGEST_LOAD = fileURLToPath(new URL('./ingest-load.ts', import.meta.url));
+
+const ingestLoadReport: z.ZodType<IngestLoadReport> = z.object({
+  load: z.object({ requestsPerSecond: z.number(), p50Ms: z.number(), p99Ms: z.number(), non2xx: z.number(), errors: z.number() }),
+  seconds: z.number(),
+  responses2xx: z.number(),
+  accepted: z.number(),
+  duplicates: z.number(),
+  refusals: z.record(z.string(), z.number()),
+});
+
+export interface IngestTargetResult extends LoadResult {
+  /** Rows the run added to the tenant's events table, per second autocannon ran. */
+  readonly committedPerSecond: number;
+}
+
+export interface IngestBenchResult {
+  readonly bare: LoadResult;
+  readonly track: IngestTargetResult;
+  readonly batch: IngestTargetResult;
+  /** Events that 2xx bodies reported accepted beyond the rows found: must be 0, a 200 means committed. */
+  readonly unconfirmed: number;
+  readonly duplicates: number;
+  /** Non-2xx answers of the measured runs, by status and reason. */
+  readonly refusals: Record<string, number>;
+}
+
+/**
+ * The load generator in its own process (with tsx, as it is TypeScript), so it
+ * does not share the server's event loop; `atStop` runs the moment the load ends.
+ */
+async function generate<T>(options: IngestLoadOptions, atStop: () => Promise<T>): Promise<{ report: IngestLoadReport; stopped: T }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', INGEST_LOAD, JSON.stringify(options)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const exited = once(child, 'close');
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+  let stopped: { value: T } | undefined;
+  let output = '';
+  for await (const line of createInterface({ input: child.stdout })) {
+    if (line === 'stopped' && stopped === undefined) stopped = { value: await atStop() };
+    else output = line;
+  }
+  await exited;
+  if (child.exitCode !== 0 || stopped === undefined) throw new Error(`ingest-load exited with ${child.exitCode}: ${stderr}`);
+  return { report: ingestLoadReport.parse(JSON.parse(output)), stopped: stopped.value };
+}
+
+const nothing = async (): Promise<void> => undefined;
+
+async function countEvents(db: Database, schema: string): Promise<number> {
+  const rows = await db.query<{ n: number }>(`select count(*)::int as n from "${schema}".events`);
+  return rows[0]?.n ?? 0;
+}
+
+/**
+ * The events count once ingestion is at rest: autocannon drops the requests in
+ * flight when its time is up, but the server still commits them, and they must
+ * not count for the next run.
+ */
+async function settledCount(db: Database, schema: string): Promise<number> {
+  const deadline = Date.now() + 120_000;
+  let last = -1;
+  for (let quiet = 0; quiet < 3; ) {
+    if (Date.now() > deadline) throw new Error('ingestion still busy 120 s after the load stopped');
+    await sleep(100);
+    const busy = await db.query<{ n: number }>(
+      `select count(*)::int as n from pg_stat_activity
+        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and state <> 'idle'`,
+    );
+    const count = await countEvents(db, schema);
+    quiet = busy[0]?.n === 0 && count === last ? quiet + 1 : 0;
+    last = count;
+  }
+  return last;
+}
+
+interface IngestRun {
+  readonly load: LoadResult;
+  readonly committedPerSecond: number;
+  readonly unconfirmed: number;
+  readonly duplicates: number;
+  readonly refusals: Record<string, number>;
+}
+
+function meanOfRuns(a: IngestRun, b: IngestRun): IngestTargetResult {
+  return { ...meanOf(a.load, b.load), committedPerSecond: (a.committedPerSecond + b.committedPerSecond) / 2 };
+}
+
+function mergeCounts(...counts: Record<string, number>[]): Record<string, number> {
+  const merged: Record<string, number> = {};
+  for (const entry of counts) for (const [key, n] of Object.entries(entry)) merged[key] = (merged[key] ?? 0) + n;
+  return merged;
+}
+
+/**
+ * Segment HTTP ingestion through the whole gateway (publishable-key auth, rate
+ * limit, parsing, the event store's transaction) against a bare node:http
+ * server that only reads the body, in one run on one machine. Throughput is
+ * counted in the tenant's events table, not in responses.
+ */
+export async function benchIngest(
+  bench: BenchServices,
+  opts: { connections: number; seconds: number; batchSize: number; visitors: number },
+): Promise<IngestBenchResult> {
+  const { services, config } = bench;
+  const created = await services.provisioning.createTenant({ name: 'Ingest bench' });
+  if (!created.ok) throw new Error(JSON.stringify(created.problem));
+  const tenant = created.value;
+  if (config.DATABASE_URL === undefined) throw new Error('the bench services have no DATABASE_URL');
+  const counter = createDatabase({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'leadgraph-bench-counter' });
+
+  const gateway = await startGateway(
+    { config, adminToken: 'adm_bench_token_not_used_by_anyone', log: createLogger({ level: 'error' }), ...services },
+    { host: '127.0.0.1', port: 0 },
+  );
+  const bare = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', () => {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end('{"success":true}');
+    });
+  });
+  await new Promise<void>((resolve) => bare.listen(0, '127.0.0.1', resolve));
+  const bareUrl = `http://127.0.0.1:${(bare.address() as AddressInfo).port}`;
+
+  try {
+    const common = { publishableKey: tenant.publishableKey, connections: opts.connections, visitors: opts.visitors, seed: false };
+    const track = { ...common, url: gateway.url, path: '/v1/track', shape: 'single', eventsPerRequest: 1 } as const;
+    const batch = { ...common, url: gateway.url, path: '/v1/batch', shape: 'batch', eventsPerRequest: opts.batchSize } as const;
+    const baseline = { ...track, url: bareUrl };
+
+    // Every visitor once, so that every measured run sees the same returning-visitor pool.
+    const { report: seeded } = await generate({ ...batch, seconds: opts.seconds, seed: true }, nothing);
+    const stored = await settledCount(counter, tenant.schema);
+    if (seeded.responses2xx === 0 || stored !== seeded.accepted) {
+      throw new Error(`seeding ${opts.visitors} visitors: ${seeded.accepted} accepted, ${stored} stored, refusals ${JSON.stringify(seeded.refusals)}`);
+    }
+    // Warm all three (JIT, pools, key cache), then measure each in turn.
+    for (const target of [baseline, track, batch]) await generate({ ...target, seconds: 2 }, nothing);
+
+    // Rows committed while the load ran: counted the moment it stops, as the server
+    // still commits what was in flight then (the next run starts once that settles).
+    const measure = async (target: IngestLoadOptions): Promise<IngestRun> => {
+      const before = await settledCount(counter, tenant.schema);
+      const { report, stopped } = await generate(target, () => countEvents(counter, tenant.schema));
+      const committed = stopped - before;
+      return {
+        load: report.load,
+        committedPerSecond: committed / report.seconds,
+        unconfirmed: Math.max(0, report.accepted - committed),
+        duplicates: report.duplicates,
+        refusals: report.refusals,
+      };
+    };
+    const runBare = async () => (await generate({ ...baseline, seconds: opts.seconds }, nothing)).report;
+    const runTrack = () => measure({ ...track, seconds: opts.seconds });
+    const runBatch = () => measure({ ...batch, seconds: opts.seconds });
+    // A-B-C-C-B-A, averaged, so no target gains from running later on a warmer machine (or a fuller table).
+    const bare1 = await runBare();
+    const track1 = await runTrack();
+    const batch1 = await runBatch();
+    const batch2 = await runBatch();
+    const track2 = await runTrack();
+    const bare2 = await runBare();
+    const ingestRuns = [track1, batch1, batch2, track2];
+    return {
+      bare: meanOf(bare1.load, bare2.load),
+      track: meanOfRuns(track1, track2),
+      batch: meanOfRuns(batch1, batch2),
+      unconfirmed: ingestRuns.reduce((sum, r) => sum + r.unconfirmed, 0),
+      duplicates: ingestRuns.reduce((sum, r) => sum + r.duplicates, 0),
+      refusals: mergeCounts(...ingestRuns.map((r) => r.refusals)),
+    };
+  } finally {
+    await new Promise<void>((resolve) => bare.close(() => resolve()));
+    await gateway.close();
+    await counter.close();
+  }
+}
