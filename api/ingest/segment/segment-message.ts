@@ -63,11 +63,17 @@ const segmentMessage = z.discriminatedUnion('type', [
 
 export type SegmentMessage = z.input<typeof segmentMessage>;
 
-function depthOf(value: unknown, depth = 0): number {
-  if (depth > MAX_DEPTH || value === null || typeof value !== 'object') return depth;
-  let deepest = depth;
-  for (const child of Object.values(value)) deepest = Math.max(deepest, depthOf(child, depth + 1));
-  return deepest;
+/** What makes a value unstorable: nesting past the limit, or a NUL character (PostgreSQL text and jsonb cannot hold one). */
+function treeProblem(value: unknown, depth: number): 'deep' | 'nul' | undefined {
+  if (depth > MAX_DEPTH) return 'deep';
+  if (typeof value === 'string') return value.includes('\u0000') ? 'nul' : undefined;
+  if (value === null || typeof value !== 'object') return undefined;
+  for (const [key, child] of Object.entries(value)) {
+    if (key.includes('\u0000')) return 'nul';
+    const problem = treeProblem(child, depth + 1);
+    if (problem !== undefined) return problem;
+  }
+  return undefined;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -82,9 +88,14 @@ export type ParseResult =
   | { ok: true; message: IngestMessage }
   | { ok: false; reason: string; path: readonly (string | number)[] };
 
-/** The top-level field holding a tree nested past the limit (the message itself counts as one level). */
-function tooDeepField(raw: object): string | undefined {
-  return Object.entries(raw).find(([, value]) => depthOf(value, 1) > MAX_DEPTH)?.[0];
+/** The top-level field holding a tree nested past the limit (the message itself counts as one level) or a NUL character. */
+function unstorableField(raw: object): { field: string; reason: string } | undefined {
+  for (const [field, value] of Object.entries(raw)) {
+    const problem = field.includes('\u0000') ? 'nul' : treeProblem(value, 1);
+    if (problem === 'deep') return { field, reason: `${field}: nested deeper than ${MAX_DEPTH} levels` };
+    if (problem === 'nul') return { field, reason: `${field}: contains a NUL character (\\u0000), which cannot be stored` };
+  }
+  return undefined;
 }
 
 /**
@@ -93,8 +104,8 @@ function tooDeepField(raw: object): string | undefined {
  */
 export function parseSegmentMessage(raw: unknown, opts: { now: Date; impliedType?: MessageType }): ParseResult {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'a message must be a JSON object', path: [] };
-  const deep = tooDeepField(raw);
-  if (deep !== undefined) return { ok: false, reason: `${deep}: nested deeper than ${MAX_DEPTH} levels`, path: [deep] };
+  const unstorable = unstorableField(raw);
+  if (unstorable !== undefined) return { ok: false, reason: unstorable.reason, path: [unstorable.field] };
   const withType = opts.impliedType !== undefined && !('type' in raw) ? { ...raw, type: opts.impliedType } : raw;
   const parsed = segmentMessage.safeParse(withType);
   if (!parsed.success) {

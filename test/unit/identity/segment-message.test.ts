@@ -54,6 +54,27 @@ describe('Segment messages', () => {
     expect(!parsed.ok && parsed.reason).toMatch(/nested deeper/);
   });
 
+  it('accepts nesting up to the limit and refuses one level more', () => {
+    const nested = (levels: number) => {
+      let tree: unknown = 'leaf';
+      for (let i = 0; i < levels; i += 1) tree = { down: tree };
+      return tree;
+    };
+    // The message is level 0, `properties` level 1; its leaf sits at level `levels + 1`.
+    expect(parseSegmentMessage({ type: 'track', event: 'x', anonymousId: 'a', properties: nested(11) }, { now }).ok).toBe(true);
+    const refused = parseSegmentMessage({ type: 'track', event: 'x', anonymousId: 'a', properties: nested(12) }, { now });
+    expect(!refused.ok && refused.path).toEqual(['properties']);
+  });
+
+  it('refuses a NUL character anywhere, which PostgreSQL cannot store, naming the field', () => {
+    const inValue = parseSegmentMessage({ type: 'track', event: 'x', anonymousId: 'a', properties: { note: 'a\u0000b' } }, { now });
+    expect(!inValue.ok && inValue.reason).toMatch(/^properties: contains a NUL character/);
+    const inKey = parseSegmentMessage({ type: 'track', event: 'x', anonymousId: 'a', context: { ['k\u0000']: 1 } }, { now });
+    expect(!inKey.ok && inKey.path).toEqual(['context']);
+    const inId = parseSegmentMessage({ type: 'track', event: 'x\u0000', anonymousId: 'a' }, { now });
+    expect(!inId.ok && inId.path).toEqual(['event']);
+  });
+
   it('refuses a message of another type on a typed endpoint', () => {
     const parsed = parseSegmentMessage({ type: 'page', anonymousId: 'a' }, { now, impliedType: 'track' });
     expect(!parsed.ok && parsed.reason).toMatch(/sent to the track endpoint/);
