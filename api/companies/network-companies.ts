@@ -1,5 +1,6 @@
 import type { AsnTable } from '../../intelligence/ip/asn-table.js';
 import { networkCompanyCandidate, type NetworkCompanyCandidate } from '../../intelligence/ip/network-companies.js';
+import { isPublicAddress } from '../../intelligence/ip/public-address.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { upsertCompanies } from './company-records.js';
 
@@ -15,13 +16,18 @@ export interface NetworkCompanies {
 }
 
 export function createNetworkCompanies(asnTable: () => Promise<AsnTable>): NetworkCompanies {
-  const candidateOf = async (ip: string) => networkCompanyCandidate((await asnTable()).lookup(ip));
+  // Private and loopback addresses never load the dataset (a test on localhost, a proxy without forwarded addresses).
+  const candidateOf = async (ip: string) => (isPublicAddress(ip) ? networkCompanyCandidate((await asnTable()).lookup(ip)) : undefined);
   return {
     candidateOf,
     async companyIdsOf(sql, ips) {
+      const lookedUp = [...new Set(ips)].filter(isPublicAddress);
+      if (lookedUp.length === 0) return new Map();
+      // One wait for the table, then synchronous lookups: this runs while a write holds its locks.
+      const table = await asnTable();
       const candidates = new Map<string, NetworkCompanyCandidate>();
-      for (const ip of new Set(ips)) {
-        const candidate = await candidateOf(ip);
+      for (const ip of lookedUp) {
+        const candidate = networkCompanyCandidate(table.lookup(ip));
         if (candidate !== undefined && (candidate.known !== undefined || candidate.nameKey !== undefined)) candidates.set(ip, candidate);
       }
       if (candidates.size === 0) return new Map();

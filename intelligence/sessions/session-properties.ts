@@ -7,9 +7,11 @@ export type SessionProperties = Record<string, string>;
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value.slice(0, 2048) : undefined);
 
-function pageOf(context: Record<string, unknown>, properties: Record<string, unknown>): Record<string, unknown> {
+/** A page field from `context.page`, else from the properties (Segment's page calls carry it in both). Runs for every event: no copies. */
+function pageField(context: Record<string, unknown>, properties: Record<string, unknown>, key: string): unknown {
   const page = context['page'];
-  return typeof page === 'object' && page !== null ? { ...properties, ...(page as Record<string, unknown>) } : properties;
+  const fromPage = typeof page === 'object' && page !== null ? (page as Record<string, unknown>)[key] : undefined;
+  return fromPage ?? properties[key];
 }
 
 function compact(entries: Array<[string, string | undefined]>): SessionProperties {
@@ -20,12 +22,12 @@ function compact(entries: Array<[string, string | undefined]>): SessionPropertie
 
 /** The first-touch properties of a session, from the event that opened it. */
 export function landingProperties(event: { context: Record<string, unknown>; properties: Record<string, unknown> }): SessionProperties {
-  const page = pageOf(event.context, event.properties);
+  const page = (key: string) => pageField(event.context, event.properties, key);
   const campaign = typeof event.context['campaign'] === 'object' && event.context['campaign'] !== null ? (event.context['campaign'] as Record<string, unknown>) : {};
   return compact([
-    ['landingUrl', text(page['url'])],
-    ['landingPath', text(page['path'])],
-    ['referrer', text(page['referrer'])],
+    ['landingUrl', text(page('url'))],
+    ['landingPath', text(page('path'))],
+    ['referrer', text(page('referrer'))],
     ['utmSource', text(campaign['source'])],
     ['utmMedium', text(campaign['medium'])],
     ['utmCampaign', text(campaign['name'])],
@@ -38,9 +40,9 @@ export function landingProperties(event: { context: Record<string, unknown>; pro
 /** What a later event of the session updates: the last page seen. */
 export function progressProperties(event: { type: string; context: Record<string, unknown>; properties: Record<string, unknown> }): SessionProperties {
   if (event.type !== 'page' && event.type !== 'screen') return {};
-  const page = pageOf(event.context, event.properties);
+  const page = (key: string) => pageField(event.context, event.properties, key);
   return compact([
-    ['lastUrl', text(page['url'])],
-    ['lastPath', text(page['path']) ?? text(page['name'])],
+    ['lastUrl', text(page('url'))],
+    ['lastPath', text(page('path')) ?? text(page('name'))],
   ]);
 }

@@ -8,7 +8,11 @@ export interface Sql {
 }
 
 export interface Database extends Sql {
-  transaction<T>(work: (tx: Sql) => Promise<T>): Promise<T>;
+  /**
+   * `opening`: parameterless SQL sent with BEGIN in the same round trip (a
+   * lock to take first, say), for transactions where every round trip counts.
+   */
+  transaction<T>(work: (tx: Sql) => Promise<T>, opts?: { opening?: string }): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -31,10 +35,10 @@ export function createDatabase(opts: { url: string; poolSize: number; applicatio
 
   return {
     query: (text, values) => run(pool, text, values),
-    async transaction(work) {
+    async transaction(work, opts = {}) {
       const client = await pool.connect();
       try {
-        await client.query('begin');
+        await client.query(opts.opening === undefined ? 'begin' : `begin; ${opts.opening}`);
         const result = await work({ query: (text, values) => run(client, text, values) });
         await client.query('commit');
         return result;

@@ -63,10 +63,16 @@ function bucketOf(key: string): number {
  * the same identifier always meet in the same bucket. One order for every
  * transaction, so two never wait on each other in a cycle.
  */
-export async function lockIdentities(tx: Sql, keys: readonly string[]): Promise<void> {
+export function identityLockSql(keys: readonly string[]): string {
   const buckets = new Set<string>();
   for (const key of keys) buckets.add(`${key.slice(0, key.indexOf(':'))}:b:${bucketOf(key)}`);
-  await tx.query('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k order by k', [[...buckets].sort()]);
+  // Literals, not parameters, so the statement can travel with BEGIN; a bucket key is a schema name and a number.
+  const literals = [...buckets].sort().map((k) => `'${k.replaceAll("'", "''")}'`);
+  return `select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(array[${literals.join(',')}]::text[]) as k order by k`;
+}
+
+export async function lockIdentities(tx: Sql, keys: readonly string[]): Promise<void> {
+  await tx.query(identityLockSql(keys));
 }
 
 /** The lock key of an anonymous id, for work other than ingestion that moves it (splitLead). */
@@ -103,15 +109,14 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
   const commitGroup = async (schema: string, requests: readonly (readonly PreparedMessage[])[]): Promise<WriteResult[]> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
+        const all = requests.flat();
+        const locks = identityLockSql(
+          identityKeys(
+            schema,
+            all.map((p) => p.message),
+          ),
+        );
         return await deps.db.transaction(async (raw) => {
-          const all = requests.flat();
-          await lockIdentities(
-            raw,
-            identityKeys(
-              schema,
-              all.map((p) => p.message),
-            ),
-          );
           const outcomes = await writeMessages(tenantSql(raw, schema), all, deps.networkCompanies);
           let offset = 0;
           return requests.map((request) => {
@@ -120,7 +125,7 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
             const duplicates = mine.filter((o) => o.duplicate).length;
             return { accepted: mine.length - duplicates, duplicates, leadIds: mine.map((o) => o.leadId) };
           });
-        });
+        }, { opening: locks });
       } catch (error) {
         // A deadlock between rows two groups share is rare and harmless to retry: nothing of either was committed.
         if (attempt >= 3 || !isRetryable(error)) throw error;
@@ -130,7 +135,7 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
   const committer = createGroupCommitter<readonly PreparedMessage[], WriteResult>({
     commit: commitGroup,
     sizeOf: (request) => request.length,
-    maxGroupSize: deps.maxGroupEvents ?? 2000,
+    maxGroupSize: deps.maxGroupEvents ?? 5000,
     concurrency: deps.commitConcurrency ?? 1,
   });
 

@@ -1,9 +1,9 @@
 import type { IdentityMatches, KnownLead, StitchPlan } from '../../../intelligence/identity/stitch-plan.js';
-import type { TenantSql } from '../../../platform/postgres/tenant-sql.js';
 import type { IngestMessage } from '../segment/segment-message.js';
+import type { IdentityRow } from './batch-state.js';
 
 /**
- * Who holds each identifier of a batch, read in one query and then kept
+ * Who holds each identifier of a batch, as read with the batch, kept
  * current in memory as the batch's plans are applied, so that message n sees
  * what messages 0..n-1 did, exactly as if they had been written one by one.
  */
@@ -13,17 +13,7 @@ export interface IdentityView {
   apply(plan: StitchPlan, newLeadId: () => string): string;
 }
 
-export async function loadIdentityView(tx: TenantSql, messages: readonly IngestMessage[]): Promise<IdentityView> {
-  const set = (pick: (m: IngestMessage) => string | undefined) => [...new Set(messages.flatMap((m) => pick(m) ?? []))];
-  const rows = await tx.query<{ kind: 'a' | 'u' | 'e'; key: string; id: string; user_id: string | null; email: string | null }>(
-    `select 'a' as kind, i.anonymous_id as key, l.id, l.user_id, l.email
-       from {t}.identities i join {t}.leads l on l.id = i.lead_id where i.anonymous_id = any($1)
-     union all
-     select 'u', user_id, id, user_id, email from {t}.leads where user_id = any($2) and merged_into is null
-     union all
-     select 'e', lower(email), id, user_id, email from {t}.leads where lower(email) = any($3) and merged_into is null`,
-    [set((m) => m.anonymousId), set((m) => m.userId), set((m) => m.email)],
-  );
+export function identityViewOf(rows: readonly IdentityRow[]): IdentityView {
   const leads = new Map<string, KnownLead>();
   const byKind = { a: new Map<string, string>(), u: new Map<string, string>(), e: new Map<string, string>() };
   for (const row of rows) {

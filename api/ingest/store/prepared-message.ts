@@ -17,6 +17,12 @@ export interface PreparedMessage {
   readonly pageView: boolean;
   /** The company a `group` call names. */
   readonly groupCompany: CompanyFacts | undefined;
+  /**
+   * The event's stored columns other than its lead and session, as JSON object
+   * members: serialised when the request is read, not while its group holds
+   * the identity locks.
+   */
+  readonly eventColumnsJson: string;
 }
 
 function campaignOf(context: Record<string, unknown>): Campaign | undefined {
@@ -33,15 +39,27 @@ export function prepareMessage(message: IngestMessage, peerIp: string | null, st
   // As Segment does: a server-side sender names the visitor's address in context.ip; else the peer's counts.
   const namedIp = typeof message.context['ip'] === 'string' ? message.context['ip'] : undefined;
   const visitorIp = namedIp ?? peerIp;
+  const context = namedIp === undefined ? message.context : { ...message.context, ip: maskIp(namedIp, storage) };
+  const eventColumns = {
+    message_id: message.messageId,
+    type: message.type,
+    name: message.name,
+    anonymous_id: message.anonymousId ?? null,
+    user_id: message.userId ?? null,
+    at: message.at,
+    properties: message.properties,
+    context,
+  };
   return {
     message,
     visitorIp,
     // The tenant's choice applies before anything is stored: the session's address and the event's context alike.
     storedIp: maskIp(visitorIp, storage),
-    context: namedIp === undefined ? message.context : { ...message.context, ip: maskIp(namedIp, storage) },
+    context,
     campaign: campaignKey(campaignOf(message.context)),
     visit: VISIT_TYPES.has(message.type),
     pageView: message.type === 'page' || message.type === 'screen',
     groupCompany: message.type === 'group' ? companyOfGroup(message.groupId, message.traits) : undefined,
+    eventColumnsJson: JSON.stringify(eventColumns).slice(1, -1),
   };
 }

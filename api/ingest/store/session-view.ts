@@ -1,6 +1,6 @@
-import { placeInSession, SESSION_TIMEOUT_MS } from '../../../intelligence/sessions/session-rule.js';
+import { placeInSession } from '../../../intelligence/sessions/session-rule.js';
 import { landingProperties, progressProperties, type SessionProperties } from '../../../intelligence/sessions/session-properties.js';
-import type { TenantSql } from '../../../platform/postgres/tenant-sql.js';
+import type { OpenSessionRow } from './batch-state.js';
 import type { PreparedMessage } from './prepared-message.js';
 
 /** A session as a batch changes it: what it was (for existing ones) plus what the batch adds. */
@@ -27,21 +27,8 @@ export interface SessionView {
   changes(): SessionChange[];
 }
 
-/**
- * The sessions that may still be open for the batch's leads, read in one
- * query; a session whose last activity is more than the timeout before the
- * batch's earliest event cannot take any of its events, so it is not read.
- */
-export async function loadSessionView(tx: TenantSql, leadIds: readonly string[], earliest: Date): Promise<SessionView> {
-  const rows =
-    leadIds.length === 0
-      ? []
-      : await tx.query<{ id: string; lead_id: string; anonymous_id: string | null; started_at: Date; last_activity_at: Date; campaign: string | null }>(
-          `select distinct on (lead_id, anonymous_id) id, lead_id, anonymous_id, started_at, last_activity_at, campaign
-             from {t}.sessions where lead_id = any($1) and last_activity_at >= $2
-            order by lead_id, anonymous_id, last_activity_at desc`,
-          [[...leadIds], new Date(earliest.getTime() - SESSION_TIMEOUT_MS)],
-        );
+/** The batch's open sessions, kept current in memory as its events are placed. */
+export function sessionViewOf(rows: readonly OpenSessionRow[]): SessionView {
   const open = new Map<string, { id: string; anonymousId: string | null; lastActivityAt: Date; campaign: string | null; startedAt: Date }[]>();
   for (const r of rows) {
     const list = open.get(r.lead_id) ?? [];

@@ -1,0 +1,84 @@
+import { SESSION_TIMEOUT_MS } from '../../../intelligence/sessions/session-rule.js';
+import type { TenantSql } from '../../../platform/postgres/tenant-sql.js';
+import type { IngestMessage } from '../segment/segment-message.js';
+
+export interface IdentityRow {
+  readonly kind: 'a' | 'u' | 'e';
+  readonly key: string;
+  readonly id: string;
+  readonly user_id: string | null;
+  readonly email: string | null;
+}
+
+export interface OpenSessionRow {
+  readonly id: string;
+  readonly lead_id: string;
+  readonly anonymous_id: string | null;
+  readonly started_at: Date;
+  readonly last_activity_at: Date;
+  readonly campaign: string | null;
+}
+
+/** What a batch needs to know before it is planned in memory. */
+export interface BatchState {
+  /** messageId → lead, for messages already stored (duplicates). */
+  readonly stored: Map<string, string>;
+  /** Who holds each anonymous id ('a'), user id ('u') and email ('e') of the batch. */
+  readonly identities: IdentityRow[];
+  /** The sessions of those leads that may still be open at the batch's earliest event. */
+  readonly openSessions: OpenSessionRow[];
+}
+
+type StateRow = { kind: 'm' | 's' | IdentityRow['kind']; key: string | null; row: Record<string, string | null> };
+
+/**
+ * One statement, one round trip: duplicates, identities and open sessions.
+ * A session whose last activity is more than the timeout before the batch's
+ * earliest event cannot take any of its events, so it is not read. Run it
+ * after the identity locks are held: each statement reads a fresh snapshot.
+ */
+export async function readBatchState(tx: TenantSql, messages: readonly IngestMessage[]): Promise<BatchState> {
+  const set = (pick: (m: IngestMessage) => string | undefined) => [...new Set(messages.flatMap((m) => pick(m) ?? []))];
+  const earliest = messages.reduce((min, m) => (m.at < min ? m.at : min), messages[0]?.at ?? new Date());
+  const rows = await tx.query<StateRow>(
+    `with found as (
+       select 'a' as kind, i.anonymous_id as key, l.id, l.user_id, l.email
+         from {t}.identities i join {t}.leads l on l.id = i.lead_id where i.anonymous_id = any($1)
+       union all
+       select 'u', user_id, id, user_id, email from {t}.leads where user_id = any($2) and merged_into is null
+       union all
+       select 'e', lower(email), id, user_id, email from {t}.leads where lower(email) = any($3) and merged_into is null
+     ), open_sessions as (
+       select distinct on (lead_id, anonymous_id) id, lead_id, anonymous_id, started_at, last_activity_at, campaign
+         from {t}.sessions where lead_id in (select id from found) and last_activity_at >= $5
+        order by lead_id, anonymous_id, last_activity_at desc
+     )
+     select kind, key, jsonb_build_object('id', id, 'user_id', user_id, 'email', email) as row from found
+     union all
+     select 's', null, to_jsonb(open_sessions) from open_sessions
+     union all
+     select 'm', message_id, jsonb_build_object('lead_id', lead_id) from {t}.events where message_id = any($4)`,
+    [
+      set((m) => m.anonymousId),
+      set((m) => m.userId),
+      set((m) => m.email),
+      set((m) => m.messageId),
+      new Date(earliest.getTime() - SESSION_TIMEOUT_MS),
+    ],
+  );
+  const state: BatchState = { stored: new Map(), identities: [], openSessions: [] };
+  for (const { kind, key, row } of rows) {
+    if (kind === 'm') state.stored.set(key as string, row['lead_id'] as string);
+    else if (kind === 's') {
+      state.openSessions.push({
+        id: row['id'] as string,
+        lead_id: row['lead_id'] as string,
+        anonymous_id: row['anonymous_id'] ?? null,
+        started_at: new Date(row['started_at'] as string),
+        last_activity_at: new Date(row['last_activity_at'] as string),
+        campaign: row['campaign'] ?? null,
+      });
+    } else state.identities.push({ kind, key: key as string, id: row['id'] as string, user_id: row['user_id'] ?? null, email: row['email'] ?? null });
+  }
+  return state;
+}
