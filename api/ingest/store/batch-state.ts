@@ -33,6 +33,11 @@ type StateRow = { kind: 'm' | 's' | IdentityRow['kind']; key: string | null; row
 
 /**
  * One statement, one round trip: duplicates, identities and open sessions.
+ * Each identifier is looked up on its own through the index (a lateral join
+ * with a limit, which the planner cannot turn into a scan of the table), so
+ * the read costs the batch's size, never the tenant's: a plain `= any(...)`
+ * was planned as a sequential scan of every event once the table outgrew its
+ * statistics.
  * A session whose last activity is more than the timeout before the batch's
  * earliest event cannot take any of its events, so it is not read. Run it
  * after the identity locks are held: each statement reads a fresh snapshot.
@@ -42,22 +47,32 @@ export async function readBatchState(tx: TenantSql, messages: readonly IngestMes
   const earliest = messages.reduce((min, m) => (m.at < min ? m.at : min), messages[0]?.at ?? new Date());
   const rows = await tx.query<StateRow>(
     `with found as (
-       select 'a' as kind, i.anonymous_id as key, l.id, l.user_id, l.email
-         from {t}.identities i join {t}.leads l on l.id = i.lead_id where i.anonymous_id = any($1)
+       select 'a' as kind, k.key, l.id, l.user_id, l.email
+         from unnest($1::text[]) as k(key)
+         cross join lateral (select lead_id from {t}.identities where anonymous_id = k.key limit 1) i
+         join {t}.leads l on l.id = i.lead_id
        union all
-       select 'u', user_id, id, user_id, email from {t}.leads where user_id = any($2) and merged_into is null
+       select 'u', k.key, l.id, l.user_id, l.email
+         from unnest($2::text[]) as k(key)
+         cross join lateral (select id, user_id, email from {t}.leads where user_id = k.key and merged_into is null limit 1) l
        union all
-       select 'e', lower(email), id, user_id, email from {t}.leads where lower(email) = any($3) and merged_into is null
+       select 'e', k.key, l.id, l.user_id, l.email
+         from unnest($3::text[]) as k(key)
+         cross join lateral (select id, user_id, email from {t}.leads where lower(email) = k.key and merged_into is null limit 1) l
      ), open_sessions as (
-       select distinct on (lead_id, anonymous_id) id, lead_id, anonymous_id, started_at, last_activity_at, campaign
-         from {t}.sessions where lead_id in (select id from found) and last_activity_at >= $5
-        order by lead_id, anonymous_id, last_activity_at desc
+       select s.* from (select distinct id from found) f
+        cross join lateral (
+          select distinct on (anonymous_id) id, lead_id, anonymous_id, started_at, last_activity_at, campaign
+            from {t}.sessions where lead_id = f.id and last_activity_at >= $5
+           order by anonymous_id, last_activity_at desc) s
      )
      select kind, key, jsonb_build_object('id', id, 'user_id', user_id, 'email', email) as row from found
      union all
      select 's', null, to_jsonb(open_sessions) from open_sessions
      union all
-     select 'm', message_id, jsonb_build_object('lead_id', lead_id) from {t}.events where message_id = any($4)`,
+     select 'm', k.key, jsonb_build_object('lead_id', e.lead_id)
+       from unnest($4::text[]) as k(key)
+       cross join lateral (select lead_id from {t}.events where message_id = k.key limit 1) e`,
     [
       set((m) => m.anonymousId),
       set((m) => m.userId),
