@@ -93,7 +93,8 @@ export async function splitLead(tx: TenantSql, leadId: string, anonymousId: stri
   await tx.query('update {t}.leads set merged_into = null, updated_at = now() where id = $1', [absorbedId]);
   await tx.query('update {t}.identities set lead_id = $1 where anonymous_id = any($2)', [absorbedId, moved.anonymousIds]);
   await tx.query('update {t}.sessions set lead_id = $1 where id = any($2)', [absorbedId, moved.sessionIds]);
-  await tx.query('update {t}.events set lead_id = $1 where id = any($2::bigint[])', [absorbedId, moved.eventIds]);
+  // Events written into the moved sessions after the merge go back with them: a session and its events stay on one lead.
+  await tx.query('update {t}.events set lead_id = $1 where id = any($2::bigint[]) or session_id = any($3)', [absorbedId, moved.eventIds, moved.sessionIds]);
   if (moved.survivor !== undefined) await restoreSurvivor(tx, leadId, moved.survivor);
   await tx.query('update {t}.merges set undone_at = now() where id = $1', [merge.id]);
   return [leadId, absorbedId];

@@ -10,6 +10,13 @@ import type { TenantMigration } from '../migration.js';
  *   (heap-only tuples) instead of writing a new entry into each index. The
  *   index by visitor and last activity, which nothing reads, goes; ingestion
  *   finds open sessions through (lead_id, started_at).
+ * - Events, the table every ingested message lands in, keep no foreign keys
+ *   and no index by session: the two per-row key checks and the extra index
+ *   cost a third of a batch insert. Their lead and session come from the one
+ *   write path that creates those rows in the same statement (batch-writer),
+ *   merges and splits move them by lead, and deletion removes a person's
+ *   events by lead before the lead; a test checks that no event is ever
+ *   left without its lead and session.
  */
 export const companiesAndSessionsMigration: TenantMigration = {
   name: '0003-companies-and-sessions',
@@ -19,5 +26,7 @@ export const companiesAndSessionsMigration: TenantMigration = {
     `drop index ${s}.sessions_visitor_idx`,
     `alter table ${s}.sessions set (fillfactor = 70)`,
     `alter table ${s}.leads set (fillfactor = 80)`,
+    `alter table ${s}.events drop constraint events_lead_id_fkey, drop constraint events_session_id_fkey`,
+    `drop index ${s}.events_session_idx`,
   ],
 };
