@@ -29,7 +29,19 @@ export interface BatchState {
   readonly openSessions: OpenSessionRow[];
 }
 
-type StateRow = { kind: 'm' | 's' | IdentityRow['kind']; key: string | null; row: Record<string, string | null> };
+/** One wide row shape for the three answers, so no row is built or parsed as JSON. */
+interface StateRow {
+  kind: 'm' | 's' | IdentityRow['kind'];
+  key: string | null;
+  id: string | null;
+  user_id: string | null;
+  email: string | null;
+  lead_id: string | null;
+  anonymous_id: string | null;
+  started_at: Date | null;
+  last_activity_at: Date | null;
+  campaign: string | null;
+}
 
 /**
  * One statement, one round trip: duplicates, identities and open sessions.
@@ -66,11 +78,12 @@ export async function readBatchState(tx: TenantSql, messages: readonly IngestMes
             from {t}.sessions where lead_id = f.id and last_activity_at >= $5
            order by anonymous_id, last_activity_at desc) s
      )
-     select kind, key, jsonb_build_object('id', id, 'user_id', user_id, 'email', email) as row from found
+     select kind, key, id, user_id, email, null as lead_id, null as anonymous_id, null::timestamptz as started_at,
+            null::timestamptz as last_activity_at, null as campaign from found
      union all
-     select 's', null, to_jsonb(open_sessions) from open_sessions
+     select 's', null, id, null, null, lead_id, anonymous_id, started_at, last_activity_at, campaign from open_sessions
      union all
-     select 'm', k.key, jsonb_build_object('lead_id', e.lead_id)
+     select 'm', k.key, null, null, null, e.lead_id, null, null, null, null
        from unnest($4::text[]) as k(key)
        cross join lateral (select lead_id from {t}.events where message_id = k.key limit 1) e`,
     [
@@ -82,18 +95,18 @@ export async function readBatchState(tx: TenantSql, messages: readonly IngestMes
     ],
   );
   const state: BatchState = { stored: new Map(), identities: [], openSessions: [] };
-  for (const { kind, key, row } of rows) {
-    if (kind === 'm') state.stored.set(key as string, row['lead_id'] as string);
-    else if (kind === 's') {
+  for (const row of rows) {
+    if (row.kind === 'm') state.stored.set(row.key as string, row.lead_id as string);
+    else if (row.kind === 's') {
       state.openSessions.push({
-        id: row['id'] as string,
-        lead_id: row['lead_id'] as string,
-        anonymous_id: row['anonymous_id'] ?? null,
-        started_at: new Date(row['started_at'] as string),
-        last_activity_at: new Date(row['last_activity_at'] as string),
-        campaign: row['campaign'] ?? null,
+        id: row.id as string,
+        lead_id: row.lead_id as string,
+        anonymous_id: row.anonymous_id,
+        started_at: row.started_at as Date,
+        last_activity_at: row.last_activity_at as Date,
+        campaign: row.campaign,
       });
-    } else state.identities.push({ kind, key: key as string, id: row['id'] as string, user_id: row['user_id'] ?? null, email: row['email'] ?? null });
+    } else state.identities.push({ kind: row.kind, key: row.key as string, id: row.id as string, user_id: row.user_id, email: row.email });
   }
   return state;
 }
