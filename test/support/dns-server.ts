@@ -1,0 +1,157 @@
+import { createSocket, type RemoteInfo } from 'node:dgram';
+import { isIPv4 } from 'node:net';
+
+/**
+ * A tiny authoritative DNS server over UDP, speaking the real wire protocol
+ * (RFC 1035), so tests drive `node:dns` (c-ares) exactly as production does:
+ * only the server's address differs.
+ */
+
+/** A name's records. A name in the table without records of the asked type answers NOERROR with no records. */
+export interface DnsEntry {
+  /** `exchange: ''` is a null MX (RFC 7505): the domain accepts no mail. */
+  readonly mx?: ReadonlyArray<{ readonly exchange: string; readonly priority: number }>;
+  readonly a?: readonly string[];
+  /** `drop` never answers (the client times out); `servfail` answers SERVFAIL. */
+  readonly behaviour?: 'drop' | 'servfail';
+}
+
+export type DnsTable = Readonly<Record<string, DnsEntry>>;
+
+export interface DnsQueryLog {
+  readonly name: string;
+  readonly type: number;
+}
+
+export interface DnsServer {
+  readonly port: number;
+  /** Every question received, in order (dropped ones included). */
+  readonly queries: readonly DnsQueryLog[];
+  close(): Promise<void>;
+}
+
+export const DNS_TYPE = { A: 1, MX: 15 } as const;
+const CLASS_IN = 1;
+const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4 } as const;
+const HEADER_LENGTH = 12;
+const TTL_SECONDS = 300;
+
+interface Question {
+  readonly id: number;
+  readonly flags: number;
+  readonly name: string;
+  readonly type: number;
+  readonly qclass: number;
+  /** The question section as received, echoed verbatim (it keeps the client's letter case). */
+  readonly section: Buffer;
+}
+
+/** Parses the header and the first question; undefined when the packet is not a query we can answer. */
+function parseQuery(packet: Buffer): Question | 'malformed' | undefined {
+  if (packet.length < HEADER_LENGTH) return undefined;
+  const id = packet.readUInt16BE(0);
+  const flags = packet.readUInt16BE(2);
+  if (flags & 0x8000) return undefined; // a response, not a query
+  if (packet.readUInt16BE(4) !== 1) return 'malformed';
+  const labels: string[] = [];
+  let offset = HEADER_LENGTH;
+  while (true) {
+    const length = packet[offset];
+    if (length === undefined || length > 63) return 'malformed'; // no compression pointers in a question
+    offset += 1;
+    if (length === 0) break;
+    if (offset + length > packet.length) return 'malformed';
+    labels.push(packet.toString('latin1', offset, offset + length));
+    offset += length;
+  }
+  if (offset + 4 > packet.length) return 'malformed';
+  const type = packet.readUInt16BE(offset);
+  const qclass = packet.readUInt16BE(offset + 2);
+  return { id, flags, name: labels.join('.').toLowerCase(), type, qclass, section: packet.subarray(HEADER_LENGTH, offset + 4) };
+}
+
+function encodeName(name: string): Buffer {
+  const labels = name.replace(/\.$/, '').split('.').filter((label) => label !== '');
+  const parts = labels.map((label) => {
+    const bytes = Buffer.from(label, 'latin1');
+    if (bytes.length > 63) throw new Error(`label too long in ${name}`);
+    return Buffer.concat([Buffer.of(bytes.length), bytes]);
+  });
+  return Buffer.concat([...parts, Buffer.of(0)]);
+}
+
+/** One resource record whose owner is the question's name, by a compression pointer to offset 12. */
+function resourceRecord(type: number, rdata: Buffer): Buffer {
+  const fixed = Buffer.alloc(12);
+  fixed.writeUInt16BE(0xc000 | HEADER_LENGTH, 0);
+  fixed.writeUInt16BE(type, 2);
+  fixed.writeUInt16BE(CLASS_IN, 4);
+  fixed.writeUInt32BE(TTL_SECONDS, 6);
+  fixed.writeUInt16BE(rdata.length, 10);
+  return Buffer.concat([fixed, rdata]);
+}
+
+function answersFor(entry: DnsEntry, type: number): Buffer[] {
+  if (type === DNS_TYPE.MX) {
+    return (entry.mx ?? []).map(({ exchange, priority }) => {
+      const preference = Buffer.alloc(2);
+      preference.writeUInt16BE(priority, 0);
+      return resourceRecord(DNS_TYPE.MX, Buffer.concat([preference, encodeName(exchange)]));
+    });
+  }
+  if (type === DNS_TYPE.A) {
+    return (entry.a ?? []).map((address) => {
+      if (!isIPv4(address)) throw new Error(`not an IPv4 address: ${address}`);
+      return resourceRecord(DNS_TYPE.A, Buffer.from(address.split('.').map(Number)));
+    });
+  }
+  return [];
+}
+
+function response(id: number, queryFlags: number, rcode: number, question: Buffer | undefined, answers: readonly Buffer[]): Buffer {
+  const header = Buffer.alloc(HEADER_LENGTH);
+  header.writeUInt16BE(id, 0);
+  // QR, the query's opcode and RD, AA (we are the authority), RA, the response code.
+  const flags = 0x8000 | (queryFlags & 0x7900) | 0x0400 | 0x0080 | rcode;
+  header.writeUInt16BE(flags, 2);
+  header.writeUInt16BE(question ? 1 : 0, 4);
+  header.writeUInt16BE(answers.length, 6);
+  return Buffer.concat([header, ...(question ? [question] : []), ...answers]);
+}
+
+function answer(packet: Buffer, table: ReadonlyMap<string, DnsEntry>, log: DnsQueryLog[]): Buffer | undefined {
+  const query = parseQuery(packet);
+  if (query === undefined) return undefined;
+  if (query === 'malformed') return response(packet.readUInt16BE(0), packet.readUInt16BE(2), RCODE.FORMERR, undefined, []);
+  log.push({ name: query.name, type: query.type });
+  if (((query.flags >> 11) & 0xf) !== 0) return response(query.id, query.flags, RCODE.NOTIMP, query.section, []);
+  const entry = table.get(query.name);
+  if (entry?.behaviour === 'drop') return undefined;
+  if (entry?.behaviour === 'servfail') return response(query.id, query.flags, RCODE.SERVFAIL, query.section, []);
+  if (entry === undefined) return response(query.id, query.flags, RCODE.NXDOMAIN, query.section, []);
+  const records = query.qclass === CLASS_IN ? answersFor(entry, query.type) : [];
+  return response(query.id, query.flags, RCODE.NOERROR, query.section, records);
+}
+
+/** Starts the server on 127.0.0.1 and a free port. */
+export async function startDnsServer(table: DnsTable): Promise<DnsServer> {
+  const zone = new Map(Object.entries(table).map(([name, entry]) => [name.toLowerCase().replace(/\.$/, ''), entry]));
+  const queries: DnsQueryLog[] = [];
+  const socket = createSocket('udp4');
+  socket.on('message', (packet: Buffer, peer: RemoteInfo) => {
+    const reply = answer(packet, zone, queries);
+    if (reply) socket.send(reply, peer.port, peer.address);
+  });
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.bind(0, '127.0.0.1', () => {
+      socket.off('error', reject);
+      resolve();
+    });
+  });
+  return {
+    port: socket.address().port,
+    queries,
+    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+  };
+}
