@@ -21,7 +21,6 @@ export interface RunResult {
 interface LeadChange {
   readonly isNew: boolean;
   firstSeenAt: Date;
-  lastSeenAt: Date;
   traits: Record<string, unknown>;
   setUserId: string | null;
   setEmail: string | null;
@@ -59,7 +58,7 @@ export async function writeRun(
   const leadChange = (id: string, at: Date, isNew = false) => {
     let change = leads.get(id);
     if (change === undefined) {
-      change = { isNew, firstSeenAt: at, lastSeenAt: at, traits: {}, setUserId: null, setEmail: null, groupCompanyDomain: null };
+      change = { isNew, firstSeenAt: at, traits: {}, setUserId: null, setEmail: null, groupCompanyDomain: null };
       leads.set(id, change);
     }
     return change;
@@ -87,7 +86,6 @@ export async function writeRun(
     outcomes.push({ leadId, duplicate: false });
     accepted.push({ prepared, leadId, sessionId: sessions.place(leadId, prepared, () => newId('ses')) });
     const change = leadChange(leadId, message.at);
-    if (message.at > change.lastSeenAt) change.lastSeenAt = message.at;
     if (message.at < change.firstSeenAt) change.firstSeenAt = message.at;
     if (message.type === 'identify') Object.assign(change.traits, message.traits);
     if (prepared.groupCompany !== undefined) change.groupCompanyDomain = prepared.groupCompany.domain;
@@ -114,14 +112,16 @@ export async function writeRun(
 
   // Ordered by id, so two transactions that share rows lock them in the same order.
   const byId = <T extends { id: string }>(rows: T[]) => rows.sort((x, y) => (x.id < y.id ? -1 : 1));
+  // A lead row is written only when something about the person changes, not for every event.
+  const changesPerson = (id: string, c: LeadChange) =>
+    c.isNew || c.setUserId !== null || c.setEmail !== null || c.groupCompanyDomain !== null || Object.keys(c.traits).length > 0 || leadNetworkCompany.has(id);
   const leadRows = byId(
-    [...leads].map(([id, c]) => ({
+    [...leads].filter(([id, c]) => changesPerson(id, c)).map(([id, c]) => ({
       id,
       is_new: c.isNew,
       user_id: c.setUserId,
       email: c.setEmail,
       first_seen_at: c.firstSeenAt,
-      last_seen_at: c.lastSeenAt,
       traits: c.traits,
       group_company_id: c.groupCompanyDomain === null ? null : (groupCompanies.get(c.groupCompanyDomain) ?? null),
       network_company_id: leadNetworkCompany.get(id) ?? null,
@@ -162,20 +162,22 @@ export async function writeRun(
 const WRITE_BATCH = `
 with lead_rows as (
   select * from jsonb_to_recordset($1::jsonb) as v(id text, is_new boolean, user_id text, email text, first_seen_at timestamptz,
-    last_seen_at timestamptz, traits jsonb, group_company_id text, network_company_id text)
+    traits jsonb, group_company_id text, network_company_id text)
 ), session_rows as (
   select * from jsonb_to_recordset($3::jsonb) as v(id text, is_new boolean, lead_id text, anonymous_id text, started_at timestamptz,
     last_activity_at timestamptz, page_views int, event_count int, campaign text, ip text, company_id text, properties jsonb)
 ), new_leads as (
-  insert into {t}.leads (id, user_id, email, first_seen_at, last_seen_at, traits, company_id)
-  select id, user_id, email, first_seen_at, last_seen_at, traits, coalesce(group_company_id, network_company_id)
+  insert into {t}.leads (id, user_id, email, first_seen_at, traits, company_id)
+  select id, user_id, email, first_seen_at, traits, coalesce(group_company_id, network_company_id)
     from lead_rows where is_new
 ), changed_leads as (
   update {t}.leads l
-     set last_seen_at = greatest(l.last_seen_at, v.last_seen_at), traits = l.traits || v.traits,
+     set traits = l.traits || v.traits,
          user_id = coalesce(v.user_id, l.user_id), email = coalesce(v.email, l.email),
          company_id = coalesce(v.group_company_id, l.company_id, v.network_company_id), updated_at = now()
     from lead_rows v where l.id = v.id and not v.is_new
+     and (v.traits <> '{}' or v.user_id is not null or v.email is not null or v.group_company_id is not null
+          or (l.company_id is null and v.network_company_id is not null))
 ), new_identities as (
   insert into {t}.identities (anonymous_id, lead_id, first_seen_at)
   select anonymous_id, lead_id, at from jsonb_to_recordset($2::jsonb) as v(anonymous_id text, lead_id text, at timestamptz)

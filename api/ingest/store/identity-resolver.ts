@@ -47,7 +47,7 @@ export async function resolveLead(tx: TenantSql, message: IngestMessage): Promis
   if (plan.target.kind === 'new') {
     leadId = newId('ld');
     await tx.query(
-      `insert into {t}.leads (id, user_id, email, first_seen_at, last_seen_at) values ($1, $2, $3, $4, $4)`,
+      `insert into {t}.leads (id, user_id, email, first_seen_at) values ($1, $2, $3, $4)`,
       [leadId, plan.setUserId ?? null, plan.setEmail ?? null, message.at],
     );
   } else {

@@ -11,7 +11,6 @@ export interface MovedRecords {
     /** Traits the survivor lacked and took from the absorbed lead, with the values they had. */
     readonly traitsAdded: Record<string, unknown>;
     readonly firstSeenAt: string;
-    readonly lastSeenAt: string;
     /** The absorbed lead's company, when the survivor had none and took it. */
     readonly companyTaken: string | null;
   };
@@ -20,14 +19,13 @@ export interface MovedRecords {
 interface LeadState {
   traits: Record<string, unknown>;
   first_seen_at: Date;
-  last_seen_at: Date;
   company_id: string | null;
 }
 
 /** Moves everything of `absorbedId` onto `survivorId`, records why, and keeps the absorbed row for an undo. */
 export async function mergeLeads(tx: TenantSql, survivorId: string, absorbedId: string, cause: string): Promise<void> {
   const states = await tx.query<LeadState & { id: string }>(
-    'select id, traits, first_seen_at, last_seen_at, company_id from {t}.leads where id = any($1) for update',
+    'select id, traits, first_seen_at, company_id from {t}.leads where id = any($1) for update',
     [[survivorId, absorbedId]],
   );
   const survivor = states.find((s) => s.id === survivorId);
@@ -47,7 +45,7 @@ export async function mergeLeads(tx: TenantSql, survivorId: string, absorbedId: 
   ]);
   await tx.query(
     `update {t}.leads s set traits = a.traits || s.traits, first_seen_at = least(s.first_seen_at, a.first_seen_at),
-            last_seen_at = greatest(s.last_seen_at, a.last_seen_at), company_id = coalesce(s.company_id, a.company_id), updated_at = now()
+            company_id = coalesce(s.company_id, a.company_id), updated_at = now()
        from {t}.leads a where s.id = $1 and a.id = $2`,
     [survivorId, absorbedId],
   );
@@ -62,7 +60,6 @@ export async function mergeLeads(tx: TenantSql, survivorId: string, absorbedId: 
         : {
             traitsAdded,
             firstSeenAt: survivor.first_seen_at.toISOString(),
-            lastSeenAt: survivor.last_seen_at.toISOString(),
             companyTaken: survivor.company_id === null ? (absorbed?.company_id ?? null) : null,
           },
   };
@@ -104,25 +101,22 @@ export async function splitLead(tx: TenantSql, leadId: string, anonymousId: stri
  * Takes back from the survivor what the merge gave it: traits it took from
  * the absorbed lead (unless set again since), the earlier first-seen time,
  * and the company it had none of before. What it gained after the merge on
- * its own stays: its last-seen time is recomputed from what it still holds.
+ * its own stays.
  */
 async function restoreSurvivor(tx: TenantSql, leadId: string, before: NonNullable<MovedRecords['survivor']>): Promise<void> {
-  const [current] = await tx.query<LeadState>('select traits, first_seen_at, last_seen_at, company_id from {t}.leads where id = $1 for update', [leadId]);
+  const [current] = await tx.query<LeadState>('select traits, first_seen_at, company_id from {t}.leads where id = $1 for update', [leadId]);
   if (current === undefined) return;
   const traits = { ...current.traits };
   for (const [key, value] of Object.entries(before.traitsAdded)) {
     if (JSON.stringify(traits[key]) === JSON.stringify(value)) delete traits[key];
   }
   await tx.query(
-    `update {t}.leads l set traits = $2, first_seen_at = $3, company_id = $4, updated_at = now(),
-            last_seen_at = greatest($5::timestamptz, (select max(at) from {t}.events e where e.lead_id = l.id))
-      where id = $1`,
+    'update {t}.leads set traits = $2, first_seen_at = $3, company_id = $4, updated_at = now() where id = $1',
     [
       leadId,
       JSON.stringify(traits),
       before.firstSeenAt,
       before.companyTaken !== null && current.company_id === before.companyTaken ? null : current.company_id,
-      before.lastSeenAt,
     ],
   );
 }

@@ -17,6 +17,10 @@ import type { TenantMigration } from '../migration.js';
  *   merges and splits move them by lead, and deletion removes a person's
  *   events by lead before the lead; a test checks that no event is ever
  *   left without its lead and session.
+ * - `leads.last_seen_at` goes: keeping it meant rewriting the lead row for
+ *   every event, and a lead's last activity is its sessions' (and events')
+ *   to tell. A lead row now changes only when something about the person
+ *   does: identifiers, traits, company.
  */
 export const companiesAndSessionsMigration: TenantMigration = {
   name: '0003-companies-and-sessions',
@@ -28,5 +32,6 @@ export const companiesAndSessionsMigration: TenantMigration = {
     `alter table ${s}.leads set (fillfactor = 80)`,
     `alter table ${s}.events drop constraint events_lead_id_fkey, drop constraint events_session_id_fkey`,
     `drop index ${s}.events_session_idx`,
+    `alter table ${s}.leads drop column last_seen_at`,
   ],
 };
