@@ -1,3 +1,5 @@
+import type { CompanyImportRow } from '../../intelligence/companies/company-import.js';
+import { importCompanies, type ImportResult } from '../companies/company-import.js';
 import type { NetworkCompanies } from '../companies/network-companies.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
@@ -15,6 +17,7 @@ export interface LeadService {
   leadByEmail(tenant: IngestTenant, email: string): Promise<LeadRecord | undefined>;
   leads(tenant: IngestTenant, opts: { first: number; after?: string; filter: LeadListFilter }): Promise<Outcome<LeadPage>>;
   company(tenant: IngestTenant, domain: string): Promise<CompanyRecord | undefined>;
+  importCompanies(tenant: IngestTenant, rows: readonly CompanyImportRow[]): Promise<Outcome<ImportResult>>;
   /** The tenant's company of the network an address belongs to, where its domain is known. */
   companyOfNetwork(tenant: IngestTenant, ip: string): Promise<CompanyRecord | undefined>;
   /** Per-request batching of a lead's sessions, events, anonymous ids and companies. */
@@ -36,6 +39,8 @@ export function createLeadService(deps: { db: Database; events: EventStore; netw
     leadByEmail: (tenant, email) => findLeadByEmail(sqlOf(tenant), email),
     company: (tenant, domain) => findCompanyByDomain(sqlOf(tenant), domain),
     loaders: (tenant) => createLeadLoaders(sqlOf(tenant)),
+
+    importCompanies: (tenant, rows) => importCompanies(sqlOf(tenant), rows),
 
     async companyOfNetwork(tenant, ip) {
       const id = (await deps.networkCompanies.companyIdsOf(sqlOf(tenant), [ip])).get(ip);
