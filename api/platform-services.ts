@@ -89,6 +89,7 @@ export async function connectServices(opts: {
   const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now });
   const asnTable = lazyAsnTable();
   const networkCompanies = createNetworkCompanies(asnTable);
+  const events = createEventStore({ db, ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full', networkCompanies });
 
   return {
     db,
@@ -99,7 +100,7 @@ export async function connectServices(opts: {
     ledger,
     provisioning,
     audit: createAuditLog({ sql: db }),
-    events: createEventStore({ db, ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full', networkCompanies }),
+    events,
     sites,
     asnTable,
     networkCompanies,
@@ -111,6 +112,8 @@ export async function connectServices(opts: {
       },
     },
     async close() {
+      // Writes already handed to the store finish before the pool they need goes away.
+      await events.drain();
       await keys.stop();
       await temporal.close();
       await coordination.close();

@@ -23,6 +23,8 @@ export interface WriteResult {
 export interface EventStore {
   /** Writes the messages all together or not at all; resolves once they are committed. */
   write(tenant: IngestTenant, messages: readonly IngestMessage[], opts?: { ip?: string | null }): Promise<WriteResult>;
+  /** Resolves once every write handed in has been answered: the database may close after it. */
+  drain(): Promise<void>;
 }
 
 export interface EventStoreOptions {
@@ -146,5 +148,6 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
       const prepared = messages.map((m) => prepareMessage(m, opts.ip ?? null, storage));
       return committer.submit(tenant.schema, prepared);
     },
+    drain: () => committer.drain(),
   };
 }

@@ -95,4 +95,28 @@ describe('group commit', () => {
     expect(most).toBe(3);
     await committer.drain();
   });
+
+  it('drain waits until every submitted request has been answered', async () => {
+    const gate = deferred();
+    const committer = createGroupCommitter<number, number>({
+      async commit(_key, requests) {
+        await gate.promise;
+        return [...requests];
+      },
+      sizeOf: () => 1,
+      maxGroupSize: 10,
+      concurrency: 1,
+    });
+    const answers = [committer.submit('t', 1), committer.submit('t', 2)];
+    let drained = false;
+    const drain = committer.drain().then(() => {
+      drained = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(drained).toBe(false);
+    gate.release();
+    await drain;
+    expect(drained).toBe(true);
+    expect(await Promise.all(answers)).toEqual([1, 2]);
+  });
 });
