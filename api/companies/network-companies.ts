@@ -12,15 +12,12 @@ export interface NetworkCompanies {
    * company's id. Records for curated domains are created on first sight.
    */
   companyIdsOf(sql: TenantSql, ips: readonly string[]): Promise<Map<string, string>>;
-  candidateOf(ip: string): Promise<NetworkCompanyCandidate | undefined>;
 }
 
 export function createNetworkCompanies(asnTable: () => Promise<AsnTable>): NetworkCompanies {
-  // Private and loopback addresses never load the dataset (a test on localhost, a proxy without forwarded addresses).
-  const candidateOf = async (ip: string) => (isPublicAddress(ip) ? networkCompanyCandidate((await asnTable()).lookup(ip)) : undefined);
   return {
-    candidateOf,
     async companyIdsOf(sql, ips) {
+      // Private and loopback addresses never load the dataset (a test on localhost, a proxy without forwarded addresses).
       const lookedUp = [...new Set(ips)].filter(isPublicAddress);
       if (lookedUp.length === 0) return new Map();
       // One wait for the table, then synchronous lookups: this runs while a write holds its locks.

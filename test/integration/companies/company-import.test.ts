@@ -57,6 +57,10 @@ describe('importCompanies', () => {
     await gateway.gql(tenant.secretKey, IMPORT, { companies: [{ domain: 'psc.edu', name: 'Pittsburgh Supercomputing Center, Inc.' }] });
     const lookup = await gateway.gql<{ lookupIp: { company: { domain: string } | null } }>(tenant.secretKey, `{ lookupIp(ip: "${PSC_IP}") { company { domain } } }`);
     expect(lookup.data?.lookupIp.company).toEqual({ domain: 'psc.edu' });
+    // Another tenant's import names nothing for this one.
+    const other = await createTenant(gateway);
+    const elsewhere = await gateway.gql<{ lookupIp: { company: unknown } }>(other.secretKey, `{ lookupIp(ip: "${PSC_IP}") { company { domain } } }`);
+    expect(elsewhere.data?.lookupIp.company).toBeNull();
     await postSegment(gateway, '/v1/page', { anonymousId: 'visitor', context: { ip: PSC_IP } }, { key: tenant.publishableKey });
     const sessions = await tenantRows<{ domain: string }>(
       gateway,
