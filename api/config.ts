@@ -53,6 +53,17 @@ export const configSchema = z.object({
   MAX_PAGE_SIZE: positiveInt.default(100),
   TENANT_MIGRATION_CONCURRENCY: positiveInt.default(8),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+
+  SECRETS_MASTER_KEY: z.string().min(1).optional(),
+  ENRICHMENT_DNS_SERVERS: z
+    .string()
+    .transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''))
+    .optional(),
+  ENRICHMENT_DNS_TIMEOUT_MS: positiveInt.default(3000),
+  ENRICHMENT_SMTP_PROBE: flag.default(false),
+  ENRICHMENT_SMTP_HELO: z.string().min(1).default('localhost'),
+  ENRICHMENT_ALLOW_HTTP_VENDORS: flag.default(false),
+  ENRICHMENT_BATCH_CONCURRENCY: positiveInt.default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -21,7 +21,7 @@ await runProcess(log, async ({ started, stopAll }) => {
   started(() => services.close());
   await migrateEverything(services, config, log);
 
-  await startWorkerProcess({ endpoint: endpoints.temporal, db: services.db, log, started, stopAll });
+  await startWorkerProcess({ endpoint: endpoints.temporal, config, services, log, started, stopAll });
 
   const admin = await loadAdminToken({ configured: config.ADMIN_TOKEN, dataDir: config.DATA_DIR });
   const gateway = await startGateway({ config, adminToken: admin.token, log, ...services }, { host: config.HOST, port: config.PORT });

@@ -1,5 +1,7 @@
 import { createNetworkCompanies, type NetworkCompanies } from './companies/network-companies.js';
-import type { Connection } from '@temporalio/client';
+import { Client, type Connection } from '@temporalio/client';
+import type { SecretBox } from '../tenants/secrets/secret-box.js';
+import { loadSecretBox } from './master-key.js';
 import type { Config } from './config.js';
 import type { Coordination } from '../platform/coordination/coordination.js';
 import { createMemoryCoordination } from '../platform/coordination/memory-coordination.js';
@@ -21,6 +23,9 @@ import type { ReadinessCheck } from './http/health.routes.js';
 import type { AsnTable } from '../intelligence/ip/asn-table.js';
 import { lazyAsnTable } from '../platform/ip-dataset/lazy-asn-table.js';
 import { createEventStore, type EventStore } from './ingest/store/event-store.js';
+import { createEnrichmentService, type EnrichmentService } from './enrichment/enrichment.service.js';
+import { createEnrichmentDispatcher } from '../workflows/enrichment/enrichment-dispatch.js';
+import { createReenrichSchedules } from '../workflows/enrichment/reenrich-schedule.js';
 
 export interface Endpoints {
   readonly databaseUrl: string;
@@ -33,6 +38,8 @@ export interface PlatformServices {
   readonly orm: Orm;
   readonly coordination: Coordination;
   readonly temporal: Connection;
+  readonly temporalClient: Client;
+  readonly secrets: SecretBox;
   readonly keys: KeyResolver;
   readonly ledger: CreditLedger;
   readonly provisioning: TenantProvisioning;
@@ -41,6 +48,7 @@ export interface PlatformServices {
   readonly sites: TrackingSites;
   readonly asnTable: () => Promise<AsnTable>;
   readonly networkCompanies: NetworkCompanies;
+  readonly enrichment: EnrichmentService;
   readonly readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
 }
@@ -76,6 +84,8 @@ export async function connectServices(opts: {
           onError: (error, context) => log.error('redis', { error, context }),
         });
   const temporal = await connectTemporalClient(endpoints.temporal);
+  const temporalClient = new Client({ connection: temporal, namespace: endpoints.temporal.namespace });
+  const secrets = await loadSecretBox(config);
   const keys = createKeyResolver({ sql: db, pubsub: coordination.pubsub, ttlMs: config.KEY_CACHE_TTL_SECONDS * 1000, now: Date.now });
   const ledger = createCreditLedger({
     db,
@@ -85,17 +95,43 @@ export async function connectServices(opts: {
         .catch((error: unknown) => log.warn('credit balance not published', { error, tenantId }));
     },
   });
-  const provisioning = createTenantProvisioning({ db, ledger, tenantMigrations });
+  const taskQueue = endpoints.temporal.taskQueue;
+  const batchConcurrency = config.ENRICHMENT_BATCH_CONCURRENCY;
+  const schedules = createReenrichSchedules({ client: temporalClient, taskQueue, batchConcurrency });
+  const provisioning = createTenantProvisioning({
+    db,
+    ledger,
+    tenantMigrations,
+    // Not awaited: a tenant is made whether or not Temporal answers now; a worker's start makes a missing schedule.
+    afterCreate: async (tenant) => {
+      void schedules.ensure(tenant).catch((error: unknown) => log.warn('re-enrichment schedule not made', { error, tenantId: tenant.tenantId }));
+    },
+    onError: (error, context) => log.warn(context, { error }),
+  });
+  const enrichment = createEnrichmentService({
+    db,
+    dispatcher: createEnrichmentDispatcher({ client: temporalClient, taskQueue, batchConcurrency }),
+    secrets,
+    vendorOptions: { allowInsecureHttp: config.ENRICHMENT_ALLOW_HTTP_VENDORS, production: config.NODE_ENV === 'production' },
+    onError: (error, context) => log.error(context, { error }),
+  });
   const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now });
   const asnTable = lazyAsnTable();
   const networkCompanies = createNetworkCompanies(asnTable);
-  const events = createEventStore({ db, ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full', networkCompanies });
+  const events = createEventStore({
+    db,
+    ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full',
+    networkCompanies,
+    onIdentified: (tenant, leadIds) => void enrichment.enrichIdentified(tenant, leadIds),
+  });
 
   return {
     db,
     orm,
     coordination,
     temporal,
+    temporalClient,
+    secrets,
     keys,
     ledger,
     provisioning,
@@ -104,6 +140,7 @@ export async function connectServices(opts: {
     sites,
     asnTable,
     networkCompanies,
+    enrichment,
     readiness: {
       postgres: () => db.ping(),
       redis: () => coordination.ping(),

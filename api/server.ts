@@ -12,6 +12,8 @@ import type { AuditLog } from '../tenants/audit/audit-log.js';
 import { createCreditGrants } from '../tenants/credits/credit-grants.js';
 import type { CreditLedger } from '../tenants/credits/credit-ledger.js';
 import type { TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
+import type { EnrichmentService } from './enrichment/enrichment.service.js';
+import { EnrichmentResolver } from './graphql/enrichment/enrichment.resolver.js';
 import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
 import { AuditResolver } from './graphql/audit/audit.resolver.js';
 import { IpLookupResolver } from './graphql/ip/ip-lookup.resolver.js';
@@ -55,6 +57,7 @@ export interface GatewayDeps {
   readonly sites: TrackingSites;
   readonly asnTable: () => Promise<AsnTable>;
   readonly networkCompanies: NetworkCompanies;
+  readonly enrichment: EnrichmentService;
   readonly readiness: Record<string, ReadinessCheck>;
   readonly log: Logger;
 }
@@ -67,7 +70,20 @@ export interface Gateway {
 
 /** Every resolver, built around the services it needs. */
 export function createGatewayResolvers(
-  deps: Pick<GatewayDeps, 'provisioning' | 'db' | 'ledger' | 'orm' | 'keys' | 'audit' | 'events' | 'sites' | 'asnTable' | 'networkCompanies'>,
+  deps: Pick<
+    GatewayDeps,
+    | 'provisioning'
+    | 'db'
+    | 'ledger'
+    | 'orm'
+    | 'keys'
+    | 'audit'
+    | 'events'
+    | 'sites'
+    | 'asnTable'
+    | 'networkCompanies'
+    | 'enrichment'
+  >,
   publicUrl: string,
 ): ResolverInstance[] {
   const leads = createLeadService({ db: deps.db, events: deps.events, networkCompanies: deps.networkCompanies, now: () => new Date() });
@@ -86,6 +102,7 @@ export function createGatewayResolvers(
       now: Date.now,
     }),
     new IpLookupResolver(deps.asnTable, leads),
+    new EnrichmentResolver(deps.enrichment),
   ];
 }
 

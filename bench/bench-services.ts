@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../api/config.js';
 import { connectServices, temporalEndpoint, type PlatformServices } from '../api/platform-services.js';
 import { createLogger } from '../platform/logging/logger.js';
@@ -32,6 +33,8 @@ export async function startBenchServices(overrides: Record<string, string> = {})
     RATE_LIMIT_PER_MINUTE: '100000000',
     LOG_LEVEL: 'error',
     DATABASE_POOL_SIZE: '20',
+    // Vendor keys sealed in this throwaway database never need opening again.
+    SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
     ...overrides,
   });
   if (!parsed.ok) throw new Error(parsed.message);

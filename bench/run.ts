@@ -1,4 +1,5 @@
 import { startBenchServices, type BenchServices } from './bench-services.js';
+import { benchEnrichment } from './enrichment.bench.js';
 import { benchGateway } from './gateway.bench.js';
 import { benchIngest } from './ingest.bench.js';
 import { benchIpLookup } from './ip-lookup.bench.js';
@@ -6,7 +7,7 @@ import { benchIpLookup } from './ip-lookup.bench.js';
 /**
  * `npm run bench`: every figure is reported beside a baseline measured in the
  * same run, so the ratios hold across machines where the absolute numbers don't.
- * BENCH_ONLY=gateway|ip|ingest (or a comma-separated list) runs only those.
+ * BENCH_ONLY=gateway|ip|ingest|enrichment (or a comma-separated list) runs only those.
  */
 function positiveInt(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -14,7 +15,7 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
-const BENCHES = ['gateway', 'ip', 'ingest'] as const;
+const BENCHES = ['gateway', 'ip', 'ingest', 'enrichment'] as const;
 const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
 const unknown = only?.filter((name) => !(BENCHES as readonly string[]).includes(name)) ?? [];
 if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')}; expected ${BENCHES.join(', ')}`);
@@ -24,6 +25,7 @@ const seconds = positiveInt('BENCH_SECONDS', 10);
 const connections = positiveInt('BENCH_CONNECTIONS', 50);
 const ingestConnections = positiveInt('BENCH_INGEST_CONNECTIONS', 100);
 const batchSize = positiveInt('BENCH_BATCH_SIZE', 50);
+const enrichmentConcurrency = positiveInt('BENCH_ENRICHMENT_CONCURRENCY', 20);
 const visitors = 10_000;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 const thousands = (n: number) => n.toLocaleString('en-US');
@@ -64,6 +66,21 @@ try {
       '  (goal 8,500 committed events/s; RudderStack publishes 1,700 events/s on 2 cores)',
       `  non-2xx or errors: track ${i.track.non2xx + i.track.errors}, batch ${i.batch.non2xx + i.batch.errors}, baseline ${i.bare.non2xx + i.bare.errors}; duplicates ${i.duplicates}; events answered 200 but not stored ${i.unconfirmed}`,
       ...(refusals.length === 0 ? [] : [`  refusals: ${refusals.join('; ')}`]),
+      '',
+    );
+  }
+  if (runs('enrichment')) {
+    // Its own services: a Temporal server, a worker and a local vendor besides the gateway.
+    const e = await benchEnrichment({ concurrency: enrichmentConcurrency, seconds });
+    const goalMet = e.enrichment.p95Ms < 1000;
+    lines.push(
+      `Enrichment, enrichLead until its job is COMPLETED (the lead's fields and company written; no scoring yet), ${enrichmentConcurrency} concurrent, vendor answering in 50 ms, coordination: ${e.coordination}`,
+      `  vendor alone, GET /v2/companies/find (baseline)   ${fmt(e.vendor.perSecond)} req/s   p50 ${fmt(e.vendor.p50Ms)} ms   p95 ${fmt(e.vendor.p95Ms)} ms   p99 ${fmt(e.vendor.p99Ms)} ms`,
+      `  enrichLead → COMPLETED, polled every 10 ms        ${fmt(e.enrichment.perSecond)} enrichments/s   p50 ${fmt(e.enrichment.p50Ms)} ms   p95 ${fmt(e.enrichment.p95Ms)} ms   p99 ${fmt(e.enrichment.p99Ms)} ms`,
+      `  ratio p95 enrichment / vendor                     ${(e.enrichment.p95Ms / e.vendor.p95Ms).toFixed(2)}`,
+      `  goal p95 < 1000 ms: ${goalMet ? 'met' : 'not met'}   (Clearbit's uncached lookups take 5 to 10 s)`,
+      `  failures: enrichment ${e.enrichment.failures}, baseline ${e.vendor.failures}`,
+      `  single-flight, ${e.sharedDomain.leads} concurrent enrichLead of leads sharing one domain: ${e.sharedDomain.vendorRequests} vendor request(s) (expect 1), all settled in ${fmt(e.sharedDomain.wallMs)} ms, failures ${e.sharedDomain.failures}`,
       '',
     );
   }

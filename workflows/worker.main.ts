@@ -1,8 +1,7 @@
 import { loadConfigOrExit } from '../api/config.js';
-import { temporalEndpoint } from '../api/platform-services.js';
+import { connectServices, temporalEndpoint } from '../api/platform-services.js';
 import { runProcess } from '../platform/lifecycle/run-process.js';
 import { createLogger } from '../platform/logging/logger.js';
-import { createDatabase } from '../platform/postgres/database.js';
 import { startWorkerProcess } from './worker-process.js';
 
 /** `npm run worker`: one Temporal worker of a deployment; run as many as the work needs. */
@@ -13,7 +12,13 @@ await runProcess(log, async ({ started, stopAll }) => {
   if (config.DATABASE_URL === undefined || config.TEMPORAL_ADDRESS === undefined) {
     throw new Error('npm run worker needs DATABASE_URL and TEMPORAL_ADDRESS (npm start brings up embedded ones)');
   }
-  const db = createDatabase({ url: config.DATABASE_URL, poolSize: config.DATABASE_POOL_SIZE, applicationName: 'leadgraph-worker' });
-  started(() => db.close());
-  await startWorkerProcess({ endpoint: temporalEndpoint(config, config.TEMPORAL_ADDRESS), db, log, started, stopAll });
+  const endpoint = temporalEndpoint(config, config.TEMPORAL_ADDRESS);
+  const services = await connectServices({
+    config,
+    endpoints: { databaseUrl: config.DATABASE_URL, redisUrl: config.REDIS_URL, temporal: endpoint },
+    log,
+    applicationName: 'leadgraph-worker',
+  });
+  started(() => services.close());
+  await startWorkerProcess({ endpoint, config, services, log, started, stopAll });
 });

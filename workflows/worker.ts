@@ -1,8 +1,15 @@
 import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
+import type { Coordination } from '../platform/coordination/coordination.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { Database } from '../platform/postgres/database.js';
 import type { TenantMigration } from '../schema/migrations/migration.js';
+import type { CreditLedger } from '../tenants/credits/credit-ledger.js';
+import { createEnrichBatchActivities } from './enrichment/enrich-batch.activities.js';
+import { createEnrichLeadActivities } from './enrichment/enrich-lead.activities.js';
+import { createEnrichmentDispatcher } from './enrichment/enrichment-dispatch.js';
+import type { ProviderCatalog } from './enrichment/provider-catalog.js';
 import { createMigrateTenantsActivities } from './migrate-tenants/migrate-tenants.activities.js';
 
 export interface WorkerDeps {
@@ -12,6 +19,12 @@ export interface WorkerDeps {
   readonly db: Database;
   readonly tenantMigrations: readonly TenantMigration[];
   readonly log: Logger;
+  readonly ledger: CreditLedger;
+  readonly coordination: Coordination;
+  readonly catalog: ProviderCatalog;
+  /** For activities that start workflows (a batch handing jobs to leads' workflows). */
+  readonly client: Client;
+  readonly batchConcurrency: number;
 }
 
 export interface RunningWorker {
@@ -21,7 +34,13 @@ export interface RunningWorker {
 }
 
 export function createActivities(deps: WorkerDeps) {
-  return { ...createMigrateTenantsActivities(deps) };
+  const now = () => new Date();
+  const dispatcher = createEnrichmentDispatcher({ client: deps.client, taskQueue: deps.taskQueue, batchConcurrency: deps.batchConcurrency });
+  return {
+    ...createMigrateTenantsActivities(deps),
+    ...createEnrichLeadActivities({ ...deps, now }),
+    ...createEnrichBatchActivities({ db: deps.db, dispatcher, catalog: deps.catalog, now }),
+  };
 }
 
 export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {

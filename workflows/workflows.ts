@@ -1,2 +1,4 @@
 // Every workflow the worker runs; the worker bundles this file.
 export { migrateTenantsWorkflow } from './migrate-tenants/migrate-tenants.workflow.js';
+export { enrichLeadWorkflow } from './enrichment/enrich-lead.workflow.js';
+export { enrichBatchWorkflow, reenrichStaleWorkflow } from './enrichment/enrich-batch.workflow.js';

@@ -17,8 +17,8 @@ export async function importCompanies(sql: TenantSql, rows: readonly CompanyImpo
   const valid = validateCompanyImport(rows);
   if (!valid.ok) return failure(invalidInput(valid.path, valid.message));
   const written = await sql.query<{ created: boolean }>(
-    `insert into {t}.companies as c (id, domain, name, name_key, industry, employees, revenue, country, tech_stack)
-     select v.id, v.domain, v.name, v.name_key, v.industry, v.employees, v.revenue, v.country, coalesce(v.tech_stack, '{}')
+    `insert into {t}.companies as c (id, domain, name, name_key, industry, employees, revenue, country, tech_stack, imported_at)
+     select v.id, v.domain, v.name, v.name_key, v.industry, v.employees, v.revenue, v.country, coalesce(v.tech_stack, '{}'), now()
        from jsonb_to_recordset($1::jsonb) as v(id text, domain text, name text, name_key text, industry text, employees int,
                                               revenue double precision, country text, tech_stack text[])
      on conflict (domain) do update set
@@ -26,7 +26,7 @@ export async function importCompanies(sql: TenantSql, rows: readonly CompanyImpo
        industry = coalesce(excluded.industry, c.industry), employees = coalesce(excluded.employees, c.employees),
        revenue = coalesce(excluded.revenue, c.revenue), country = coalesce(excluded.country, c.country),
        tech_stack = case when $2::text[] @> array[excluded.domain] then excluded.tech_stack else c.tech_stack end,
-       updated_at = now()
+       imported_at = now(), updated_at = now()
      returning (xmax = 0) as created`,
     [
       JSON.stringify(

@@ -6,6 +6,7 @@ import type { PubSub } from '../../platform/coordination/coordination.js';
 import { typeGraphqlPubSub } from '../subscriptions/type-graphql-pubsub.js';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
+import { EnrichmentResolver } from './enrichment/enrichment.resolver.js';
 import { CompanyResolver } from './leads/company.resolver.js';
 import { LeadResolver } from './leads/lead.resolver.js';
 import { SessionResolver } from './leads/session.resolver.js';
@@ -24,6 +25,7 @@ export const resolverClasses = [
   CompanyResolver,
   TrackingSettingsResolver,
   IpLookupResolver,
+  EnrichmentResolver,
 ] as const;
 
 export type ResolverInstance = InstanceType<(typeof resolverClasses)[number]>;

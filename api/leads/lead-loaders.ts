@@ -1,4 +1,6 @@
+import type { EnrichedFieldState } from '../../intelligence/enrichment/field-provenance.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import { readFieldsOfLeads } from '../../workflows/enrichment/lead-fields.js';
 import { createBatchLoader } from './batch-loader.js';
 import {
   COMPANY_COLUMNS,
@@ -15,6 +17,8 @@ export interface LeadLoaders {
   sessions(leadId: string, first: number): Promise<SessionRecord[]>;
   events(leadId: string, first: number): Promise<EventRecord[]>;
   company(companyId: string): Promise<CompanyRecord | null>;
+  /** The lead's enriched fields, ordered by field. */
+  enrichment(leadId: string): Promise<EnrichedFieldState[]>;
 }
 
 function groupBy<T extends { leadId: string }>(rows: readonly T[]): Map<string, T[]> {
@@ -73,5 +77,7 @@ export function createLeadLoaders(sql: TenantSql): LeadLoaders {
     return new Map(rows.map((row) => [row.id, row]));
   }, null);
 
-  return { anonymousIds, sessions, events, company };
+  const enrichment = createBatchLoader<EnrichedFieldState[]>((leadIds) => readFieldsOfLeads(sql, leadIds), []);
+
+  return { anonymousIds, sessions, events, company, enrichment };
 }

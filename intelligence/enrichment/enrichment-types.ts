@@ -21,6 +21,8 @@ export interface FieldCandidate {
   /** 0 to 1. */
   readonly confidence: number;
   readonly verified: boolean;
+  /** The tenant's own data (an import): replaced only by verified evidence at least as confident. */
+  readonly supplied?: boolean;
 }
 
 /**

@@ -133,7 +133,7 @@ export function mergeAnswers(
     for (const candidate of answer.fields) {
       if (candidate.value === null || candidate.value === undefined) continue;
       matched = true;
-      fields.set(candidate.field, mergeField(fields.get(candidate.field), { ...candidate, source, supplied: false }, opts));
+      fields.set(candidate.field, mergeField(fields.get(candidate.field), { ...candidate, source, supplied: candidate.supplied ?? false }, opts));
     }
   }
   const changed = [...fields]

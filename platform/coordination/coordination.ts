@@ -16,6 +16,16 @@ export interface Cache {
   get(key: string): Promise<string | undefined>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
   delete(key: string): Promise<void>;
+  /**
+   * Stores only when `key` holds nothing live; true when this call stored. Atomic across
+   * instances, so it can elect a single flight or take a lease.
+   */
+  setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /**
+   * Deletes only when `key` still holds exactly `value`; true when this call deleted. Lets a
+   * lease holder release its own lease without freeing one that expired and was taken by another.
+   */
+  deleteIfEquals(key: string, value: string): Promise<boolean>;
 }
 
 export type Unsubscribe = () => Promise<void>;

@@ -101,6 +101,19 @@ export function createMemoryCoordination(opts: MemoryCoordinationOptions = {}): 
       ensureOpen();
       entries.delete(key);
     },
+    async setIfAbsent(key, value, ttlMs) {
+      ensureOpen();
+      assertTtl(ttlMs);
+      if (entries.get(key) !== undefined) return false;
+      entries.set(key, value, now() + Math.ceil(ttlMs));
+      return true;
+    },
+    async deleteIfEquals(key, value) {
+      ensureOpen();
+      if (entries.get(key)?.value !== value) return false;
+      entries.delete(key);
+      return true;
+    },
   };
 
   const channels = new Map<string, Set<(message: string) => void>>();

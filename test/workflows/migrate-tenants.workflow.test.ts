@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type NativeConnection } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogger } from '../../platform/logging/logger.js';
-import { createDatabase, type Database } from '../../platform/postgres/database.js';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../../platform/postgres/database.js';
 import { quoteTenantSchema, type TenantMigration } from '../../schema/migrations/migration.js';
 import { tenantMigrations } from '../../schema/migrations/tenant/tenant-migrations.js';
-import { createCreditLedger } from '../../tenants/credits/credit-ledger.js';
-import { createTenantProvisioning, type TenantProvisioning } from '../../tenants/provisioning/tenant-provisioning.js';
+import type { TenantProvisioning } from '../../tenants/provisioning/tenant-provisioning.js';
 import type { migrateTenantsWorkflow } from '../../workflows/migrate-tenants/migrate-tenants.workflow.js';
-import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
-import { startWorker, type RunningWorker } from '../../workflows/worker.js';
+import { startTestGateway, testConfig, type TestGateway } from '../support/test-gateway.js';
+import { startTestWorker } from '../support/test-worker.js';
 
 // The workflow reaches every active tenant in the shared database, so the test migration is
 // harmless anywhere (its own table, created only if missing) and assertions are about the tenants made here.
@@ -25,37 +22,23 @@ const extra: TenantMigration = {
 
 describe('migrateTenantsWorkflow', () => {
   const taskQueue = `migrate-tenants-test-${randomBytes(4).toString('hex')}`;
+  let gateway: TestGateway;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let db: Database;
   let provisioning: TenantProvisioning;
-  let workerConnection: NativeConnection;
-  let worker: RunningWorker;
-  let clientConnection: Connection;
   let client: Client;
 
   beforeAll(async () => {
-    // The SDK's own log (bundling, state changes) only when something goes wrong.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    db = createDatabase({ url: inject('databaseUrl'), poolSize: 6, applicationName: 'leadgraph-test-workflows' });
-    provisioning = createTenantProvisioning({ db, ledger: createCreditLedger({ db, onBalanceChanged: () => {} }), tenantMigrations });
-    const address = inject('temporalAddress');
-    workerConnection = await connectTemporalWorker({ address, namespace: 'default', taskQueue, tls: false });
-    worker = await startWorker({
-      connection: workerConnection,
-      namespace: 'default',
-      taskQueue,
-      db,
-      tenantMigrations: [...tenantMigrations, extra],
-      log: createLogger({ level: 'error' }),
-    });
-    clientConnection = await Connection.connect({ address });
-    client = new Client({ connection: clientConnection, namespace: 'default' });
+    gateway = await startTestGateway({ config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }) });
+    worker = await startTestWorker(gateway, { tenantMigrations: [...tenantMigrations, extra] });
+    db = gateway.services.db;
+    provisioning = gateway.services.provisioning;
+    client = gateway.services.temporalClient;
   }, 120_000);
 
   afterAll(async () => {
-    await worker?.shutdown();
-    await workerConnection?.close();
-    await clientConnection?.close();
-    await db?.close();
+    await worker?.close();
+    await gateway?.close();
   }, 60_000);
 
   async function provisionTenants(count: number): Promise<string[]> {

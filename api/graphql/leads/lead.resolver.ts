@@ -1,4 +1,5 @@
 import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { isStale, type EnrichedFieldState } from '../../../intelligence/enrichment/field-provenance.js';
 import { tierOf } from '../../../intelligence/scoring/lead-tier.js';
 import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../leads/lead-records.js';
 import type { LeadService } from '../../leads/lead.service.js';
@@ -18,6 +19,22 @@ import {
   Session,
   TrackResult,
 } from './lead.types.js';
+
+function enrichedField(state: EnrichedFieldState, now: Date): EnrichedField {
+  return {
+    field: state.field,
+    value: state.value,
+    confidence: state.confidence,
+    source: state.source,
+    fetchedAt: state.fetchedAt,
+    verified: state.verified,
+    supplied: state.supplied,
+    unverified: state.belowThreshold,
+    expiresAt: state.expiresAt,
+    stale: isStale(state, now),
+    conflicts: state.conflicts.map((c) => ({ value: c.value, confidence: c.confidence, source: c.source, fetchedAt: c.fetchedAt.toISOString() })),
+  };
+}
 
 @Resolver(() => Lead)
 export class LeadResolver {
@@ -69,9 +86,10 @@ export class LeadResolver {
     return [];
   }
 
-  @FieldResolver(() => [EnrichedField], { description: 'Enriched values (enrichment arrives in a later version).' })
-  enrichment(): EnrichedField[] {
-    return [];
+  @FieldResolver(() => [EnrichedField], { description: 'Enriched values with their provenance, ordered by field.' })
+  async enrichment(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord): Promise<EnrichedField[]> {
+    const now = new Date();
+    return (await leadLoaders(ctx, this.service).enrichment(lead.id)).map((state) => enrichedField(state, now));
   }
 
   @FieldResolver(() => [String])

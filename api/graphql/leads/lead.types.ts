@@ -90,7 +90,7 @@ export class ScoreContribution {
   points!: number;
 }
 
-@ObjectType('EnrichedField', { description: 'A value an enrichment source supplied, with its confidence.' })
+@ObjectType('EnrichedField', { description: 'A value an enrichment source supplied, with its provenance and confidence.' })
 export class EnrichedField {
   @Field(() => String)
   field!: string;
@@ -106,6 +106,24 @@ export class EnrichedField {
 
   @Field(() => Date)
   fetchedAt!: Date;
+
+  @Field(() => Boolean, { description: 'The source confirmed the value rather than inferred it.' })
+  verified!: boolean;
+
+  @Field(() => Boolean, { description: "The tenant's own data gave the value (an import, identify traits)." })
+  supplied!: boolean;
+
+  @Field(() => Boolean, { description: "Confidence under the tenant's threshold: held, but not to be relied on." })
+  unverified!: boolean;
+
+  @Field(() => Date, { description: 'From this moment the value is stale and due for re-enrichment.' })
+  expiresAt!: Date;
+
+  @Field(() => Boolean)
+  stale!: boolean;
+
+  @Field(() => GraphQLJSON, { description: 'Different values this one beat, most recent first: { value, confidence, source, fetchedAt }.' })
+  conflicts!: unknown[];
 }
 
 @ObjectType('Lead', {

@@ -16,6 +16,12 @@ export class UsageLine {
 
   @Field(() => Int)
   credits!: number;
+
+  @Field(() => Int, { description: 'Answers served from cache: free, counted.' })
+  cached!: number;
+
+  @Field(() => Int, { description: 'Calls refused for lack of credits (CREDITS_EXHAUSTED).' })
+  refused!: number;
 }
 
 // Argument classes keep the SDL's argument order as declared (parameter decorators run in reverse).

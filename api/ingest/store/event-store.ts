@@ -35,6 +35,12 @@ export interface EventStoreOptions {
   readonly maxGroupEvents?: number;
   /** Group transactions in flight per tenant. */
   readonly commitConcurrency?: number;
+  /**
+   * Told after a commit about the leads of messages that carried an email or
+   * a company (identify, group): enrichment starts from there. A listener's
+   * failure is its own; the write has succeeded.
+   */
+  readonly onIdentified?: (tenant: IngestTenant, leadIds: readonly string[]) => void;
 }
 
 function identityKeys(schema: string, messages: readonly IngestMessage[]): string[] {
@@ -146,7 +152,12 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
       if (messages.length === 0) return { accepted: 0, duplicates: 0, leadIds: [] };
       const storage = await deps.ipStorageOf(tenant.tenantId);
       const prepared = messages.map((m) => prepareMessage(m, opts.ip ?? null, storage));
-      return committer.submit(tenant.schema, prepared);
+      const result = await committer.submit(tenant.schema, prepared);
+      if (deps.onIdentified !== undefined) {
+        const identified = result.leadIds.filter((_, i) => messages[i]?.email !== undefined || prepared[i]?.groupCompany !== undefined);
+        if (identified.length > 0) deps.onIdentified(tenant, [...new Set(identified)]);
+      }
+      return result;
     },
     drain: () => committer.drain(),
   };

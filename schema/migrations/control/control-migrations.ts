@@ -3,6 +3,13 @@ import { platformMigration } from './0001-platform.migration.js';
 import { creditsMigration } from './0002-credits.migration.js';
 import { auditMigration } from './0003-audit.migration.js';
 import { pixelSecretsMigration } from './0004-pixel-secrets.migration.js';
+import { ledgerKindsMigration } from './0005-ledger-kinds.migration.js';
 
 /** In order; append only. A released migration is never edited. */
-export const controlMigrations: readonly ControlMigration[] = [platformMigration, creditsMigration, auditMigration, pixelSecretsMigration];
+export const controlMigrations: readonly ControlMigration[] = [
+  platformMigration,
+  creditsMigration,
+  auditMigration,
+  pixelSecretsMigration,
+  ledgerKindsMigration,
+];

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createCreditLedger } from '../../../tenants/credits/credit-ledger.js';
 import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 describe('credit ledger (charging service)', () => {
@@ -18,6 +19,18 @@ describe('credit ledger (charging service)', () => {
       'select amount, balance_after, operation, idempotency_key, reason from control.credit_ledger where tenant_id = $1 order by id',
       [tenantId],
     );
+
+  const kindsOf = async (tenantId: string) =>
+    (await gateway.services.db.query<{ kind: string }>('select kind from control.credit_ledger where tenant_id = $1 order by id', [tenantId])).map(
+      (r) => r.kind,
+    );
+
+  /** A ledger over the same database whose balance listener records what it is told. */
+  const observedLedger = () => {
+    const told: { tenantId: string; balance: number }[] = [];
+    const observed = createCreditLedger({ db: gateway.services.db, onBalanceChanged: (tenantId, balance) => told.push({ tenantId, balance }) });
+    return { ledger: observed, told };
+  };
 
   const chargeRowCount = async (tenantId: string) => {
     const rows = await gateway.services.db.query<{ n: number }>(
@@ -80,15 +93,20 @@ describe('credit ledger (charging service)', () => {
       expect(await ledger().balance(tenant.id)).toBe(93);
     });
 
-    it('a charge larger than the balance is credits-exhausted with balance and required, and writes nothing', async () => {
+    it('a charge larger than the balance is credits-exhausted with balance and required, and records only the refusal', async () => {
       const tenant = await createTenant(gateway, { credits: 5 });
       const before = await rowsOf(tenant.id);
+      const key = `k:${randomUUID()}`;
 
-      const result = await ledger().charge({ tenantId: tenant.id, amount: 6, operation: 'enrich', idempotencyKey: `k:${randomUUID()}` });
+      const result = await ledger().charge({ tenantId: tenant.id, amount: 6, operation: 'enrich', idempotencyKey: key });
 
       expect(result).toEqual({ ok: false, problem: { kind: 'credits-exhausted', balance: 5, required: 6 } });
       expect(await ledger().balance(tenant.id)).toBe(5);
-      expect(await rowsOf(tenant.id)).toEqual(before);
+      expect(await rowsOf(tenant.id)).toEqual([
+        ...before,
+        { amount: 0, balance_after: 5, operation: 'enrich', idempotency_key: `${key}#refused`, reason: null },
+      ]);
+      expect(await kindsOf(tenant.id)).toEqual(['grant', 'refused']);
     });
 
     it('a refused charge does not burn its idempotency key: the same key succeeds once credits arrive', async () => {
@@ -183,6 +201,171 @@ describe('credit ledger (charging service)', () => {
       await ledger().credit({ tenantId: a.id, amount: 9, operation: 'grant', idempotencyKey: `grant:${randomUUID()}` });
       expect(await ledger().balance(a.id)).toBe(10);
       expect(await ledger().balance(b.id)).toBe(1);
+    });
+  });
+
+  describe('refund', () => {
+    it('returns credits of a charge, tells the balance listener, and takes the charge out of usage', async () => {
+      const tenant = await createTenant(gateway, { credits: 20 });
+      const { ledger: observed, told } = observedLedger();
+      const chargeKey = `k:${randomUUID()}`;
+      await observed.charge({ tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: chargeKey });
+
+      const refunded = await observed.refund({
+        tenantId: tenant.id,
+        amount: 5,
+        operation: 'enrich',
+        idempotencyKey: `refund:${chargeKey}`,
+        refundsKey: chargeKey,
+        reason: 'provider failed',
+      });
+
+      expect(refunded).toEqual({ balance: 20, replayed: false, refunded: true });
+      expect(await ledger().balance(tenant.id)).toBe(20);
+      expect(told).toEqual([
+        { tenantId: tenant.id, balance: 15 },
+        { tenantId: tenant.id, balance: 20 },
+      ]);
+      expect(await kindsOf(tenant.id)).toEqual(['grant', 'charge', 'refund']);
+      expect(await ledger().usage(tenant.id, {})).toEqual([{ operation: 'enrich', count: 0, credits: 0, cached: 0, refused: 0 }]);
+    });
+
+    it('a partial refund returns only its amount', async () => {
+      const tenant = await createTenant(gateway, { credits: 20 });
+      const chargeKey = `k:${randomUUID()}`;
+      await ledger().charge({ tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: chargeKey });
+      const refunded = await ledger().refund({ tenantId: tenant.id, amount: 2, operation: 'enrich', idempotencyKey: `r:${randomUUID()}`, refundsKey: chargeKey });
+      expect(refunded).toEqual({ balance: 17, replayed: false, refunded: true });
+      expect(await ledger().usage(tenant.id, {})).toEqual([{ operation: 'enrich', count: 0, credits: 3, cached: 0, refused: 0 }]);
+    });
+
+    it('a replayed refund key is replayed and changes nothing, however many calls race', async () => {
+      const tenant = await createTenant(gateway, { credits: 20 });
+      const chargeKey = `k:${randomUUID()}`;
+      await ledger().charge({ tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: chargeKey });
+      const refund = { tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: `r:${randomUUID()}`, refundsKey: chargeKey };
+
+      const results = await Promise.all(Array.from({ length: 10 }, () => ledger().refund(refund)));
+
+      expect(results.filter((r) => !r.replayed)).toEqual([{ balance: 20, replayed: false, refunded: true }]);
+      expect(results.filter((r) => r.replayed)).toEqual(Array.from({ length: 9 }, () => ({ balance: 20, replayed: true, refunded: true })));
+      expect(await ledger().balance(tenant.id)).toBe(20);
+      expect(await kindsOf(tenant.id)).toEqual(['grant', 'charge', 'refund']);
+    });
+
+    it('refunds a charge at most once: a second refund under another key is refunded: false and writes nothing', async () => {
+      const tenant = await createTenant(gateway, { credits: 20 });
+      const { ledger: observed, told } = observedLedger();
+      const chargeKey = `k:${randomUUID()}`;
+      await ledger().charge({ tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: chargeKey });
+      await ledger().refund({ tenantId: tenant.id, amount: 3, operation: 'enrich', idempotencyKey: `r1:${randomUUID()}`, refundsKey: chargeKey });
+      const before = await rowsOf(tenant.id);
+
+      const second = await observed.refund({ tenantId: tenant.id, amount: 2, operation: 'enrich', idempotencyKey: `r2:${randomUUID()}`, refundsKey: chargeKey });
+
+      expect(second).toEqual({ balance: 18, replayed: false, refunded: false });
+      expect(await rowsOf(tenant.id)).toEqual(before);
+      expect(told).toEqual([]);
+    });
+
+    it('an unknown charge, a grant, a refusal or another tenant\'s charge is refunded: false and writes nothing', async () => {
+      const a = await createTenant(gateway, { credits: 3 });
+      const b = await createTenant(gateway, { credits: 20 });
+      const ofB = `k:${randomUUID()}`;
+      await ledger().charge({ tenantId: b.id, amount: 5, operation: 'enrich', idempotencyKey: ofB });
+      const refusedKey = `k:${randomUUID()}`;
+      await ledger().charge({ tenantId: a.id, amount: 9, operation: 'enrich', idempotencyKey: refusedKey });
+      const before = await rowsOf(a.id);
+
+      for (const refundsKey of [`k:${randomUUID()}`, 'opening-grant', `${refusedKey}#refused`, refusedKey, ofB]) {
+        const result = await ledger().refund({ tenantId: a.id, amount: 0, operation: 'enrich', idempotencyKey: `r:${randomUUID()}`, refundsKey });
+        expect(result).toEqual({ balance: 3, replayed: false, refunded: false });
+      }
+      expect(await rowsOf(a.id)).toEqual(before);
+      expect(await ledger().balance(b.id)).toBe(15);
+    });
+
+    it('throws on a refund larger than its charge, or filed under another operation, and writes nothing', async () => {
+      const tenant = await createTenant(gateway, { credits: 20 });
+      const chargeKey = `k:${randomUUID()}`;
+      await ledger().charge({ tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: chargeKey });
+      const before = await rowsOf(tenant.id);
+
+      await expect(
+        ledger().refund({ tenantId: tenant.id, amount: 6, operation: 'enrich', idempotencyKey: `r:${randomUUID()}`, refundsKey: chargeKey }),
+      ).rejects.toThrow(/exceeds/);
+      await expect(
+        ledger().refund({ tenantId: tenant.id, amount: 5, operation: 'verify_email', idempotencyKey: `r:${randomUUID()}`, refundsKey: chargeKey }),
+      ).rejects.toThrow(/names a enrich charge/);
+      await expect(
+        ledger().refund({ tenantId: tenant.id, amount: -1, operation: 'enrich', idempotencyKey: `r:${randomUUID()}`, refundsKey: chargeKey }),
+      ).rejects.toThrow(/whole numbers/);
+
+      expect(await rowsOf(tenant.id)).toEqual(before);
+      expect(await ledger().balance(tenant.id)).toBe(15);
+    });
+  });
+
+  describe('recordCached', () => {
+    it('counts a cache hit in usage at no cost, once per key, without telling the balance listener', async () => {
+      const tenant = await createTenant(gateway, { credits: 10 });
+      const { ledger: observed, told } = observedLedger();
+      const hit = { tenantId: tenant.id, operation: 'enrich', idempotencyKey: `cached:${randomUUID()}` };
+
+      expect(await observed.recordCached(hit)).toEqual({ balance: 10, replayed: false });
+      expect(await observed.recordCached(hit)).toEqual({ balance: 10, replayed: true });
+      await observed.recordCached({ ...hit, idempotencyKey: `cached:${randomUUID()}` });
+
+      expect(await ledger().balance(tenant.id)).toBe(10);
+      expect(await ledger().usage(tenant.id, {})).toEqual([{ operation: 'enrich', count: 0, credits: 0, cached: 2, refused: 0 }]);
+      expect(await kindsOf(tenant.id)).toEqual(['grant', 'cached', 'cached']);
+      expect(told).toEqual([]);
+    });
+
+    it('records for one tenant only', async () => {
+      const a = await createTenant(gateway, { credits: 10 });
+      const b = await createTenant(gateway, { credits: 10 });
+      const key = `cached:${randomUUID()}`;
+      await ledger().recordCached({ tenantId: a.id, operation: 'enrich', idempotencyKey: key });
+      expect(await ledger().usage(b.id, {})).toEqual([]);
+      expect(await ledger().recordCached({ tenantId: b.id, operation: 'enrich', idempotencyKey: key })).toEqual({ balance: 10, replayed: false });
+    });
+  });
+
+  describe('refused charges', () => {
+    it('a refusal retried with the same key is recorded once, leaves the balance, and tells no listener', async () => {
+      const tenant = await createTenant(gateway, { credits: 2 });
+      const { ledger: observed, told } = observedLedger();
+      const attempt = { tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: `k:${randomUUID()}` };
+
+      for (let i = 0; i < 2; i++) {
+        expect(await observed.charge(attempt)).toEqual({ ok: false, problem: { kind: 'credits-exhausted', balance: 2, required: 5 } });
+      }
+
+      expect(await ledger().balance(tenant.id)).toBe(2);
+      expect(await ledger().usage(tenant.id, {})).toEqual([{ operation: 'enrich', count: 0, credits: 0, cached: 0, refused: 1 }]);
+      expect(told).toEqual([]);
+    });
+  });
+
+  describe('usage', () => {
+    it('nets refunds out of count and credits, and counts cache hits and refusals per operation', async () => {
+      const tenant = await createTenant(gateway, { credits: 15 });
+      const keys = Array.from({ length: 3 }, () => `k:${randomUUID()}`);
+      for (const idempotencyKey of keys) {
+        expect((await ledger().charge({ tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey })).ok).toBe(true);
+      }
+      await ledger().refund({ tenantId: tenant.id, amount: 5, operation: 'enrich', idempotencyKey: `r:${randomUUID()}`, refundsKey: keys[0]! });
+      await ledger().recordCached({ tenantId: tenant.id, operation: 'enrich', idempotencyKey: `c:${randomUUID()}` });
+      await ledger().charge({ tenantId: tenant.id, amount: 6, operation: 'verify_email', idempotencyKey: `k:${randomUUID()}` });
+      await ledger().recordCached({ tenantId: tenant.id, operation: 'lookup_ip', idempotencyKey: `c:${randomUUID()}` });
+
+      expect(await ledger().usage(tenant.id, {})).toEqual([
+        { operation: 'enrich', count: 2, credits: 10, cached: 1, refused: 0 },
+        { operation: 'lookup_ip', count: 0, credits: 0, cached: 1, refused: 0 },
+        { operation: 'verify_email', count: 0, credits: 0, cached: 0, refused: 1 },
+      ]);
+      expect(await ledger().balance(tenant.id)).toBe(5);
     });
   });
 

@@ -6,9 +6,9 @@ const BALANCE = '{ tenant { credits { balance } } }';
 const GRANT = `mutation ($tenantId: ID!, $amount: Int!, $reason: String!, $idempotencyKey: String) {
   grantCredits(tenantId: $tenantId, amount: $amount, reason: $reason, idempotencyKey: $idempotencyKey) { balance }
 }`;
-const USAGE = `query ($from: DateTime, $to: DateTime) { usage(from: $from, to: $to) { operation count credits } }`;
+const USAGE = `query ($from: DateTime, $to: DateTime) { usage(from: $from, to: $to) { operation count credits cached refused } }`;
 
-type UsageLine = { operation: string; count: number; credits: number };
+type UsageLine = { operation: string; count: number; credits: number; cached: number; refused: number };
 
 describe('credits over GraphQL', () => {
   let gateway: TestGateway;
@@ -169,13 +169,36 @@ describe('credits over GraphQL', () => {
       const all = await usage(tenant);
       expect(all.errors).toBeUndefined();
       expect(all.data?.usage).toEqual([
-        { operation: 'enrich', count: 3, credits: 6 },
-        { operation: 'verify_email', count: 1, credits: 1 },
+        { operation: 'enrich', count: 3, credits: 6, cached: 0, refused: 0 },
+        { operation: 'verify_email', count: 1, credits: 1, cached: 0, refused: 0 },
       ]);
 
       const windowed = await usage(tenant, { from, to: new Date(Date.now() + 60_000).toISOString() });
       expect(windowed.data?.usage).toEqual(all.data?.usage);
       expect(await balanceOf(tenant)).toBe(53);
+    });
+
+    it('nets refunds out, and shows cache hits and refusals', async () => {
+      const tenant = await createTenant(gateway, { credits: 5 });
+      const chargeKey = `enrich:${randomUUID()}`;
+      await gateway.services.ledger.charge({ tenantId: tenant.id, amount: 4, operation: 'enrich', idempotencyKey: chargeKey });
+      await gateway.services.ledger.refund({
+        tenantId: tenant.id,
+        amount: 4,
+        operation: 'enrich',
+        idempotencyKey: `refund:${chargeKey}`,
+        refundsKey: chargeKey,
+      });
+      await gateway.services.ledger.recordCached({ tenantId: tenant.id, operation: 'enrich', idempotencyKey: `cached:${randomUUID()}` });
+      await gateway.services.ledger.charge({ tenantId: tenant.id, amount: 9, operation: 'verify_email', idempotencyKey: `verify:${randomUUID()}` });
+
+      const response = await usage(tenant);
+      expect(response.errors).toBeUndefined();
+      expect(response.data?.usage).toEqual([
+        { operation: 'enrich', count: 0, credits: 0, cached: 1, refused: 0 },
+        { operation: 'verify_email', count: 0, credits: 0, cached: 0, refused: 1 },
+      ]);
+      expect(await balanceOf(tenant)).toBe(5);
     });
 
     it('returns no lines for a window that holds no charges', async () => {
@@ -221,10 +244,10 @@ describe('credits over GraphQL', () => {
       await gateway.services.ledger.charge({ tenantId: b.id, amount: 4, operation: 'lookup_ip', idempotencyKey: `ip:${randomUUID()}` });
 
       expect((await usage(a)).data?.usage).toEqual([
-        { operation: 'enrich', count: 3, credits: 6 },
-        { operation: 'verify_email', count: 1, credits: 1 },
+        { operation: 'enrich', count: 3, credits: 6, cached: 0, refused: 0 },
+        { operation: 'verify_email', count: 1, credits: 1, cached: 0, refused: 0 },
       ]);
-      expect((await usage(b)).data?.usage).toEqual([{ operation: 'lookup_ip', count: 1, credits: 4 }]);
+      expect((await usage(b)).data?.usage).toEqual([{ operation: 'lookup_ip', count: 1, credits: 4, cached: 0, refused: 0 }]);
       expect(await balanceOf(a)).toBe(43);
       expect(await balanceOf(b)).toBe(46);
     });

@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
+import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FieldCandidate, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
 import { createCompanyHomepageProvider, type CompanyHomepageDeps } from '../../../workflows/enrichment/providers/company-homepage.provider.js';
+import { startDnsServer } from '../../support/dns-server.js';
 
 const RICH_HOMEPAGE = `<!DOCTYPE html>
 <html lang="en">
@@ -243,6 +245,26 @@ describe('company-homepage provider', () => {
     const fromPublic: typeof fetch = (input, init) =>
       fetch(String(input).replace('https://internal.test/', `http://127.0.0.1:${port}/internal.test`), init);
     expect(await provider({ homepageUrl: undefined, fetch: fromPublic }).enrich({ domain: 'internal.test' }, {})).toEqual({ kind: 'no-match' });
+  });
+
+  it('does not fetch a public name whose DNS points inside (asked of a DNS server speaking the wire protocol)', async () => {
+    const dns = await startDnsServer({ 'inside.example': { a: ['10.0.0.5'] }, 'outside.example': { a: ['93.184.216.34'] } });
+    try {
+      const resolver = new Resolver({ timeout: 1_000, tries: 1 });
+      resolver.setServers([`127.0.0.1:${dns.port}`]);
+      const fetched: string[] = [];
+      const recording: typeof fetch = async (input) => {
+        fetched.push(String(input));
+        return new Response('<!doctype html><title>Outside</title>', { headers: { 'content-type': 'text/html' } });
+      };
+      const guarded = provider({ homepageUrl: undefined, fetch: recording, resolveHost: (host) => resolver.resolve4(host) });
+      expect(await guarded.enrich({ domain: 'inside.example' }, {})).toEqual({ kind: 'no-match' });
+      expect(fetched).toEqual([]);
+      expect((await guarded.enrich({ domain: 'outside.example' }, {})).kind).toBe('match');
+      expect(fetched).toEqual(['https://outside.example/']);
+    } finally {
+      await dns.close();
+    }
   });
 
   it.each([

@@ -141,9 +141,16 @@ describe('the HTTP vendor provider against a Clearbit-like vendor', () => {
     vendor({ mode: 'async', poll: { urlFrom: 'location-header', intervalMs: 100, maxWaitMs: 5_000, ...poll } });
 
   const provider = (config = vendor(), deps: Partial<HttpVendorDeps> = {}): EnrichmentProvider =>
-    createHttpVendorProvider(config, { apiKey: async () => KEY, timeoutMs: 1_000, ...deps });
+    createHttpVendorProvider(config, { apiKey: async () => KEY, timeoutMs: 1_000, allowInternal: true, ...deps });
 
   const enrich = (domain: string, p = provider()) => p.enrich({ domain }, {});
+
+  it('refuses an endpoint on an internal address unless the deployment allows local vendors, before sending the key anywhere', async () => {
+    const before = seen.length;
+    const answer = await provider(vendor(), { allowInternal: false }).enrich({ domain: 'stripe.com' }, {});
+    expect(answer).toMatchObject({ kind: 'failure', retryable: false, reason: "the vendor's endpoint is on an internal network address" });
+    expect(seen.length).toBe(before);
+  });
 
   describe('sync lookups', () => {
     it('answers the mapped fields of a match, asking with the bearer key and the domain', async () => {

@@ -295,6 +295,12 @@ describe('mergeAnswers', () => {
     expect(out).toEqual({ fields: holding(name), changed: [], matched: false, needsManualEnrichment: false });
   });
 
+  it("a candidate the provider marks supplied (the tenant's import) is held as supplied, and outlasts a later inferred value", () => {
+    const imported: ProviderAnswer = { kind: 'match', fields: [{ field: 'company.employees', value: 500, confidence: 0.9, verified: false, supplied: true }] };
+    const out = mergeAnswers(new Map(), [{ source: 'tenant-dataset', answer: imported }, { source: 'pdl', answer: match(['company.employees', 600, 0.95]) }], opts);
+    expect(out.fields.get('company.employees')).toMatchObject({ value: 500, supplied: true, source: 'tenant-dataset', conflicts: [expect.objectContaining({ value: 600, source: 'pdl' })] });
+  });
+
   it('failures merge nothing and are no match', () => {
     const out = mergeAnswers(new Map(), [{ source: 'pdl', answer: failure }], opts);
     expect(out).toMatchObject({ matched: false, needsManualEnrichment: true, changed: [] });

@@ -1,4 +1,3 @@
-import { isIP } from 'node:net';
 import { domainOf } from '../../../intelligence/companies/group-company.js';
 import type { EnrichmentProvider, FieldCandidate, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
 import {
@@ -8,7 +7,7 @@ import {
   type NameSource,
   type TechnologyEvidence,
 } from '../../../intelligence/enrichment/homepage-facts.js';
-import { isPublicAddress } from '../../../intelligence/ip/public-address.js';
+import { isInternalHost, pointsInside, systemResolve, type ResolveHost } from '../../../platform/network/internal-hosts.js';
 
 export interface CompanyHomepageDeps {
   readonly fetch?: typeof fetch;
@@ -19,6 +18,8 @@ export interface CompanyHomepageDeps {
   /** Bytes of the (decompressed) body read before the rest is dropped. */
   readonly maxBytes?: number;
   readonly userAgent?: string;
+  /** A name's addresses; the system resolver's unless told. */
+  readonly resolveHost?: ResolveHost;
 }
 
 const MAX_REDIRECTS = 5;
@@ -46,13 +47,6 @@ export function retryAfterMs(value: string | null, now: number): number | undefi
   if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
   const at = Date.parse(text);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
-
-/** Loopback, private and link-local addresses and `localhost`: never a company's homepage. */
-function isInternalHost(url: URL): boolean {
-  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  return isIP(host) !== 0 && !isPublicAddress(host);
 }
 
 /** The `code` of a network error: undici wraps it as the `cause` of "fetch failed", sometimes in an AggregateError of attempts. */
@@ -168,18 +162,21 @@ export function createCompanyHomepageProvider(deps: CompanyHomepageDeps = {}): E
   const timeoutMs = deps.timeoutMs ?? 10_000;
   const maxBytes = deps.maxBytes ?? 1024 * 1024;
   const userAgent = deps.userAgent ?? 'Mozilla/5.0 (compatible; LeadGraphBot/1.0; company enrichment)';
+  const resolveHost = deps.resolveHost ?? systemResolve;
   const requestHeaders = { 'user-agent': userAgent, accept: 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.1', 'accept-language': 'en' };
 
   async function visit(domain: string, signal: AbortSignal): Promise<ProviderAnswer> {
     let url = new URL(homepageUrl(domain));
+    // Where the configured homepage URL starts inside (a test's local server), it may stay there.
+    const startsInside = isInternalHost(url);
     for (let hop = 0; ; hop += 1) {
+      if (!startsInside && (await pointsInside(url, resolveHost))) return NO_MATCH;
       const response = await fetchPage(url, { redirect: 'manual', signal, headers: requestHeaders });
       const location = response.headers.get('location');
       if (REDIRECT_STATUSES.has(response.status) && location !== null) {
         await response.body?.cancel();
         const next = URL.parse(location, url);
         if (hop >= MAX_REDIRECTS || next === null || (next.protocol !== 'https:' && next.protocol !== 'http:')) return NO_MATCH;
-        if (isInternalHost(next) && !isInternalHost(url)) return NO_MATCH;
         url = next;
         continue;
       }

@@ -17,6 +17,7 @@ import {
   type VendorConfig,
   type VendorRequest,
 } from '../../../intelligence/enrichment/vendor-config.js';
+import { pointsInside, systemResolve, type ResolveHost } from '../../../platform/network/internal-hosts.js';
 
 const RAW_LIMIT_BYTES = 64 * 1024;
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -30,6 +31,13 @@ export interface HttpVendorDeps {
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Per request, body included. */
   readonly timeoutMs?: number;
+  /**
+   * Whether the endpoint may be on the deployment's own network: local test
+   * vendors only, never in production. Otherwise an endpoint that is, or
+   * resolves to, an internal address is refused before any request.
+   */
+  readonly allowInternal?: boolean;
+  readonly resolveHost?: ResolveHost;
 }
 
 interface VendorResponse {
@@ -106,6 +114,9 @@ export function createHttpVendorProvider(config: VendorConfig, deps: HttpVendorD
       });
 
       const exchange = async (request: VendorRequest): Promise<VendorResponse | ProviderAnswer> => {
+        if (deps.allowInternal !== true && (await pointsInside(new URL(request.url), deps.resolveHost ?? systemResolve))) {
+          return fail("the vendor's endpoint is on an internal network address", false);
+        }
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
         try {

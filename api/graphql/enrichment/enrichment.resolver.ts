@@ -1,0 +1,98 @@
+import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
+import type { EnrichmentService, ProviderInfo, VendorRecord } from '../../enrichment/enrichment.service.js';
+import type { EnrichmentSettings as SettingsRecord } from '../../../tenants/enrichment-settings/enrichment-settings.js';
+import type { EnrichmentJobRecord } from '../../../workflows/enrichment/enrichment-jobs.js';
+import { unwrap } from '../errors.js';
+import { requireTenant, type GatewayContext } from '../gateway-context.js';
+import { withoutNulls } from '../without-nulls.js';
+import {
+  EnrichmentJob,
+  EnrichmentProvider,
+  EnrichmentSettings,
+  EnrichmentSettingsInput,
+  EnrichmentVendor,
+  EnrichmentVendorInput,
+} from './enrichment.types.js';
+
+const MAX_FAILED_JOBS = 100;
+
+/** Enrichment jobs, settings and vendors of the caller's tenant. */
+@Resolver(() => EnrichmentSettings)
+export class EnrichmentResolver {
+  constructor(private readonly service: EnrichmentService) {}
+
+  @Query(() => EnrichmentJob, { nullable: true, description: "A job of the caller's tenant; null when there is none with this id." })
+  async enrichmentJob(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<EnrichmentJobRecord | null> {
+    return (await this.service.job(requireTenant(ctx, 'leads:read'), id)) ?? null;
+  }
+
+  @Query(() => [EnrichmentJob], { description: 'Jobs that failed every way, newest first (at most 100), for a person or a retry to pick up.' })
+  failedEnrichmentJobs(
+    @Ctx() ctx: GatewayContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+  ): Promise<EnrichmentJobRecord[]> {
+    const limit = Math.min(Math.max(first ?? 50, 0), MAX_FAILED_JOBS);
+    return this.service.failedJobs(requireTenant(ctx, 'leads:read'), limit);
+  }
+
+  @Query(() => EnrichmentSettings, { description: 'The waterfall, prices, threshold, staleness and limits enrichment runs with.' })
+  enrichmentSettings(@Ctx() ctx: GatewayContext): Promise<SettingsRecord> {
+    return this.service.settings(requireTenant(ctx, 'tenant:read'));
+  }
+
+  @Query(() => [EnrichmentVendor], { description: 'The HTTP vendors the tenant configured, without their keys.' })
+  enrichmentVendors(@Ctx() ctx: GatewayContext): Promise<VendorRecord[]> {
+    return this.service.vendors(requireTenant(ctx, 'tenant:read'));
+  }
+
+  @Mutation(() => EnrichmentJob, {
+    description: 'Enriches a lead: durable, metered in credits; a lead already being enriched returns its running job.',
+  })
+  async enrichLead(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<EnrichmentJobRecord> {
+    return unwrap(await this.service.enrichLead(requireTenant(ctx, 'enrich'), id));
+  }
+
+  @Mutation(() => [EnrichmentJob], {
+    description: 'Enriches up to 1,000 leads with bounded concurrency, all or none accepted; one job per lead, in the order given.',
+  })
+  async enrichLeads(@Ctx() ctx: GatewayContext, @Arg('ids', () => [ID]) ids: string[]): Promise<EnrichmentJobRecord[]> {
+    return unwrap(await this.service.enrichLeads(requireTenant(ctx, 'enrich'), ids));
+  }
+
+  @Mutation(() => EnrichmentJob, { description: "Runs a failed job's lead again as a new job; only a FAILED job can be retried." })
+  async retryEnrichmentJob(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<EnrichmentJobRecord> {
+    return unwrap(await this.service.retryJob(requireTenant(ctx, 'enrich'), id));
+  }
+
+  @Mutation(() => EnrichmentSettings, { description: 'Changes the fields given; the waterfall may name built-in providers and configured vendors.' })
+  async updateEnrichmentSettings(
+    @Ctx() ctx: GatewayContext,
+    @Arg('input', () => EnrichmentSettingsInput) input: EnrichmentSettingsInput,
+  ): Promise<SettingsRecord> {
+    const tenant = requireTenant(ctx, 'tenant:write');
+    // Null means "no limit" for dailyCreditLimit only; for the other fields it means "unchanged", like an omitted one.
+    const { dailyCreditLimit, ...rest } = input;
+    const change = { ...withoutNulls(rest), ...(dailyCreditLimit === undefined ? {} : { dailyCreditLimit }) };
+    return unwrap(await this.service.updateSettings(tenant, change));
+  }
+
+  @Mutation(() => EnrichmentVendor, { description: 'Creates or replaces an HTTP vendor by config.id; the key is sealed and never returned.' })
+  async configureEnrichmentVendor(
+    @Ctx() ctx: GatewayContext,
+    @Arg('input', () => EnrichmentVendorInput) input: EnrichmentVendorInput,
+  ): Promise<VendorRecord> {
+    const tenant = requireTenant(ctx, 'tenant:write');
+    return unwrap(await this.service.configureVendor(tenant, { config: input.config, apiKey: input.apiKey ?? undefined }));
+  }
+
+  @Mutation(() => Boolean, { description: 'Removes a vendor, its key, and its place in the waterfall.' })
+  async removeEnrichmentVendor(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<boolean> {
+    return unwrap(await this.service.removeVendor(requireTenant(ctx, 'tenant:write'), id));
+  }
+
+  // The parent field already checked the key's scope.
+  @FieldResolver(() => [EnrichmentProvider], { description: 'Every provider the waterfall may name, with its price and limits.' })
+  providers(@Ctx() ctx: GatewayContext): Promise<ProviderInfo[]> {
+    return this.service.providers(requireTenant(ctx));
+  }
+}

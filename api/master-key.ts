@@ -1,0 +1,21 @@
+import { randomBytes } from 'node:crypto';
+import { keptSecret } from '../platform/secrets/kept-secret.js';
+import { createSecretBox, masterKeyFrom, type SecretBox } from '../tenants/secrets/secret-box.js';
+import type { Config } from './config.js';
+
+/**
+ * The box tenant secrets (vendor API keys) are sealed in. SECRETS_MASTER_KEY
+ * when set; in production it must be, since a key generated on one machine
+ * cannot open what another sealed. Elsewhere one is generated once and kept
+ * under the data dir, beside the embedded database it protects.
+ */
+export async function loadSecretBox(config: Pick<Config, 'SECRETS_MASTER_KEY' | 'NODE_ENV' | 'DATA_DIR'>): Promise<SecretBox> {
+  let text = config.SECRETS_MASTER_KEY;
+  if (text === undefined) {
+    if (config.NODE_ENV === 'production') throw new Error('SECRETS_MASTER_KEY is required in production (openssl rand -base64 32)');
+    text = (await keptSecret(config.DATA_DIR, 'secrets-master-key', () => randomBytes(32).toString('base64'))).value;
+  }
+  const key = masterKeyFrom(text);
+  if (!key.ok) throw new Error(`SECRETS_MASTER_KEY: ${key.message}`);
+  return createSecretBox(key.key);
+}

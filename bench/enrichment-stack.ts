@@ -1,0 +1,84 @@
+import { randomBytes } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { startGateway } from '../api/server.js';
+import { findFreePort } from '../platform/embedded/free-port.js';
+import { findTemporalCli, startTemporalDevServer } from '../platform/embedded/temporal-dev-server.js';
+import { createLogger } from '../platform/logging/logger.js';
+import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.js';
+import { startVendorServer, type VendorServer } from '../test/support/vendor-server.js';
+import { providerCatalogFromConfig } from '../workflows/enrichment/enrichment-runtime.js';
+import { connectTemporalWorker } from '../workflows/temporal-endpoint.js';
+import { startWorker } from '../workflows/worker.js';
+import { startBenchServices } from './bench-services.js';
+
+export interface EnrichmentStack {
+  readonly gatewayUrl: string;
+  readonly adminToken: string;
+  readonly vendor: VendorServer;
+  readonly coordinationKind: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Everything an enrichment needs, as production composes it: Temporal
+ * (TEMPORAL_ADDRESS, else a dev server from the Temporal CLI), the bench
+ * services on their own task queue, the gateway, a worker in this process,
+ * and a local Clearbit-like vendor answering every lookup after `vendorDelayMs`.
+ */
+export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Promise<EnrichmentStack> {
+  const stops: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const stop of stops.reverse()) await stop();
+  };
+  try {
+    let temporalAddress = process.env['TEMPORAL_ADDRESS'];
+    if (!temporalAddress) {
+      const binary = findTemporalCli(process.env['TEMPORAL_CLI']);
+      const temporal = await startTemporalDevServer({ binary, port: await findFreePort(), namespace: 'default', log: () => undefined });
+      stops.push(temporal.stop);
+      temporalAddress = temporal.address;
+    }
+
+    const vendor = await startVendorServer({ key: `sk_live_${randomBytes(8).toString('hex')}`, delayMs: opts.vendorDelayMs });
+    stops.push(() => vendor.close());
+
+    // development, so the plain-http local vendor is allowed.
+    const bench = await startBenchServices({
+      NODE_ENV: 'development',
+      ENRICHMENT_ALLOW_HTTP_VENDORS: 'true',
+      TEMPORAL_ADDRESS: temporalAddress,
+      TEMPORAL_TASK_QUEUE: `enrich-bench-${randomBytes(4).toString('hex')}`,
+    });
+    stops.push(() => bench.close());
+    const { config, services } = bench;
+
+    const log = createLogger({ level: 'error' });
+    const adminToken = `adm_${randomBytes(24).toString('base64url')}`;
+    const gateway = await startGateway({ config, adminToken, log, ...services }, { host: '127.0.0.1', port: 0 });
+    stops.push(() => gateway.close());
+
+    // The SDK's own log (bundling, state changes) only when something goes wrong.
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    const connection = await connectTemporalWorker({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tls: false });
+    stops.push(() => connection.close());
+    const worker = await startWorker({
+      connection,
+      namespace: config.TEMPORAL_NAMESPACE,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      db: services.db,
+      tenantMigrations,
+      log,
+      ledger: services.ledger,
+      coordination: services.coordination,
+      catalog: providerCatalogFromConfig(config, services),
+      client: services.temporalClient,
+      batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
+    });
+    stops.push(() => worker.shutdown());
+
+    return { gatewayUrl: gateway.url, adminToken, vendor, coordinationKind: services.coordination.kind, close };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}

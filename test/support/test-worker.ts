@@ -1,0 +1,49 @@
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { createLogger } from '../../platform/logging/logger.js';
+import type { TenantMigration } from '../../schema/migrations/migration.js';
+import { tenantMigrations } from '../../schema/migrations/tenant/tenant-migrations.js';
+import { providerCatalogFromConfig } from '../../workflows/enrichment/enrichment-runtime.js';
+import type { CompanyHomepageDeps } from '../../workflows/enrichment/providers/company-homepage.provider.js';
+import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
+import { startWorker, type RunningWorker } from '../../workflows/worker.js';
+import type { TestGateway } from './test-gateway.js';
+
+let runtimeInstalled = false;
+
+/**
+ * A Temporal worker in the test process, on the gateway's services and task
+ * queue, built as production builds it (`worker-process.ts`); `homepage`
+ * points the homepage provider at a local server.
+ */
+export async function startTestWorker(
+  gateway: TestGateway,
+  opts: { homepage?: CompanyHomepageDeps; tenantMigrations?: readonly TenantMigration[] } = {},
+): Promise<RunningWorker & { close(): Promise<void> }> {
+  if (!runtimeInstalled) {
+    // The SDK's own log (bundling, state changes) only when something goes wrong.
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
+  const { config, services } = gateway;
+  const connection = await connectTemporalWorker({ address: config.TEMPORAL_ADDRESS ?? '', namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tls: false });
+  const worker = await startWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    db: services.db,
+    tenantMigrations: opts.tenantMigrations ?? tenantMigrations,
+    log: createLogger({ level: 'error' }),
+    ledger: services.ledger,
+    coordination: services.coordination,
+    catalog: providerCatalogFromConfig(config, { ...services, ...(opts.homepage ? { homepage: opts.homepage } : {}) }),
+    client: services.temporalClient,
+    batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
+  });
+  return {
+    ...worker,
+    async close() {
+      await worker.shutdown();
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,374 @@
+/**
+ * The enrichment workflow's side effects. Every one is safe to run again: job
+ * updates are conditional, ledger entries carry idempotency keys derived from
+ * the job and the provider, fields are upserted, calls are recorded once.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { upsertCompanies } from '../../api/companies/company-records.js';
+import { organizationNameKey } from '../../intelligence/ip/network-companies.js';
+import { subjectOfLead } from '../../intelligence/enrichment/enrichment-subject.js';
+import type { EnrichmentSubject, ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
+import { mergeAnswers } from '../../intelligence/enrichment/field-merge.js';
+import type { EnrichedFieldState } from '../../intelligence/enrichment/field-provenance.js';
+import { isStale } from '../../intelligence/enrichment/field-provenance.js';
+import type { Coordination } from '../../platform/coordination/coordination.js';
+import type { Logger } from '../../platform/logging/logger.js';
+import type { Database } from '../../platform/postgres/database.js';
+import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { CreditLedger } from '../../tenants/credits/credit-ledger.js';
+import { readEnrichmentSettings, type EnrichmentSettings } from '../../tenants/enrichment-settings/enrichment-settings.js';
+import { createAnswerCache, type CachedQuestion } from './answer-cache.js';
+import { JOB_ERRORS, type EnrichLeadInput, type JobPlan, type ProviderOutcome, type Reservation, type TenantRef } from './enrichment-plan.js';
+import { readLeadFields, writeLeadFields } from './lead-fields.js';
+import { subjectKey, type ProviderCatalog, type ProviderEntry } from './provider-catalog.js';
+import { createProviderGate } from './provider-gate.js';
+
+export interface EnrichmentDeps {
+  readonly db: Database;
+  readonly ledger: CreditLedger;
+  readonly coordination: Coordination;
+  readonly catalog: ProviderCatalog;
+  readonly log: Logger;
+  readonly now: () => Date;
+}
+
+type JobInput = EnrichLeadInput & { readonly jobId: string };
+type ProviderInput = JobInput & { readonly providerId: string };
+
+const RAW_LIMIT = 64 * 1024;
+const DAY_MS = 86_400_000;
+/** A Retry-After further away than this is not waited for within the job: the provider is skipped. */
+const LONGEST_RETRY_AFTER_MS = 5 * 60_000;
+
+/** Ledger operation of a provider's calls: one usage line per provider. */
+export const enrichmentOperation = (providerId: string): string => `enrichment:${providerId}`;
+const ledgerKey = (job: JobInput, providerId: string, step: 'reserve' | 'refund' | 'cached') => `enrich:${job.jobId}:${providerId}:${step}`;
+
+interface LeadRow {
+  readonly email: string | null;
+  readonly traits: Record<string, unknown>;
+  readonly mergedInto: string | null;
+  readonly companyDomain: string | null;
+  readonly lastIp: string | null;
+}
+
+async function leadIdentifiers(sql: TenantSql, leadId: string): Promise<LeadRow | undefined> {
+  const rows = await sql.query<LeadRow>(
+    `select l.email, l.traits, l.merged_into as "mergedInto", c.domain as "companyDomain",
+            (select s.ip from {t}.sessions s where s.lead_id = l.id and s.ip is not null order by s.started_at desc limit 1) as "lastIp"
+       from {t}.leads l left join {t}.companies c on c.id = l.company_id
+      where l.id = $1`,
+    [leadId],
+  );
+  return rows[0];
+}
+
+/** A subject as a provider is asked: undefined when the lead no longer has what the provider needs. */
+async function subjectOf(sql: TenantSql, leadId: string): Promise<EnrichmentSubject | undefined> {
+  const lead = await leadIdentifiers(sql, leadId);
+  return lead === undefined || lead.mergedInto !== null ? undefined : subjectOfLead(lead);
+}
+
+const hasData = (answer: ProviderAnswer): boolean =>
+  answer.kind === 'match' && answer.fields.some((f) => f.value !== null && f.value !== undefined);
+
+const outcomeOf = (answer: ProviderAnswer): 'match' | 'no-match' | 'failure' => (hasData(answer) ? 'match' : answer.kind === 'failure' ? 'failure' : 'no-match');
+
+const reasonOf = (answer: ProviderAnswer): string | null => (answer.kind === 'failure' ? answer.reason : null);
+
+export function createEnrichLeadActivities(deps: EnrichmentDeps) {
+  const answers = createAnswerCache(deps.coordination.cache);
+  const gate = createProviderGate(deps.coordination);
+  const sqlOf = (tenant: TenantRef) => tenantSql(deps.db, tenant.schema);
+
+  async function providerOf(tenant: TenantRef, providerId: string): Promise<{ entry: ProviderEntry; settings: EnrichmentSettings }> {
+    const sql = sqlOf(tenant);
+    const settings = await readEnrichmentSettings(sql);
+    const entry = (await deps.catalog.forTenant(tenant, sql, settings.prices)).get(providerId);
+    // Removed from the configuration while the job ran: nothing to call, nothing to charge.
+    if (entry === undefined) throw ApplicationFailure.nonRetryable(`provider ${providerId} is no longer configured`, 'ProviderGone');
+    return { entry, settings };
+  }
+
+  async function question(job: ProviderInput, entry: ProviderEntry): Promise<{ subject: EnrichmentSubject; question: CachedQuestion } | undefined> {
+    const subject = await subjectOf(sqlOf(job), job.leadId);
+    const key = subject === undefined ? undefined : subjectKey(entry, subject);
+    if (subject === undefined || key === undefined) return undefined;
+    const domainOnly = entry.keyedBy.length === 1 && entry.keyedBy[0] === 'domain';
+    return {
+      subject,
+      question: { tenantId: job.tenantId, providerId: job.providerId, key, ...(domainOnly && subject.domain ? { domain: subject.domain } : {}) },
+    };
+  }
+
+  async function recordCall(
+    job: JobInput,
+    call: { provider: string; outcome: string; credits: number; reason?: string | null; raw?: string | null },
+  ): Promise<void> {
+    await sqlOf(job).query(
+      `insert into {t}.enrichment_calls (job_id, provider, outcome, credits, reason, raw) values ($1, $2, $3, $4, $5, $6)
+       on conflict (job_id, provider) do nothing`,
+      [job.jobId, call.provider, call.outcome, call.credits, call.reason?.slice(0, 2000) ?? null, call.raw?.slice(0, RAW_LIMIT) ?? null],
+    );
+  }
+
+  return {
+    /** Marks the job running and plans it; a lead without anything to look up fails the job and charges nothing. */
+    async startJob(job: JobInput): Promise<JobPlan> {
+      const sql = sqlOf(job);
+      const started = await sql.query(
+        `update {t}.enrichment_jobs set status = 'RUNNING', started_at = coalesce(started_at, now())
+          where id = $1 and status in ('QUEUED', 'RUNNING') returning id`,
+        [job.jobId],
+      );
+      if (started.length === 0) return { kind: 'done' };
+      const lead = await leadIdentifiers(sql, job.leadId);
+      const fail = async (error: string): Promise<JobPlan> => {
+        await sql.query(`update {t}.enrichment_jobs set status = 'FAILED', error = $2, finished_at = now() where id = $1`, [job.jobId, error]);
+        return { kind: 'done' };
+      };
+      if (lead === undefined) return fail('NOT_FOUND: the lead no longer exists');
+      if (lead.mergedInto !== null) return fail(`NOT_FOUND: the lead was merged into ${lead.mergedInto}; enrich that lead`);
+      const subject = subjectOfLead(lead);
+      if (subject === undefined) return fail('BAD_USER_INPUT: the lead has no email, company domain or public IP address to look up');
+
+      const settings = await readEnrichmentSettings(sql);
+      const catalog = await deps.catalog.forTenant(job, sql, settings.prices);
+      const now = deps.now();
+      const held = await readLeadFields(sql, job.leadId);
+      const knownFields = [...held.values()]
+        .filter((f) => !isStale(f, now) && f.confidence >= settings.confidenceThreshold)
+        .map((f) => f.field);
+      const providers = settings.waterfall.flatMap((id) => {
+        const entry = catalog.get(id);
+        if (entry === undefined || !entry.provider.accepts(subject)) return [];
+        return [{ id, priceCredits: entry.priceCredits, supplies: entry.supplies, local: entry.local }];
+      });
+      return { kind: 'run', subject, providers, knownFields, confidenceThreshold: settings.confidenceThreshold };
+    },
+
+    /** An answer already paid for (by this tenant, within the cache's lifetime): free, and counted in usage. */
+    async cachedAnswer(job: ProviderInput): Promise<ProviderAnswer | undefined> {
+      const { entry } = await providerOf(job, job.providerId);
+      const asked = await question(job, entry);
+      if (asked === undefined) return undefined;
+      const answer = await answers.read(sqlOf(job), asked.question, deps.now());
+      if (answer === undefined) return undefined;
+      await deps.ledger.recordCached({ tenantId: job.tenantId, operation: enrichmentOperation(job.providerId), idempotencyKey: ledgerKey(job, job.providerId, 'cached') });
+      await recordCall(job, { provider: job.providerId, outcome: 'cached', credits: 0 });
+      return answer;
+    },
+
+    /**
+     * Takes the provider's price before the call (idempotent by job and
+     * provider). Within a daily limit, a tenant's reservations are serialised
+     * by an advisory lock so that two jobs cannot both take the last credits of the day.
+     */
+    async reserveCredits(job: ProviderInput & { priceCredits: number }): Promise<Reservation> {
+      const sql = sqlOf(job);
+      const settings = await readEnrichmentSettings(sql);
+      const charge = async (): Promise<Reservation> => {
+        const charged = await deps.ledger.charge({
+          tenantId: job.tenantId,
+          amount: job.priceCredits,
+          operation: enrichmentOperation(job.providerId),
+          idempotencyKey: ledgerKey(job, job.providerId, 'reserve'),
+          reason: `enrichment job ${job.jobId}`,
+        });
+        if (charged.ok) return { kind: 'reserved' };
+        const { problem } = charged;
+        const detail = problem.kind === 'credits-exhausted' ? `: the balance of ${problem.balance} does not cover ${problem.required}` : '';
+        return { kind: 'exhausted', reason: `${JOB_ERRORS.creditsExhausted}${detail} (${job.providerId})` };
+      };
+      if (settings.dailyCreditLimit === null) return charge();
+      const limit = settings.dailyCreditLimit;
+      return deps.db.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`enrichment-daily:${job.tenantId}`]);
+        const now = deps.now();
+        const dayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+        const spent = await tx.query<{ spent: number; reserved: boolean }>(
+          `select coalesce(-sum(amount), 0)::int as spent, bool_or(idempotency_key = $4) as reserved
+             from control.credit_ledger
+            where tenant_id = $1 and created_at >= $2 and operation like $3`,
+          [job.tenantId, dayStart, 'enrichment:%', ledgerKey(job, job.providerId, 'reserve')],
+        );
+        const today = spent[0] ?? { spent: 0, reserved: false };
+        if (today.reserved !== true && today.spent + job.priceCredits > limit) {
+          const resume = new Date(dayStart.getTime() + DAY_MS);
+          return {
+            kind: 'daily-limit',
+            reason: `paused: the daily enrichment limit of ${limit} credits is reached (${today.spent} spent today); resumes at ${resume.toISOString()}`,
+            resumeInMs: resume.getTime() - now.getTime(),
+          };
+        }
+        return charge();
+      });
+    },
+
+    async pauseJob(job: JobInput & { reason: string | null }): Promise<void> {
+      await sqlOf(job).query(`update {t}.enrichment_jobs set paused_reason = $2 where id = $1 and status = 'RUNNING'`, [job.jobId, job.reason]);
+    },
+
+    async recordRefusal(job: ProviderInput & { reason: string }): Promise<void> {
+      await recordCall(job, { provider: job.providerId, outcome: 'refused', credits: 0, reason: job.reason });
+    },
+
+    /**
+     * Calls the provider within its limits, or waits for another job asking the
+     * same question (`shared`). A retryable failure is thrown, for the
+     * workflow's retry policy, after the provider's Retry-After when it gave one.
+     */
+    async callProviderShared(job: ProviderInput): Promise<{ answer: ProviderAnswer; shared: boolean }> {
+      const context = Context.current();
+      const { entry, settings } = await providerOf(job, job.providerId);
+      const asked = await question(job, entry);
+      if (asked === undefined) return { answer: { kind: 'no-match' }, shared: false };
+      const sql = sqlOf(job);
+      const hooks = { waiting: () => context.heartbeat(), signal: context.cancellationSignal };
+      const ask = async (): Promise<ProviderAnswer> => {
+        const beat = setInterval(() => context.heartbeat(), 2_000);
+        try {
+          return await entry.provider.enrich(asked.subject, { signal: context.cancellationSignal });
+        } finally {
+          clearInterval(beat);
+        }
+      };
+      if (entry.local) return { answer: await ask(), shared: false };
+
+      const limits = { tenantId: job.tenantId, providerId: job.providerId, rateLimitPerMinute: entry.rateLimitPerMinute, concurrency: entry.concurrency };
+      const { value: answer, led } = await gate.singleFlight(
+        `${job.tenantId}:${job.providerId}:${asked.question.key}`,
+        hooks,
+        async () => {
+          const fresh = await gate.withSlot(limits, hooks, ask);
+          await answers.write(sql, asked.question, fresh, settings, deps.now());
+          return fresh;
+        },
+        () => answers.read(sql, asked.question, deps.now()),
+      );
+      if (answer.kind === 'failure' && answer.retryable) {
+        const delay = answer.retryAfterMs;
+        if (delay !== undefined && delay > LONGEST_RETRY_AFTER_MS) return { answer: { ...answer, retryable: false }, shared: false };
+        throw ApplicationFailure.create({
+          message: answer.reason,
+          type: 'ProviderFailure',
+          ...(delay === undefined ? {} : { nextRetryDelay: Math.max(delay, 100) }),
+        });
+      }
+      return { answer, shared: !led };
+    },
+
+    /** Charged when data came back from this job's own call; refunded otherwise (no data, a failure, another job's answer). */
+    async settleCredits(job: ProviderInput & { priceCredits: number; answer: ProviderAnswer; shared: boolean }): Promise<void> {
+      const keep = !job.shared && hasData(job.answer);
+      if (!keep) {
+        await deps.ledger.refund({
+          tenantId: job.tenantId,
+          amount: job.priceCredits,
+          operation: enrichmentOperation(job.providerId),
+          idempotencyKey: ledgerKey(job, job.providerId, 'refund'),
+          refundsKey: ledgerKey(job, job.providerId, 'reserve'),
+          reason: job.shared ? 'answered from another job' : `no data: ${outcomeOf(job.answer)}`,
+        });
+      }
+      if (job.shared) {
+        await deps.ledger.recordCached({ tenantId: job.tenantId, operation: enrichmentOperation(job.providerId), idempotencyKey: ledgerKey(job, job.providerId, 'cached') });
+      }
+      await recordCall(job, {
+        provider: job.providerId,
+        outcome: job.shared ? 'cached' : outcomeOf(job.answer),
+        credits: keep ? job.priceCredits : 0,
+        reason: reasonOf(job.answer),
+        raw: job.answer.kind === 'failure' ? (job.answer.raw ?? null) : null,
+      });
+    },
+
+    /** Merges the answers into the lead, links its company, and closes the job. */
+    async finishJob(job: JobInput & { outcomes: readonly ProviderOutcome[]; creditsExhausted: boolean }): Promise<void> {
+      const sql = sqlOf(job);
+      const settings = await readEnrichmentSettings(sql);
+      const now = deps.now();
+      for (const outcome of job.outcomes) {
+        if (outcome.kind === 'skipped') await recordCall(job, { provider: outcome.provider, outcome: 'skipped', credits: 0, reason: outcome.reason });
+        else await recordCall(job, { provider: outcome.provider, outcome: outcome.cached ? 'cached' : outcomeOf(outcome.answer), credits: 0, reason: reasonOf(outcome.answer) });
+      }
+      const answered = job.outcomes.flatMap((o) => (o.kind === 'answered' ? [{ source: o.provider, answer: o.answer }] : []));
+      const held = await readLeadFields(sql, job.leadId);
+      const merged = mergeAnswers(held, answered, { now, ttlDays: settings.stalenessDays, confidenceThreshold: settings.confidenceThreshold });
+      const failures = answered.filter((a) => a.answer.kind === 'failure');
+      const error = job.creditsExhausted
+        ? (await sql.query<{ reason: string }>(`select reason from {t}.enrichment_calls where job_id = $1 and outcome = 'refused' limit 1`, [job.jobId]))[0]?.reason ?? JOB_ERRORS.creditsExhausted
+        : failures.length > 0 && failures.length === answered.length
+          ? `${JOB_ERRORS.allFailed}: ${failures.map((f) => `${f.source}: ${reasonOf(f.answer) ?? ''}`).join('; ')}`
+          : null;
+      const anyAnswer = answered.some((a) => a.answer.kind !== 'failure');
+
+      await deps.db.transaction(async (tx) => {
+        const tsql = tenantSql(tx, job.schema);
+        const jobRow = await tsql.query(`select 1 from {t}.enrichment_jobs where id = $1 and status = 'RUNNING' for update`, [job.jobId]);
+        if (jobRow.length === 0) return; // finished by an earlier attempt of this activity
+        await writeLeadFields(tsql, job.leadId, [...merged.fields.values()]);
+        const companyId = await linkCompany(tsql, merged.fields);
+        await tsql.query(
+          `update {t}.leads set
+             last_enriched_at = case when $2 then $3::timestamptz else last_enriched_at end,
+             needs_manual_enrichment = $4,
+             company_id = coalesce(company_id, $5),
+             updated_at = now()
+           where id = $1`,
+          [job.leadId, anyAnswer, now, merged.needsManualEnrichment, companyId ?? null],
+        );
+        await tsql.query(
+          `update {t}.enrichment_jobs j set
+             status = $2, error = $3, paused_reason = null, finished_at = now(),
+             credits_charged = (select coalesce(sum(credits), 0) from {t}.enrichment_calls c where c.job_id = j.id)
+           where id = $1`,
+          [job.jobId, error === null ? 'COMPLETED' : 'FAILED', error],
+        );
+      });
+    },
+  };
+}
+
+const stringOf = (state: EnrichedFieldState | undefined): string | undefined => (typeof state?.value === 'string' && state.value !== '' ? state.value : undefined);
+const numberOf = (state: EnrichedFieldState | undefined): number | undefined =>
+  typeof state?.value === 'number' && Number.isFinite(state.value) ? state.value : undefined;
+
+/**
+ * The company record of the enriched domain: created where missing, its empty
+ * fields filled from the lead's trusted values (a held value, the tenant's
+ * own or an earlier provider's, is not overwritten here). Returns its id.
+ */
+async function linkCompany(sql: TenantSql, fields: ReadonlyMap<string, EnrichedFieldState>): Promise<string | undefined> {
+  const trusted = (field: string) => {
+    const state = fields.get(field);
+    return state === undefined || state.belowThreshold ? undefined : state;
+  };
+  const domain = stringOf(trusted('company.domain'));
+  if (domain === undefined) return undefined;
+  const name = stringOf(trusted('company.name'));
+  const employees = numberOf(trusted('company.employees'));
+  const ids = await upsertCompanies(sql, [
+    {
+      domain,
+      ...(name === undefined ? {} : { name, nameKey: organizationNameKey(name) }),
+      ...(stringOf(trusted('company.industry')) === undefined ? {} : { industry: stringOf(trusted('company.industry')) }),
+      ...(employees === undefined || !Number.isSafeInteger(employees) ? {} : { employees }),
+      ...(stringOf(trusted('company.country')) === undefined ? {} : { country: stringOf(trusted('company.country')) }),
+    },
+  ]);
+  const id = ids.get(domain);
+  const revenue = numberOf(trusted('company.revenue'));
+  const tech = trusted('company.techStack')?.value;
+  const techStack = Array.isArray(tech) ? tech.filter((t): t is string => typeof t === 'string') : [];
+  if (id !== undefined && (revenue !== undefined || techStack.length > 0)) {
+    await sql.query(
+      `update {t}.companies set revenue = coalesce(revenue, $2), tech_stack = case when cardinality(tech_stack) = 0 then $3::text[] else tech_stack end
+        where id = $1`,
+      [id, revenue ?? null, techStack],
+    );
+  }
+  return id;
+}
+
+export type EnrichLeadActivities = ReturnType<typeof createEnrichLeadActivities>;

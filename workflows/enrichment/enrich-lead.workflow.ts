@@ -1,0 +1,116 @@
+import { ActivityFailure, ApplicationFailure, condition, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import type { ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
+import type { EnrichLeadActivities } from './enrich-lead.activities.js';
+import type { EnrichLeadInput, PlannedProvider, ProviderOutcome, Reservation } from './enrichment-plan.js';
+
+const bookkeeping = proxyActivities<EnrichLeadActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+
+/**
+ * A provider call: retried with exponential backoff, and sooner or later when
+ * the provider said when (Retry-After travels as the failure's next retry
+ * delay). It heartbeats, so a call on a worker that died is retried elsewhere
+ * within seconds rather than after the whole timeout. After the last attempt
+ * the provider is skipped for the next in the waterfall.
+ */
+const providerCalls = proxyActivities<EnrichLeadActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '10 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4 },
+});
+
+/** Hands a job to the lead's workflow; a job signalled twice runs once. */
+export const enqueueEnrichmentJob = defineSignal<[string]>('enqueueEnrichmentJob');
+
+/**
+ * The enrichment of one lead. Its id is `enrich:<tenant>:<lead>`, so a lead is
+ * never enriched twice at once: a job requested while one runs is signalled
+ * into this run and waits its turn.
+ */
+export async function enrichLeadWorkflow(input: EnrichLeadInput): Promise<void> {
+  const queue: string[] = [];
+  const seen = new Set<string>();
+  setHandler(enqueueEnrichmentJob, (jobId) => {
+    if (seen.has(jobId)) return;
+    seen.add(jobId);
+    queue.push(jobId);
+  });
+  // The starting signal is delivered with the first task; waiting covers a start without one.
+  await condition(() => queue.length > 0, '1 minute');
+  for (let jobId = queue.shift(); jobId !== undefined; jobId = queue.shift()) {
+    await runJob(input, jobId);
+  }
+}
+
+async function runJob(input: EnrichLeadInput, jobId: string): Promise<void> {
+  const job = { ...input, jobId };
+  const plan = await bookkeeping.startJob(job);
+  if (plan.kind === 'done') return;
+
+  const known = new Set(plan.knownFields);
+  const outcomes: ProviderOutcome[] = [];
+  let stopped: string | undefined;
+  for (const provider of plan.providers) {
+    if (provider.supplies.length > 0 && provider.supplies.every((field) => known.has(field))) {
+      outcomes.push({ provider: provider.id, kind: 'skipped', reason: 'every field it supplies is held, fresh and trusted' });
+      continue;
+    }
+    const outcome = provider.local ? await callLocal(job, provider) : await callMetered(job, provider);
+    if (outcome === 'exhausted') {
+      stopped = 'exhausted';
+      break;
+    }
+    outcomes.push(outcome);
+    if (outcome.kind === 'answered' && outcome.answer.kind === 'match') {
+      for (const field of outcome.answer.fields) {
+        if (field.confidence >= plan.confidenceThreshold && field.value !== null && field.value !== undefined) known.add(field.field);
+      }
+    }
+  }
+  await bookkeeping.finishJob({ ...job, outcomes, creditsExhausted: stopped === 'exhausted' });
+}
+
+async function callLocal(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider): Promise<ProviderOutcome> {
+  const answer = await callProvider(job, provider);
+  return { provider: provider.id, kind: 'answered', answer, cached: false };
+}
+
+/** Cache, then reserve, call and settle: a reservation is settled exactly once whatever the call did. */
+async function callMetered(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider): Promise<ProviderOutcome | 'exhausted'> {
+  const cached = await bookkeeping.cachedAnswer({ ...job, providerId: provider.id });
+  if (cached !== undefined) return { provider: provider.id, kind: 'answered', answer: cached, cached: true };
+
+  let reservation: Reservation = await bookkeeping.reserveCredits({ ...job, providerId: provider.id, priceCredits: provider.priceCredits });
+  while (reservation.kind === 'daily-limit') {
+    await bookkeeping.pauseJob({ ...job, reason: reservation.reason });
+    await sleep(reservation.resumeInMs);
+    await bookkeeping.pauseJob({ ...job, reason: null });
+    reservation = await bookkeeping.reserveCredits({ ...job, providerId: provider.id, priceCredits: provider.priceCredits });
+  }
+  if (reservation.kind === 'exhausted') {
+    await bookkeeping.recordRefusal({ ...job, providerId: provider.id, reason: reservation.reason });
+    return 'exhausted';
+  }
+  const call = await providerCalls.callProviderShared({ ...job, providerId: provider.id }).catch(
+    (error: unknown): { answer: ProviderAnswer; shared: boolean } => ({ answer: failureOf(error), shared: false }),
+  );
+  await bookkeeping.settleCredits({ ...job, providerId: provider.id, priceCredits: provider.priceCredits, answer: call.answer, shared: call.shared });
+  return { provider: provider.id, kind: 'answered', answer: call.answer, cached: call.shared };
+}
+
+async function callProvider(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider): Promise<ProviderAnswer> {
+  try {
+    return (await providerCalls.callProviderShared({ ...job, providerId: provider.id })).answer;
+  } catch (error) {
+    return failureOf(error);
+  }
+}
+
+/** The last attempt's reason: what the provider kept saying. */
+function failureOf(error: unknown): ProviderAnswer {
+  const cause = error instanceof ActivityFailure ? error.cause : error;
+  const reason = cause instanceof ApplicationFailure || cause instanceof Error ? cause.message : 'the provider call failed';
+  return { kind: 'failure', reason, retryable: false };
+}
