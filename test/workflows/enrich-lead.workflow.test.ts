@@ -388,4 +388,31 @@ describe('enrichLeadWorkflow on the real Temporal server, with a Clearbit-like v
     expect(stale.every((j) => j.status === 'COMPLETED' && j.creditsCharged === 3)).toBe(true);
     expect(await balance(tenant)).toBe(1000 - 18);
   }, 120_000);
+
+  it("names a visitor's company from its network for free, with an address as the only identifier", async () => {
+    const tenant = await tenantWith(['ip-organization']);
+    const anonymousId = `net-${randomBytes(3).toString('hex')}`;
+    // AS714 Apple Inc.: a business network whose domain is curated.
+    await gql(tenant, 'mutation ($e: [TrackInput!]!) { track(events: $e) { accepted } }', {
+      e: [{ anonymousId, event: 'Viewed Pricing', context: { ip: '17.5.7.9' } }],
+    });
+    const [row] = await gateway.services.db.query<{ id: string }>(`select lead_id as id from t_${tenant.id}.identities where anonymous_id = $1`, [anonymousId]);
+    const done = await finished(tenant, (await enrich(tenant, row!.id)).id);
+    expect(done).toMatchObject({ status: 'COMPLETED', creditsCharged: 0 });
+    const lead = await fieldsOf(tenant, row!.id);
+    expect(lead.enrichment.find((f) => f.field === 'company.domain')).toMatchObject({ value: 'apple.com', source: 'ip-organization', confidence: 0.6 });
+    expect(lead.company?.domain).toBe('apple.com');
+    expect(await ledgerRows(tenant)).toEqual([]);
+  });
+
+  it("keeps to a vendor's concurrency across jobs", async () => {
+    const tenant = await tenantWith([VENDOR], { vendor: { concurrency: 2 }, settings: { autoEnrich: false } });
+    const leads = await Promise.all(Array.from({ length: 6 }, (_, i) => leadWithEmail(tenant, `c${i}@${domain(`narrow${i}`)}`)));
+    for (const leadId of leads) vendor.script(await emailDomainOf(tenant, leadId), [{ status: 200, body: companyBody('x'), delayMs: 300 }]);
+    vendor.resetPeak();
+    const jobs = await Promise.all(leads.map((leadId) => enrich(tenant, leadId)));
+    const done = await Promise.all(jobs.map((job) => finished(tenant, job.id)));
+    expect(done.every((job) => job.status === 'COMPLETED')).toBe(true);
+    expect(vendor.peakInFlight()).toBe(2);
+  });
 });
