@@ -25,7 +25,14 @@ import { lazyAsnTable } from '../platform/ip-dataset/lazy-asn-table.js';
 import { createEventStore, type EventStore } from './ingest/store/event-store.js';
 import { createEnrichmentService, type EnrichmentService } from './enrichment/enrichment.service.js';
 import { createEnrichmentDispatcher } from '../workflows/enrichment/enrichment-dispatch.js';
-import { createReenrichSchedules } from '../workflows/enrichment/reenrich-schedule.js';
+import { createTenantSchedules, type TenantSchedules } from '../workflows/tenant-schedules.js';
+import { createLeadChangePipeline, type LeadChangePipeline } from './lead-changes/lead-change-pipeline.js';
+import { publishToSubscribers } from './lead-changes/publish-lead-changes.js';
+import { deliverToWebhooks } from './lead-changes/deliver-to-webhooks.js';
+import { createWebhookRegistry, type WebhookRegistry } from '../tenants/webhooks/webhook-registry.js';
+import { createWebhookDispatcher, type WebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
+import { createScoringService, type ScoringService } from './scoring/scoring.service.js';
+import { createSegmentService, type SegmentService } from './segments/segment.service.js';
 
 export interface Endpoints {
   readonly databaseUrl: string;
@@ -49,6 +56,12 @@ export interface PlatformServices {
   readonly asnTable: () => Promise<AsnTable>;
   readonly networkCompanies: NetworkCompanies;
   readonly enrichment: EnrichmentService;
+  readonly leadChanges: LeadChangePipeline;
+  readonly scoring: ScoringService;
+  readonly segments: SegmentService;
+  readonly schedules: TenantSchedules;
+  readonly webhooks: WebhookRegistry;
+  readonly webhookDispatcher: WebhookDispatcher;
   readonly readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
 }
@@ -95,16 +108,20 @@ export async function connectServices(opts: {
         .catch((error: unknown) => log.warn('credit balance not published', { error, tenantId }));
     },
   });
+  // Temporal calls nobody waits for (a schedule, an automatic enrichment) end with the services:
+  // a call still retrying against an unreachable server must not outlive the connection it uses.
+  const background = new AbortController();
+  const inBackground = <T>(call: () => Promise<T>): Promise<T> => temporalClient.withAbortSignal(background.signal, call);
   const taskQueue = endpoints.temporal.taskQueue;
   const batchConcurrency = config.ENRICHMENT_BATCH_CONCURRENCY;
-  const schedules = createReenrichSchedules({ client: temporalClient, taskQueue, batchConcurrency });
+  const schedules = createTenantSchedules({ client: temporalClient, taskQueue, batchConcurrency });
   const provisioning = createTenantProvisioning({
     db,
     ledger,
     tenantMigrations,
     // Not awaited: a tenant is made whether or not Temporal answers now; a worker's start makes a missing schedule.
     afterCreate: async (tenant) => {
-      void schedules.ensure(tenant).catch((error: unknown) => log.warn('re-enrichment schedule not made', { error, tenantId: tenant.tenantId }));
+      void inBackground(() => schedules.ensure(tenant)).catch((error: unknown) => log.warn('re-enrichment schedule not made', { error, tenantId: tenant.tenantId }));
     },
     onError: (error, context) => log.warn(context, { error }),
   });
@@ -118,11 +135,27 @@ export async function connectServices(opts: {
   const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now });
   const asnTable = lazyAsnTable();
   const networkCompanies = createNetworkCompanies(asnTable);
+  const webhooks = createWebhookRegistry({ db, secrets, production: config.NODE_ENV === 'production', onError: (error, context) => log.error(context, { error }) });
+  const webhookDispatcher = createWebhookDispatcher({ client: temporalClient, taskQueue });
+  const leadChanges = createLeadChangePipeline({
+    db,
+    listeners: [publishToSubscribers(coordination.pubsub), (tenant, changes) => inBackground(() => deliverToWebhooks(webhooks, webhookDispatcher)(tenant, changes))],
+    log,
+    now: () => new Date(),
+  });
+  const segments = createSegmentService({
+    db,
+    now: () => new Date(),
+    onWindowedSegment: async (tenant) => {
+      await schedules.ensureSegmentWindows(tenant).catch((error: unknown) => log.warn('segment windows schedule not made', { error, tenantId: tenant.tenantId }));
+    },
+  });
   const events = createEventStore({
     db,
     ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full',
     networkCompanies,
-    onIdentified: (tenant, leadIds) => void enrichment.enrichIdentified(tenant, leadIds),
+    onIdentified: (tenant, leadIds) => void inBackground(() => enrichment.enrichIdentified(tenant, leadIds)),
+    onCommitted: (tenant, leadIds) => leadChanges.touched(tenant, leadIds),
   });
 
   return {
@@ -141,6 +174,12 @@ export async function connectServices(opts: {
     asnTable,
     networkCompanies,
     enrichment,
+    leadChanges,
+    scoring: createScoringService({ db, client: temporalClient, taskQueue }),
+    segments,
+    schedules,
+    webhooks,
+    webhookDispatcher,
     readiness: {
       postgres: () => db.ping(),
       redis: () => coordination.ping(),
@@ -151,6 +190,8 @@ export async function connectServices(opts: {
     async close() {
       // Writes already handed to the store finish before the pool they need goes away.
       await events.drain();
+      await leadChanges.drain();
+      background.abort();
       await keys.stop();
       await temporal.close();
       await coordination.close();

@@ -14,6 +14,13 @@ import type { CreditLedger } from '../tenants/credits/credit-ledger.js';
 import type { TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
 import type { EnrichmentService } from './enrichment/enrichment.service.js';
 import { EnrichmentResolver } from './graphql/enrichment/enrichment.resolver.js';
+import { ScoringResolver } from './graphql/scoring/scoring.resolver.js';
+import { WebhookResolver } from './graphql/webhooks/webhook.resolver.js';
+import type { WebhookRegistry } from '../tenants/webhooks/webhook-registry.js';
+import type { WebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
+import { SegmentResolver } from './graphql/segments/segment.resolver.js';
+import type { ScoringService } from './scoring/scoring.service.js';
+import type { SegmentService } from './segments/segment.service.js';
 import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
 import { AuditResolver } from './graphql/audit/audit.resolver.js';
 import { IpLookupResolver } from './graphql/ip/ip-lookup.resolver.js';
@@ -58,6 +65,10 @@ export interface GatewayDeps {
   readonly asnTable: () => Promise<AsnTable>;
   readonly networkCompanies: NetworkCompanies;
   readonly enrichment: EnrichmentService;
+  readonly scoring: ScoringService;
+  readonly segments: SegmentService;
+  readonly webhooks: WebhookRegistry;
+  readonly webhookDispatcher: WebhookDispatcher;
   readonly readiness: Record<string, ReadinessCheck>;
   readonly log: Logger;
 }
@@ -83,6 +94,11 @@ export function createGatewayResolvers(
     | 'asnTable'
     | 'networkCompanies'
     | 'enrichment'
+    | 'scoring'
+    | 'segments'
+    | 'coordination'
+    | 'webhooks'
+    | 'webhookDispatcher'
   >,
   publicUrl: string,
 ): ResolverInstance[] {
@@ -92,7 +108,7 @@ export function createGatewayResolvers(
     new TenantResolver(deps.ledger),
     new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
     new AuditResolver(deps.audit),
-    new LeadResolver(leads),
+    new LeadResolver(leads, deps.segments),
     new SessionResolver(leads),
     new CompanyResolver(leads),
     new TrackingSettingsResolver({
@@ -103,6 +119,9 @@ export function createGatewayResolvers(
     }),
     new IpLookupResolver(deps.asnTable, leads),
     new EnrichmentResolver(deps.enrichment),
+    new ScoringResolver(deps.scoring),
+    new SegmentResolver(deps.segments, leads, deps.coordination.pubsub),
+    new WebhookResolver({ registry: deps.webhooks, dispatcher: deps.webhookDispatcher }),
   ];
 }
 

@@ -4,11 +4,10 @@ import { startGateway } from '../api/server.js';
 import { findFreePort } from '../platform/embedded/free-port.js';
 import { findTemporalCli, startTemporalDevServer } from '../platform/embedded/temporal-dev-server.js';
 import { createLogger } from '../platform/logging/logger.js';
-import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.js';
 import { startVendorServer, type VendorServer } from '../test/support/vendor-server.js';
-import { providerCatalogFromConfig } from '../workflows/enrichment/enrichment-runtime.js';
 import { connectTemporalWorker } from '../workflows/temporal-endpoint.js';
 import { startWorker } from '../workflows/worker.js';
+import { workerDeps } from '../workflows/worker-process.js';
 import { startBenchServices } from './bench-services.js';
 
 export interface EnrichmentStack {
@@ -61,19 +60,9 @@ export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Pro
     Runtime.install({ logger: new DefaultLogger('WARN') });
     const connection = await connectTemporalWorker({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tls: false });
     stops.push(() => connection.close());
-    const worker = await startWorker({
-      connection,
-      namespace: config.TEMPORAL_NAMESPACE,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      db: services.db,
-      tenantMigrations,
-      log,
-      ledger: services.ledger,
-      coordination: services.coordination,
-      catalog: providerCatalogFromConfig(config, services),
-      client: services.temporalClient,
-      batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
-    });
+    const worker = await startWorker(
+      workerDeps({ connection, endpoint: { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, config, services, log }),
+    );
     stops.push(() => worker.shutdown());
 
     return { gatewayUrl: gateway.url, adminToken, vendor, coordinationKind: services.coordination.kind, close };

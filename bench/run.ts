@@ -3,11 +3,12 @@ import { benchEnrichment } from './enrichment.bench.js';
 import { benchGateway } from './gateway.bench.js';
 import { benchIngest } from './ingest.bench.js';
 import { benchIpLookup } from './ip-lookup.bench.js';
+import { benchSegments } from './segments.bench.js';
 
 /**
  * `npm run bench`: every figure is reported beside a baseline measured in the
  * same run, so the ratios hold across machines where the absolute numbers don't.
- * BENCH_ONLY=gateway|ip|ingest|enrichment (or a comma-separated list) runs only those.
+ * BENCH_ONLY=gateway|ip|ingest|enrichment|segments (or a comma-separated list) runs only those.
  */
 function positiveInt(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -15,7 +16,7 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
-const BENCHES = ['gateway', 'ip', 'ingest', 'enrichment'] as const;
+const BENCHES = ['gateway', 'ip', 'ingest', 'enrichment', 'segments'] as const;
 const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
 const unknown = only?.filter((name) => !(BENCHES as readonly string[]).includes(name)) ?? [];
 if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')}; expected ${BENCHES.join(', ')}`);
@@ -26,6 +27,7 @@ const connections = positiveInt('BENCH_CONNECTIONS', 50);
 const ingestConnections = positiveInt('BENCH_INGEST_CONNECTIONS', 100);
 const batchSize = positiveInt('BENCH_BATCH_SIZE', 50);
 const enrichmentConcurrency = positiveInt('BENCH_ENRICHMENT_CONCURRENCY', 20);
+const segmentsLoadConnections = positiveInt('BENCH_SEGMENTS_LOAD_CONNECTIONS', 50);
 const visitors = 10_000;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 const thousands = (n: number) => n.toLocaleString('en-US');
@@ -74,13 +76,38 @@ try {
     const e = await benchEnrichment({ concurrency: enrichmentConcurrency, seconds });
     const goalMet = e.enrichment.p95Ms < 1000;
     lines.push(
-      `Enrichment, enrichLead until its job is COMPLETED (the lead's fields and company written; no scoring yet), ${enrichmentConcurrency} concurrent, vendor answering in 50 ms, coordination: ${e.coordination}`,
+      `Enrichment, enrichLead until its job is COMPLETED (the lead's fields and company written; not its score), ${enrichmentConcurrency} concurrent, vendor answering in 50 ms, coordination: ${e.coordination}`,
       `  vendor alone, GET /v2/companies/find (baseline)   ${fmt(e.vendor.perSecond)} req/s   p50 ${fmt(e.vendor.p50Ms)} ms   p95 ${fmt(e.vendor.p95Ms)} ms   p99 ${fmt(e.vendor.p99Ms)} ms`,
       `  enrichLead → COMPLETED, polled every 10 ms        ${fmt(e.enrichment.perSecond)} enrichments/s   p50 ${fmt(e.enrichment.p50Ms)} ms   p95 ${fmt(e.enrichment.p95Ms)} ms   p99 ${fmt(e.enrichment.p99Ms)} ms`,
       `  ratio p95 enrichment / vendor                     ${(e.enrichment.p95Ms / e.vendor.p95Ms).toFixed(2)}`,
       `  goal p95 < 1000 ms: ${goalMet ? 'met' : 'not met'}   (Clearbit's uncached lookups take 5 to 10 s)`,
       `  failures: enrichment ${e.enrichment.failures}, baseline ${e.vendor.failures}`,
-      `  single-flight, ${e.sharedDomain.leads} concurrent enrichLead of leads sharing one domain: ${e.sharedDomain.vendorRequests} vendor request(s) (expect 1), all settled in ${fmt(e.sharedDomain.wallMs)} ms, failures ${e.sharedDomain.failures}`,
+      `  single-flight, ${e.sharedDomain.leads} concurrent enrichLead of leads sharing one domain: ${e.sharedDomain.vendorRequests} vendor request(s) (expect 1), all ${e.sharedDomain.failures === 0 ? 'COMPLETED' : 'settled'} in ${fmt(e.sharedDomain.wallMs)} ms, failures ${e.sharedDomain.failures}`,
+      '',
+    );
+  }
+  if (runs('segments')) {
+    // Its own services: a Temporal server (a windowed segment's schedule) besides the gateway.
+    const s = await benchSegments({ connections: segmentsLoadConnections, seconds, batchSize, visitors });
+    const m = s.membership;
+    const c = s.count;
+    const latency = (l: { p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; samples: number }) =>
+      `p50 ${fmt(l.p50Ms)} ms   p95 ${fmt(l.p95Ms)} ms   p99 ${fmt(l.p99Ms)} ms   max ${fmt(l.maxMs)} ms   (${l.samples} samples)`;
+    lines.push(
+      `Segments, a new visitor's /pricing page view (POST /v1/page, one every 50 ms) until its segmentMembership ENTERED at a graphql-ws subscriber, coordination: ${s.coordination}`,
+      `  beside the ingestion load on the same tenant: /v1/batch of ${batchSize} events, ${segmentsLoadConnections} connections, ${thousands(visitors)} returning visitors (${fmt(s.loadEventsPerSecond.baseline)} / ${fmt(s.loadEventsPerSecond.target)} events/s accepted in baseline / target runs)`,
+      `  /v1/page answered 200, no subscriber (baseline)   ${latency(s.ingestOnly)}`,
+      `  /v1/page answered 200, with the subscriber        ${latency(s.ingestWithSubscriber)}`,
+      `  page view → segmentMembership message            ${latency(m)}, ${m.missing} missing`,
+      `  ratio p95 message / baseline                     ${(m.p95Ms / s.ingestOnly.p95Ms).toFixed(2)}`,
+      `  goal p95 < 250 ms: ${m.p95Ms < 250 ? 'met' : 'not met'}`,
+      `  failures: page views not answered 200 ${s.failures.ingest}, subscription errors ${s.failures.subscription}${s.failures.firstSubscriptionError === undefined ? '' : ` (first: ${s.failures.firstSubscriptionError})`}`,
+      '',
+      `Segment count over ${thousands(c.leads)} leads (${thousands(c.companies)} companies, ${thousands(c.events)} events by SQL), median of 5`,
+      `  select count(*) from leads, services.db (baseline)             ${fmt(c.baselineMs)} ms`,
+      `  segment { count }, /pricing viewed within 14 days              ${fmt(c.pricing.ms)} ms   ${thousands(c.pricing.count)} leads   ratio ${(c.pricing.ms / c.baselineMs).toFixed(1)}`,
+      `  segment { count }, US companies of 50 to 500 employees         ${fmt(c.firmographic.ms)} ms   ${thousands(c.firmographic.count)} leads   ratio ${(c.firmographic.ms / c.baselineMs).toFixed(1)}`,
+      `  createSegment of the /pricing rule (its backfill), once        ${fmt(c.backfillMs)} ms`,
       '',
     );
   }

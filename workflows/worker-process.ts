@@ -4,11 +4,53 @@ import type { Logger } from '../platform/logging/logger.js';
 import type { ProcessControl } from '../platform/lifecycle/run-process.js';
 import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.js';
 import { providerCatalogFromConfig } from './enrichment/enrichment-runtime.js';
-import { createReenrichSchedules } from './enrichment/reenrich-schedule.js';
+import { createTenantSchedules } from './tenant-schedules.js';
+import { quoteTenantSchema } from '../schema/migrations/migration.js';
 import { connectTemporalWorker, type TemporalEndpoint } from './temporal-endpoint.js';
-import { startWorker } from './worker.js';
+import { startWorker, type WorkerDeps } from './worker.js';
+import type { NativeConnection } from '@temporalio/worker';
+import type { TenantMigration } from '../schema/migrations/migration.js';
+import type { CompanyHomepageDeps } from './enrichment/providers/company-homepage.provider.js';
 
-export type WorkerServices = Pick<PlatformServices, 'db' | 'coordination' | 'ledger' | 'networkCompanies' | 'secrets' | 'temporalClient'>;
+export type WorkerServices = Pick<
+  PlatformServices,
+  'db' | 'coordination' | 'ledger' | 'networkCompanies' | 'secrets' | 'temporalClient' | 'leadChanges' | 'webhooks' | 'webhookDispatcher'
+>;
+
+/**
+ * What a worker runs on, from the process's services: one place, so `npm run
+ * worker`, `npm start`, the tests and the benchmarks build the same worker.
+ * `homepage` points the homepage provider elsewhere (a test's local server).
+ */
+export function workerDeps(opts: {
+  connection: NativeConnection;
+  endpoint: Pick<TemporalEndpoint, 'namespace' | 'taskQueue'>;
+  config: Config;
+  services: WorkerServices;
+  log: Logger;
+  homepage?: CompanyHomepageDeps;
+  tenantMigrations?: readonly TenantMigration[];
+}): WorkerDeps {
+  const { config, services } = opts;
+  return {
+    connection: opts.connection,
+    namespace: opts.endpoint.namespace,
+    taskQueue: opts.endpoint.taskQueue,
+    db: services.db,
+    tenantMigrations: opts.tenantMigrations ?? tenantMigrations,
+    log: opts.log,
+    ledger: services.ledger,
+    coordination: services.coordination,
+    catalog: providerCatalogFromConfig(config, { ...services, ...(opts.homepage ? { homepage: opts.homepage } : {}) }),
+    client: services.temporalClient,
+    leadChanges: services.leadChanges,
+    batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
+    secrets: services.secrets,
+    production: config.NODE_ENV === 'production',
+    webhooks: services.webhooks,
+    webhookDispatcher: services.webhookDispatcher,
+  };
+}
 
 /** A worker inside a process: registered for shutdown, and a worker that dies takes the process down with it. */
 export async function startWorkerProcess(deps: {
@@ -22,31 +64,19 @@ export async function startWorkerProcess(deps: {
   const { config, services } = deps;
   const connection = await connectTemporalWorker(deps.endpoint);
   deps.started(() => connection.close());
-  const worker = await startWorker({
-    connection,
-    namespace: deps.endpoint.namespace,
-    taskQueue: deps.endpoint.taskQueue,
-    db: services.db,
-    tenantMigrations,
-    log: deps.log,
-    ledger: services.ledger,
-    coordination: services.coordination,
-    catalog: providerCatalogFromConfig(config, services),
-    client: services.temporalClient,
-    batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
-  });
+  const worker = await startWorker(workerDeps({ connection, endpoint: deps.endpoint, config, services, log: deps.log }));
   deps.started(() => worker.shutdown());
   worker.done.catch((error: unknown) => {
     deps.log.error('temporal worker stopped', { error });
     process.exitCode = 1;
     void deps.stopAll().then(() => process.exit(1));
   });
-  // Tenants made before schedules existed, or whose schedule could not be made at creation, get theirs now.
+  // Tenants made before schedules existed, or whose schedules could not be made at the time, get theirs now.
   void ensureAllSchedules(deps).catch((error: unknown) => deps.log.warn('re-enrichment schedules not ensured', { error }));
 }
 
 async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Config; services: WorkerServices; log: Logger }): Promise<void> {
-  const schedules = createReenrichSchedules({
+  const schedules = createTenantSchedules({
     client: deps.services.temporalClient,
     taskQueue: deps.endpoint.taskQueue,
     batchConcurrency: deps.config.ENRICHMENT_BATCH_CONCURRENCY,
@@ -55,6 +85,12 @@ async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Co
     `select id as "tenantId", schema_name as schema from control.tenants where status = 'active' order by id`,
   );
   let created = 0;
-  for (const tenant of tenants) if (await schedules.ensure(tenant)) created += 1;
+  for (const tenant of tenants) {
+    if (await schedules.ensure(tenant)) created += 1;
+    const [windowed] = await deps.services.db.query<{ any: boolean }>(
+      `select exists (select 1 from ${quoteTenantSchema(tenant.schema)}.segments where windowed and deleted_at is null) as any`,
+    );
+    if (windowed?.any === true && (await schedules.ensureSegmentWindows(tenant))) created += 1;
+  }
   if (created > 0) deps.log.info('re-enrichment schedules created', { created });
 }

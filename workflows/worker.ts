@@ -10,7 +10,14 @@ import { createEnrichBatchActivities } from './enrichment/enrich-batch.activitie
 import { createEnrichLeadActivities } from './enrichment/enrich-lead.activities.js';
 import { createEnrichmentDispatcher } from './enrichment/enrichment-dispatch.js';
 import type { ProviderCatalog } from './enrichment/provider-catalog.js';
+import type { LeadChangePipeline } from '../api/lead-changes/lead-change-pipeline.js';
+import { createRescoreActivities } from './scoring/rescore-leads.activities.js';
+import { createSegmentWindowActivities } from './segments/segment-windows.activities.js';
 import { createMigrateTenantsActivities } from './migrate-tenants/migrate-tenants.activities.js';
+import type { SecretBox } from '../tenants/secrets/secret-box.js';
+import type { WebhookRegistry } from '../tenants/webhooks/webhook-registry.js';
+import { createDeliverWebhookActivities } from './webhooks/deliver-webhook.activities.js';
+import type { WebhookDispatcher } from './webhooks/webhook-dispatch.js';
 
 export interface WorkerDeps {
   readonly connection: NativeConnection;
@@ -24,7 +31,16 @@ export interface WorkerDeps {
   readonly catalog: ProviderCatalog;
   /** For activities that start workflows (a batch handing jobs to leads' workflows). */
   readonly client: Client;
+  /** Scores and segments of leads the worker changed (an enrichment, a rescoring), and the messages about them. */
+  readonly leadChanges: LeadChangePipeline;
   readonly batchConcurrency: number;
+  /** Opens webhook signing secrets. */
+  readonly secrets: SecretBox;
+  /** NODE_ENV=production: webhook endpoints on internal addresses are refused. */
+  readonly production: boolean;
+  /** For `lead.enriched`: deliveries made by the worker. */
+  readonly webhooks: WebhookRegistry;
+  readonly webhookDispatcher: WebhookDispatcher;
 }
 
 export interface RunningWorker {
@@ -40,6 +56,9 @@ export function createActivities(deps: WorkerDeps) {
     ...createMigrateTenantsActivities(deps),
     ...createEnrichLeadActivities({ ...deps, now }),
     ...createEnrichBatchActivities({ db: deps.db, dispatcher, catalog: deps.catalog, now }),
+    ...createRescoreActivities(deps),
+    ...createSegmentWindowActivities({ ...deps, now }),
+    ...createDeliverWebhookActivities({ db: deps.db, secrets: deps.secrets, production: deps.production, log: deps.log }),
   };
 }
 

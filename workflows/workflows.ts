@@ -2,3 +2,6 @@
 export { migrateTenantsWorkflow } from './migrate-tenants/migrate-tenants.workflow.js';
 export { enrichLeadWorkflow } from './enrichment/enrich-lead.workflow.js';
 export { enrichBatchWorkflow, reenrichStaleWorkflow } from './enrichment/enrich-batch.workflow.js';
+export { rescoreLeadsWorkflow } from './scoring/rescore-leads.workflow.js';
+export { segmentWindowsWorkflow } from './segments/segment-windows.workflow.js';
+export { deliverWebhookWorkflow } from './webhooks/deliver-webhook.workflow.js';

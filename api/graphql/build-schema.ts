@@ -4,6 +4,10 @@ import { GraphQLDateTime } from 'graphql-scalars';
 import { buildSchema } from 'type-graphql';
 import type { PubSub } from '../../platform/coordination/coordination.js';
 import { typeGraphqlPubSub } from '../subscriptions/type-graphql-pubsub.js';
+import { registerInstances } from './schema-instances.js';
+import { ScoringResolver } from './scoring/scoring.resolver.js';
+import { SegmentResolver } from './segments/segment.resolver.js';
+import { WebhookResolver } from './webhooks/webhook.resolver.js';
 import { ApiKeyResolver } from './api-keys/api-key.resolver.js';
 import { AuditResolver } from './audit/audit.resolver.js';
 import { EnrichmentResolver } from './enrichment/enrichment.resolver.js';
@@ -26,6 +30,9 @@ export const resolverClasses = [
   TrackingSettingsResolver,
   IpLookupResolver,
   EnrichmentResolver,
+  ScoringResolver,
+  SegmentResolver,
+  WebhookResolver,
 ] as const;
 
 export type ResolverInstance = InstanceType<(typeof resolverClasses)[number]>;
@@ -39,7 +46,7 @@ export async function buildGatewaySchema(
   pubsub: PubSub,
 ): Promise<GraphQLSchema> {
   const byClass = new Map<Function, ResolverInstance>((instances ?? []).map((instance) => [instance.constructor, instance]));
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: [...resolverClasses],
     orphanedTypes: [],
     validate: false,
@@ -53,4 +60,6 @@ export async function buildGatewaySchema(
       },
     },
   });
+  registerInstances(schema, byClass);
+  return schema;
 }

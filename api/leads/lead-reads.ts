@@ -1,4 +1,6 @@
 import { scoreRangeOf, type LeadTier } from '../../intelligence/scoring/lead-tier.js';
+import { compileSegment } from '../../intelligence/segments/compile-segment.js';
+import type { SegmentRule } from '../../intelligence/segments/segment-rule.js';
 import type { SqlValue } from '../../platform/postgres/database.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { CURSOR_TIMESTAMP_SQL, encodeLeadCursor, type LeadPosition } from './lead-cursor.js';
@@ -8,6 +10,8 @@ export interface LeadListFilter {
   readonly tier?: LeadTier;
   readonly minScore?: number;
   readonly email?: string;
+  /** Members of a segment: its rule compiled to SQL, evaluated at `now`. */
+  readonly segment?: { readonly rule: SegmentRule; readonly now: Date };
 }
 
 export interface LeadPage {
@@ -61,7 +65,15 @@ function filterClause(filter: LeadListFilter, values: SqlValue[]): string {
     const range = scoreRangeOf(filter.tier);
     conditions.push(`score between ${param(range.min)} and ${param(range.max)}`);
   }
+  if (filter.segment !== undefined) conditions.push(`id in (${segmentMembersSql(filter.segment.rule, filter.segment.now, values)})`);
   return conditions.join(' and ');
+}
+
+/** The ids of live leads a segment's rule matches at `now`; its values are appended to `values`. */
+export function segmentMembersSql(rule: SegmentRule, now: Date, values: SqlValue[]): string {
+  const compiled = compileSegment(rule, now, { firstParam: values.length + 1 });
+  values.push(...compiled.values);
+  return `select l.id from {t}.leads l left join {t}.companies c on c.id = l.company_id where l.merged_into is null and (${compiled.where})`;
 }
 
 /** One page in the order (created_at desc, id desc), after `after` when given; totalCount counts the whole filtered set. */

@@ -5,6 +5,8 @@ export interface LeadRecord {
   readonly userId: string | null;
   readonly traits: Record<string, unknown>;
   readonly score: number;
+  /** Every rule's contribution to the score, as the scoring model gave it. */
+  readonly scoreBreakdown: ReadonlyArray<{ readonly rule: string; readonly points: number }>;
   readonly companyId: string | null;
   readonly needsManualEnrichment: boolean;
   readonly lastEnrichedAt: Date | null;
@@ -42,7 +44,7 @@ export interface CompanyRecord {
   readonly techStack: string[];
 }
 
-export const LEAD_COLUMNS = `id, email, user_id as "userId", traits, score, company_id as "companyId",
+export const LEAD_COLUMNS = `id, email, user_id as "userId", traits, score, score_breakdown as "scoreBreakdown", company_id as "companyId",
   needs_manual_enrichment as "needsManualEnrichment", last_enriched_at as "lastEnrichedAt",
   created_at as "createdAt", updated_at as "updatedAt"`;
 

@@ -1,11 +1,10 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../platform/logging/logger.js';
 import type { TenantMigration } from '../../schema/migrations/migration.js';
-import { tenantMigrations } from '../../schema/migrations/tenant/tenant-migrations.js';
-import { providerCatalogFromConfig } from '../../workflows/enrichment/enrichment-runtime.js';
 import type { CompanyHomepageDeps } from '../../workflows/enrichment/providers/company-homepage.provider.js';
 import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
 import { startWorker, type RunningWorker } from '../../workflows/worker.js';
+import { workerDeps } from '../../workflows/worker-process.js';
 import type { TestGateway } from './test-gateway.js';
 
 let runtimeInstalled = false;
@@ -26,19 +25,17 @@ export async function startTestWorker(
   }
   const { config, services } = gateway;
   const connection = await connectTemporalWorker({ address: config.TEMPORAL_ADDRESS ?? '', namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tls: false });
-  const worker = await startWorker({
-    connection,
-    namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    db: services.db,
-    tenantMigrations: opts.tenantMigrations ?? tenantMigrations,
-    log: createLogger({ level: 'error' }),
-    ledger: services.ledger,
-    coordination: services.coordination,
-    catalog: providerCatalogFromConfig(config, { ...services, ...(opts.homepage ? { homepage: opts.homepage } : {}) }),
-    client: services.temporalClient,
-    batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
-  });
+  const worker = await startWorker(
+    workerDeps({
+      connection,
+      endpoint: { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
+      config,
+      services,
+      log: createLogger({ level: 'error' }),
+      ...(opts.homepage ? { homepage: opts.homepage } : {}),
+      ...(opts.tenantMigrations ? { tenantMigrations: opts.tenantMigrations } : {}),
+    }),
+  );
   return {
     ...worker,
     async close() {

@@ -11,6 +11,10 @@ import type { EnrichmentSubject, ProviderAnswer } from '../../intelligence/enric
 import { mergeAnswers } from '../../intelligence/enrichment/field-merge.js';
 import type { EnrichedFieldState } from '../../intelligence/enrichment/field-provenance.js';
 import { isStale } from '../../intelligence/enrichment/field-provenance.js';
+import type { LeadChangePipeline } from '../../api/lead-changes/lead-change-pipeline.js';
+import { sendEvent } from '../../api/lead-changes/deliver-to-webhooks.js';
+import type { WebhookRegistry } from '../../tenants/webhooks/webhook-registry.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
 import type { Coordination } from '../../platform/coordination/coordination.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Database } from '../../platform/postgres/database.js';
@@ -28,6 +32,9 @@ export interface EnrichmentDeps {
   readonly ledger: CreditLedger;
   readonly coordination: Coordination;
   readonly catalog: ProviderCatalog;
+  readonly leadChanges: LeadChangePipeline;
+  readonly webhooks: WebhookRegistry;
+  readonly webhookDispatcher: WebhookDispatcher;
   readonly log: Logger;
   readonly now: () => Date;
 }
@@ -303,10 +310,10 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
           : null;
       const anyAnswer = answered.some((a) => a.answer.kind !== 'failure');
 
-      await deps.db.transaction(async (tx) => {
+      const finished = await deps.db.transaction(async (tx) => {
         const tsql = tenantSql(tx, job.schema);
         const jobRow = await tsql.query(`select 1 from {t}.enrichment_jobs where id = $1 and status = 'RUNNING' for update`, [job.jobId]);
-        if (jobRow.length === 0) return; // finished by an earlier attempt of this activity
+        if (jobRow.length === 0) return false; // finished by an earlier attempt of this activity
         await writeLeadFields(tsql, job.leadId, [...merged.fields.values()]);
         const companyId = await linkCompany(tsql, merged.fields);
         await tsql.query(
@@ -325,7 +332,13 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
            where id = $1`,
           [job.jobId, error === null ? 'COMPLETED' : 'FAILED', error],
         );
+        return true;
       });
+      // The lead's score and segments follow its new fields (a retried activity evaluates again: harmless).
+      if (finished || merged.changed.length > 0) await deps.leadChanges.evaluate(job, [job.leadId]);
+      if (finished && merged.changed.length > 0) {
+        await sendEvent(deps.webhooks, deps.webhookDispatcher, job, 'lead.enriched', { leadId: job.leadId, jobId: job.jobId, fields: merged.changed });
+      }
     },
   };
 }

@@ -1,9 +1,15 @@
-import { ActivityFailure, ApplicationFailure, condition, defineSignal, proxyActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
 import type { EnrichLeadActivities } from './enrich-lead.activities.js';
 import type { EnrichLeadInput, PlannedProvider, ProviderOutcome, Reservation } from './enrichment-plan.js';
 
-const bookkeeping = proxyActivities<EnrichLeadActivities>({
+/**
+ * Short database work (plan, cache, ledger, merge) runs as local activities:
+ * in the worker that runs the workflow, recorded in its history when done,
+ * without a round trip through the server each. Every one is idempotent, so
+ * one re-run after a crash changes nothing twice.
+ */
+const bookkeeping = proxyLocalActivities<EnrichLeadActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });

@@ -1,5 +1,8 @@
 import type { LeadLoaders } from '../../leads/lead-loaders.js';
 import type { LeadService } from '../../leads/lead.service.js';
+import { createBatchLoader } from '../../leads/batch-loader.js';
+import type { SegmentRecord } from '../../segments/segment-records.js';
+import type { SegmentService } from '../../segments/segment.service.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 
 // Keyed by the request's context object: the cache lives exactly as long as the request.
@@ -13,4 +16,17 @@ export function leadLoaders(ctx: GatewayContext, leads: LeadService): LeadLoader
     perRequest.set(ctx, loaders);
   }
   return loaders;
+}
+
+const segmentsPerRequest = new WeakMap<GatewayContext, (leadId: string) => Promise<SegmentRecord[]>>();
+
+/** The segments of every lead of this request's page, in one query. */
+export function segmentLoader(ctx: GatewayContext, segments: SegmentService): (leadId: string) => Promise<SegmentRecord[]> {
+  let loader = segmentsPerRequest.get(ctx);
+  if (loader === undefined) {
+    const tenant = requireTenant(ctx);
+    loader = createBatchLoader((leadIds) => segments.segmentsOfLeads(tenant, leadIds), []);
+    segmentsPerRequest.set(ctx, loader);
+  }
+  return loader;
 }

@@ -10,7 +10,7 @@ export class LeadFilter {
   @Field(() => Int, { nullable: true })
   minScore?: number | null;
 
-  @Field(() => ID, { nullable: true, description: 'Not supported yet: segments arrive in a later version.' })
+  @Field(() => ID, { nullable: true, description: "Members of the segment now (its rule, evaluated at the request's time)." })
   segmentId?: string | null;
 
   @Field(() => String, { nullable: true, description: 'Case-insensitive, exact.' })

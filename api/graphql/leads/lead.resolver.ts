@@ -7,7 +7,10 @@ import { apiError, unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { withoutNulls } from '../without-nulls.js';
 import { EventsArgs, IdentifyInput, LeadsArgs, SessionsArgs, SplitLeadArgs, TrackInput } from './lead.inputs.js';
-import { leadLoaders } from './lead-request-loaders.js';
+import { leadLoaders, segmentLoader } from './lead-request-loaders.js';
+import type { LeadListFilter } from '../../leads/lead-reads.js';
+import type { SegmentService } from '../../segments/segment.service.js';
+import { Segment } from '../segments/segment.types.js';
 import {
   Company,
   EnrichedField,
@@ -38,7 +41,10 @@ function enrichedField(state: EnrichedFieldState, now: Date): EnrichedField {
 
 @Resolver(() => Lead)
 export class LeadResolver {
-  constructor(private readonly service: LeadService) {}
+  constructor(
+    private readonly service: LeadService,
+    private readonly segmentService: SegmentService,
+  ) {}
 
   @Query(() => Lead, { nullable: true, description: "A lead of the caller's tenant; null when there is none with this id." })
   async lead(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<LeadRecord | null> {
@@ -53,9 +59,12 @@ export class LeadResolver {
   @Query(() => LeadConnection, { description: 'Newest first.' })
   async leads(@Ctx() ctx: GatewayContext, @Args(() => LeadsArgs) args: LeadsArgs): Promise<LeadConnection> {
     const tenant = requireTenant(ctx, 'leads:read');
-    const { segmentId, ...filter } = withoutNulls({ ...args.filter });
+    const { segmentId, ...given } = withoutNulls({ ...args.filter });
+    let filter: LeadListFilter = given;
     if (segmentId !== undefined) {
-      throw apiError('BAD_USER_INPUT', 'filter.segmentId: segments arrive in a later version', { argumentPath: ['filter', 'segmentId'] });
+      const segment = await this.segmentService.find(tenant, segmentId);
+      if (segment === undefined) throw apiError('NOT_FOUND', 'Segment not found', { argumentPath: ['filter', 'segmentId'] });
+      filter = { ...given, segment: { rule: segment.rule, now: new Date() } };
     }
     const page = unwrap(await this.service.leads(tenant, { first: args.first ?? 50, after: args.after ?? undefined, filter }));
     return { edges: [...page.edges], pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
@@ -81,9 +90,14 @@ export class LeadResolver {
     return LeadTier[tierOf(lead.score)];
   }
 
-  @FieldResolver(() => [ScoreContribution], { description: 'Every contribution to the score (scoring arrives in a later version).' })
-  scoreBreakdown(): ScoreContribution[] {
-    return [];
+  @FieldResolver(() => [ScoreContribution], { description: 'Every contribution to the score; they sum to it.' })
+  scoreBreakdown(@Root() lead: LeadRecord): ScoreContribution[] {
+    return lead.scoreBreakdown.map((c) => ({ rule: c.rule, points: c.points }));
+  }
+
+  @FieldResolver(() => [Segment], { description: 'The segments the lead is in now.' })
+  async segments(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord): Promise<Segment[]> {
+    return (await segmentLoader(ctx, this.segmentService)(lead.id)).map((s) => ({ id: s.id, name: s.name, rule: s.ruleJson, windowed: s.windowed, createdAt: s.createdAt }));
   }
 
   @FieldResolver(() => [EnrichedField], { description: 'Enriched values with their provenance, ordered by field.' })

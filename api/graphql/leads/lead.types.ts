@@ -145,6 +145,8 @@ export class Lead implements LeadRecord {
   @Field(() => Int)
   score!: number;
 
+  scoreBreakdown!: ReadonlyArray<{ readonly rule: string; readonly points: number }>;
+
   companyId!: string | null;
 
   @Field(() => Boolean)

@@ -41,6 +41,8 @@ export interface EventStoreOptions {
    * failure is its own; the write has succeeded.
    */
   readonly onIdentified?: (tenant: IngestTenant, leadIds: readonly string[]) => void;
+  /** Told after every commit about the leads written (scores and segments follow from there). */
+  readonly onCommitted?: (tenant: IngestTenant, leadIds: readonly string[]) => void;
 }
 
 function identityKeys(schema: string, messages: readonly IngestMessage[]): string[] {
@@ -153,6 +155,7 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
       const storage = await deps.ipStorageOf(tenant.tenantId);
       const prepared = messages.map((m) => prepareMessage(m, opts.ip ?? null, storage));
       const result = await committer.submit(tenant.schema, prepared);
+      if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)]);
       if (deps.onIdentified !== undefined) {
         const identified = result.leadIds.filter((_, i) => messages[i]?.email !== undefined || prepared[i]?.groupCompany !== undefined);
         if (identified.length > 0) deps.onIdentified(tenant, [...new Set(identified)]);

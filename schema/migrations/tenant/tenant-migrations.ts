@@ -3,6 +3,13 @@ import { tenantSettingsMigration } from './0001-tenant-settings.migration.js';
 import { trackingMigration } from './0002-tracking.migration.js';
 import { companiesAndSessionsMigration } from './0003-companies-and-sessions.migration.js';
 import { enrichmentMigration } from './0004-enrichment.migration.js';
+import { scoringSegmentsWebhooksMigration } from './0005-scoring-segments-webhooks.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
-export const tenantMigrations: readonly TenantMigration[] = [tenantSettingsMigration, trackingMigration, companiesAndSessionsMigration, enrichmentMigration];
+export const tenantMigrations: readonly TenantMigration[] = [
+  tenantSettingsMigration,
+  trackingMigration,
+  companiesAndSessionsMigration,
+  enrichmentMigration,
+  scoringSegmentsWebhooksMigration,
+];

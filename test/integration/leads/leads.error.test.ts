@@ -60,13 +60,13 @@ describe('leads over GraphQL: refusals', () => {
     expect(await countRows(gateway, tenant.id, 'leads')).toBe(0);
   });
 
-  it('refuses a foreign cursor, a segment filter and a page over 100', async () => {
+  it('refuses a foreign cursor, an unknown segment and a page over 100', async () => {
     const tenant = await createTenant(gateway);
     const badCursor = await gateway.gql(tenant.secretKey, LEADS, { after: 'bm90IGEgY3Vyc29y' });
     expect(codeOf(badCursor)).toBe('BAD_USER_INPUT');
     expect(badCursor.errors?.[0]?.extensions?.['argumentPath']).toEqual(['after']);
     const segment = await gateway.gql(tenant.secretKey, LEADS, { filter: { segmentId: 'seg_1' } });
-    expect(codeOf(segment)).toBe('BAD_USER_INPUT');
+    expect(codeOf(segment)).toBe('NOT_FOUND');
     expect(segment.errors?.[0]?.extensions?.['argumentPath']).toEqual(['filter', 'segmentId']);
     expect(codeOf(await gateway.gql(tenant.secretKey, LEADS, { first: 101 }))).toBe('BAD_USER_INPUT');
   });

@@ -1,0 +1,82 @@
+/**
+ * Each tenant's recurring work is a Temporal Schedule of its own: visible and
+ * pausable in Temporal's UI, never two runs at once, kept by Temporal rather
+ * than by a process that may be down at the hour, and removed with the tenant.
+ * - `reenrich:<tenant>`: daily re-enrichment of stale leads;
+ * - `segment-windows:<tenant>`: every minute, leads leave (and enter) windowed
+ *   segments as their windows slide; made with the tenant's first windowed segment.
+ */
+import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
+import type { TenantRef } from './enrichment/enrichment-plan.js';
+
+export const reenrichScheduleId = (tenantId: string): string => `reenrich:${tenantId}`;
+export const segmentWindowsScheduleId = (tenantId: string): string => `segment-windows:${tenantId}`;
+
+export interface TenantSchedules {
+  /** Creates the tenant's re-enrichment schedule if it lacks it; returns whether it made one. */
+  ensure(tenant: TenantRef): Promise<boolean>;
+  /** The every-minute sweep, made when the tenant first has a windowed segment (most tenants never pay for it). */
+  ensureSegmentWindows(tenant: TenantRef): Promise<boolean>;
+  remove(tenantId: string): Promise<void>;
+}
+
+export function createTenantSchedules(deps: { client: Client; taskQueue: string; batchConcurrency: number }): TenantSchedules {
+  async function create(options: Parameters<Client['schedule']['create']>[0]): Promise<boolean> {
+    try {
+      await deps.client.schedule.create(options);
+      return true;
+    } catch (error) {
+      if (error instanceof ScheduleAlreadyRunning) return false;
+      throw error;
+    }
+  }
+
+  return {
+    ensure: (tenant) =>
+      create({
+        scheduleId: reenrichScheduleId(tenant.tenantId),
+        // Spread over the day by the tenant's id, so thousands of tenants do not start at one instant.
+        spec: { intervals: [{ every: '1 day', offset: `${hashMinutes(tenant.tenantId)} minutes` }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'reenrichStaleWorkflow',
+          workflowId: `reenrich:${tenant.tenantId}`,
+          taskQueue: deps.taskQueue,
+          args: [{ tenantId: tenant.tenantId, schema: tenant.schema, concurrency: deps.batchConcurrency }],
+        },
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      }),
+
+    ensureSegmentWindows: (tenant) =>
+      create({
+        scheduleId: segmentWindowsScheduleId(tenant.tenantId),
+        spec: { intervals: [{ every: '1 minute' }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'segmentWindowsWorkflow',
+          workflowId: `segment-windows:${tenant.tenantId}`,
+          taskQueue: deps.taskQueue,
+          args: [{ tenantId: tenant.tenantId, schema: tenant.schema }],
+        },
+        // A missed minute is made up by the next run, which looks at the present.
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+      }),
+
+    async remove(tenantId) {
+      for (const id of [reenrichScheduleId(tenantId), segmentWindowsScheduleId(tenantId)]) {
+        await deps.client.schedule
+          .getHandle(id)
+          .delete()
+          .catch((error: unknown) => {
+            if (!(error instanceof ScheduleNotFoundError)) throw error;
+          });
+      }
+    },
+  };
+}
+
+function hashMinutes(text: string): number {
+  let hash = 0;
+  for (const char of text) hash = (hash * 31 + char.charCodeAt(0)) >>> 0;
+  return hash % (24 * 60);
+}

@@ -1,0 +1,222 @@
+/**
+ * The delivery workflow's side effects. Safe to run again: a delivery that is
+ * no longer PENDING is not sent nor counted again. Delivery is at least once:
+ * a worker dying between the receiver's 2xx and the update sends it again,
+ * under the same `webhook-id`, which is what receivers dedupe by.
+ */
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import type { Logger } from '../../platform/logging/logger.js';
+import { pointsInside, systemResolve, type ResolveHost } from '../../platform/network/internal-hosts.js';
+import type { Database } from '../../platform/postgres/database.js';
+import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { SecretBox } from '../../tenants/secrets/secret-box.js';
+import { webhookSecretAad, type DeliveryStatus } from '../../tenants/webhooks/webhook-registry.js';
+import { signWebhook } from '../../tenants/webhooks/webhook-signature.js';
+
+/** Deliveries failing in a row, each after all its attempts, that disable a webhook. */
+export const FAILURES_BEFORE_DISABLING = 5;
+const REQUEST_TIMEOUT_MS = 10_000;
+const ANSWER_EXCERPT_BYTES = 300;
+const ERROR_LIMIT = 1000;
+
+export interface DeliverWebhookDeps {
+  readonly db: Database;
+  readonly secrets: SecretBox;
+  /** Refuses endpoints on, or resolving to, internal addresses; elsewhere (tests, development) they are allowed. */
+  readonly production: boolean;
+  readonly log: Logger;
+  readonly resolveHost?: ResolveHost;
+  readonly fetch?: typeof fetch;
+  readonly now?: () => Date;
+}
+
+export interface DeliveryRef {
+  readonly tenantId: string;
+  readonly schema: string;
+  readonly deliveryId: string;
+}
+
+/** `not-sent`: the delivery or its webhook is gone, disabled, or the delivery was already settled. */
+export type DeliveryOutcome = 'delivered' | 'not-sent' | 'failed' | 'failed-and-disabled';
+
+interface DeliveryRow {
+  readonly status: DeliveryStatus;
+  readonly payload: unknown;
+  readonly webhookId: string;
+  readonly url: string;
+  readonly sealedSecret: string;
+  readonly disabled: boolean;
+}
+
+/** Retry-After in delay-seconds or as an HTTP date. */
+function retryAfterMs(value: string | null, nowMs: number): number | undefined {
+  const text = value?.trim();
+  if (text === undefined || text === '') return undefined;
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const at = Date.parse(text);
+  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
+}
+
+/** The start of the receiver's answer, for the delivery's last_error; the rest is not read. */
+async function excerpt(response: Response): Promise<string> {
+  if (response.body === null) return '';
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  try {
+    while (size < ANSWER_EXCERPT_BYTES) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      chunks.push(value);
+      size += value.byteLength;
+    }
+  } catch {
+    // An answer cut short still has a status worth recording.
+  } finally {
+    await reader.cancel().catch(() => undefined);
+  }
+  return Buffer.concat(chunks).subarray(0, ANSWER_EXCERPT_BYTES).toString('utf8').replace(/\uFFFD+$/, '').trim();
+}
+
+const causeOf = (error: unknown): string => {
+  const cause = error instanceof Error ? error.cause : undefined;
+  if (cause instanceof Error) return cause.message;
+  return error instanceof Error ? error.message : String(error);
+};
+
+export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
+  const fetchFn = deps.fetch ?? fetch;
+  const now = deps.now ?? (() => new Date());
+  const sqlOf = (ref: DeliveryRef): TenantSql => tenantSql(deps.db, ref.schema);
+
+  async function recordAttempt(ref: DeliveryRef, status: number | null, error: string): Promise<void> {
+    await sqlOf(ref).query(
+      `update {t}.webhook_deliveries set attempts = attempts + 1, last_status = $2, last_error = $3 where id = $1 and status = 'PENDING'`,
+      [ref.deliveryId, status, error.slice(0, ERROR_LIMIT)],
+    );
+  }
+
+  /** Recorded, and ends the attempts at once: trying again would not change the answer. */
+  async function refuse(ref: DeliveryRef, error: string, type: string): Promise<never> {
+    await recordAttempt(ref, null, error);
+    throw ApplicationFailure.nonRetryable(error, type);
+  }
+
+  return {
+    /**
+     * One attempt: POSTs the stored payload, signed, and records what came
+     * back. Anything but a 2xx throws for the workflow's retry policy, after
+     * the receiver's Retry-After (429, 503) when it gave one.
+     */
+    async attemptDelivery(ref: DeliveryRef & { maxRetryDelayMs: number }): Promise<DeliveryOutcome> {
+      const [row] = await sqlOf(ref).query<DeliveryRow>(
+        `select d.status, d.payload, d.webhook_id as "webhookId", w.url, w.sealed_secret as "sealedSecret", w.disabled_at is not null as disabled
+           from {t}.webhook_deliveries d join {t}.webhooks w on w.id = d.webhook_id where d.id = $1`,
+        [ref.deliveryId],
+      );
+      if (row === undefined) return 'not-sent'; // the webhook was removed with its deliveries
+      if (row.status === 'DELIVERED') return 'delivered';
+      if (row.status === 'FAILED') return 'not-sent';
+      if (row.disabled) {
+        await sqlOf(ref).query(
+          `update {t}.webhook_deliveries set status = 'FAILED', last_error = 'not sent: the webhook is disabled' where id = $1 and status = 'PENDING'`,
+          [ref.deliveryId],
+        );
+        return 'not-sent';
+      }
+      const url = new URL(row.url);
+      if (deps.production && (await pointsInside(url, deps.resolveHost ?? systemResolve))) {
+        return refuse(ref, 'not sent: the URL points to a private, loopback or link-local address', 'WebhookUrlInternal');
+      }
+      const secret = deps.secrets.open(row.sealedSecret, webhookSecretAad(ref.tenantId, row.webhookId));
+      if (secret === undefined) return refuse(ref, 'not sent: the signing secret does not open under this deployment', 'WebhookSecretUnreadable');
+
+      // jsonb gives the same text on every read, so every attempt sends, and signs, the same bytes.
+      const body = JSON.stringify(row.payload);
+      const signed = signWebhook({ id: ref.deliveryId, timestamp: now().getTime() / 1000, body, secret });
+      const context = Context.current();
+      const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
+      let response: Response;
+      try {
+        // Redirects are not followed: the signed event goes to the URL the tenant registered, nowhere else.
+        response = await fetchFn(url, {
+          method: 'POST',
+          headers: { ...signed, 'content-type': 'application/json', 'user-agent': 'LeadGraph-Webhooks/1' },
+          body,
+          redirect: 'manual',
+          signal: AbortSignal.any([context.cancellationSignal, timeout]),
+        });
+      } catch (error) {
+        context.cancellationSignal.throwIfAborted();
+        const reason = timeout.aborted ? `no answer within ${REQUEST_TIMEOUT_MS} ms` : `could not reach the endpoint: ${causeOf(error)}`;
+        await recordAttempt(ref, null, reason);
+        throw ApplicationFailure.retryable(reason, 'WebhookUnreachable');
+      }
+
+      if (response.status >= 200 && response.status < 300) {
+        await response.body?.cancel().catch(() => undefined);
+        await deps.db.transaction(async (tx) => {
+          const sql = tenantSql(tx, ref.schema);
+          const delivered = await sql.query(
+            `update {t}.webhook_deliveries set status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_status = $2, last_error = null
+              where id = $1 and status = 'PENDING' returning id`,
+            [ref.deliveryId, response.status],
+          );
+          if (delivered.length > 0) await sql.query('update {t}.webhooks set consecutive_failures = 0 where id = $1', [row.webhookId]);
+        });
+        return 'delivered';
+      }
+
+      const answer = await excerpt(response);
+      const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
+      const reason = `answered ${response.status}${redirect}${answer === '' ? '' : `: ${answer}`}`;
+      await recordAttempt(ref, response.status, reason);
+      const wait = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get('retry-after'), now().getTime()) : undefined;
+      throw ApplicationFailure.create({
+        message: reason,
+        type: 'WebhookRejected',
+        ...(wait === undefined ? {} : { nextRetryDelay: Math.min(Math.max(wait, 100), ref.maxRetryDelayMs) }),
+      });
+    },
+
+    /**
+     * After the last attempt: the delivery is FAILED, and the webhook's count
+     * of deliveries failed in a row goes up; at FAILURES_BEFORE_DISABLING the
+     * webhook is disabled, the reason on it (shown by the API) and in the log.
+     */
+    async failDelivery(ref: DeliveryRef & { error: string }): Promise<DeliveryOutcome> {
+      const disabled = await deps.db.transaction(async (tx) => {
+        const sql = tenantSql(tx, ref.schema);
+        const [failed] = await sql.query<{ webhookId: string; lastError: string | null }>(
+          `update {t}.webhook_deliveries set status = 'FAILED', last_error = coalesce(last_error, $2)
+            where id = $1 and status = 'PENDING' returning webhook_id as "webhookId", last_error as "lastError"`,
+          [ref.deliveryId, ref.error.slice(0, ERROR_LIMIT)],
+        );
+        if (failed === undefined) return undefined;
+        const reason = `disabled after ${FAILURES_BEFORE_DISABLING} deliveries failed in a row; last error: ${failed.lastError ?? ref.error}`;
+        const [before] = await sql.query<{ disabled: boolean }>('select disabled_at is not null as disabled from {t}.webhooks where id = $1 for update', [
+          failed.webhookId,
+        ]);
+        const [after] = await sql.query<{ disabled: boolean }>(
+          `update {t}.webhooks set
+             consecutive_failures = consecutive_failures + 1,
+             disabled_at = case when disabled_at is null and consecutive_failures + 1 >= $2 then now() else disabled_at end,
+             disabled_reason = case when disabled_at is null and consecutive_failures + 1 >= $2 then $3 else disabled_reason end
+           where id = $1 returning disabled_at is not null as disabled`,
+          [failed.webhookId, FAILURES_BEFORE_DISABLING, reason.slice(0, ERROR_LIMIT)],
+        );
+        return before?.disabled === false && after?.disabled === true ? { webhookId: failed.webhookId, reason } : null;
+      });
+      if (disabled === undefined) {
+        // Settled before: by an earlier run of this activity whose result was lost, or the webhook went with its deliveries.
+        const [row] = await sqlOf(ref).query<{ status: DeliveryStatus }>('select status from {t}.webhook_deliveries where id = $1', [ref.deliveryId]);
+        return row?.status === 'FAILED' ? 'failed' : row?.status === 'DELIVERED' ? 'delivered' : 'not-sent';
+      }
+      if (disabled === null) return 'failed';
+      deps.log.warn('webhook disabled', { tenantId: ref.tenantId, webhookId: disabled.webhookId, deliveryId: ref.deliveryId, reason: disabled.reason });
+      return 'failed-and-disabled';
+    },
+  };
+}
+
+export type DeliverWebhookActivities = ReturnType<typeof createDeliverWebhookActivities>;
