@@ -4,6 +4,7 @@ import { trackingMigration } from './0002-tracking.migration.js';
 import { companiesAndSessionsMigration } from './0003-companies-and-sessions.migration.js';
 import { enrichmentMigration } from './0004-enrichment.migration.js';
 import { scoringSegmentsWebhooksMigration } from './0005-scoring-segments-webhooks.migration.js';
+import { privacyMigration } from './0006-privacy.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -12,4 +13,5 @@ export const tenantMigrations: readonly TenantMigration[] = [
   companiesAndSessionsMigration,
   enrichmentMigration,
   scoringSegmentsWebhooksMigration,
+  privacyMigration,
 ];
