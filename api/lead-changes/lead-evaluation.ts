@@ -5,8 +5,10 @@
  * one code path, so a lead reached any way ends in the same state.
  */
 import { MAX_RULE_WINDOW_DAYS, type LeadFacts } from '../../intelligence/leads/lead-facts.js';
+import { eventNeedsOf } from '../../intelligence/scoring/scoring-model.js';
 import { scoreLead } from '../../intelligence/scoring/score-lead.js';
 import { matchesSegment } from '../../intelligence/segments/evaluate-segment.js';
+import { eventNamesOf, lookbackMsOf } from '../../intelligence/segments/segment-rule.js';
 import type { Sql } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { currentScoringModel } from '../scoring/scoring-models.js';
@@ -30,7 +32,10 @@ export async function evaluateLeads(db: Sql, schema: string, leadIds: readonly s
   const sql = tenantSql(db, schema);
   const { model } = await currentScoringModel(sql);
   const segments = scope.segments ?? (await liveSegments(sql));
-  const facts = await readLeadFacts(sql, leadIds, new Date(now.getTime() - MAX_RULE_WINDOW_DAYS * DAY_MS));
+  const needs = eventNeedsOf(model);
+  const names = new Set([...needs.names, ...segments.flatMap((s) => eventNamesOf(s.rule))]);
+  const lookbackMs = Math.max(needs.lookbackMs, ...segments.map((s) => lookbackMsOf(s.rule)));
+  const facts = await readLeadFacts(sql, leadIds, { names: [...names], since: new Date(now.getTime() - Math.min(lookbackMs, MAX_RULE_WINDOW_DAYS * DAY_MS)) });
   if (facts.size === 0) return [];
 
   const scored: Array<{ facts: LeadFacts; score: number; breakdown: unknown }> = [];

@@ -17,10 +17,15 @@ interface EventRow extends EventFact {
 }
 
 /**
- * The facts of live (unmerged) leads, with their events since `eventsSince`,
- * in two statements whatever the number of leads.
+ * The facts of live (unmerged) leads, with their events of the given names
+ * since `eventsSince` (the only ones the tenant's rules look at), in two
+ * statements whatever the number of leads; one when no rule counts events.
  */
-export async function readLeadFacts(sql: TenantSql, leadIds: readonly string[], eventsSince: Date): Promise<Map<string, LeadFacts>> {
+export async function readLeadFacts(
+  sql: TenantSql,
+  leadIds: readonly string[],
+  events: { readonly names: readonly string[]; readonly since: Date },
+): Promise<Map<string, LeadFacts>> {
   if (leadIds.length === 0) return new Map();
   const ids = [...new Set(leadIds)];
   const leads = await sql.query<LeadRow>(
@@ -33,18 +38,19 @@ export async function readLeadFacts(sql: TenantSql, leadIds: readonly string[], 
     [ids],
   );
   if (leads.length === 0) return new Map();
-  const events = await sql.query<EventRow>(
+  if (events.names.length === 0) return new Map(leads.map((lead) => [lead.id, { ...lead, events: [] }]));
+  const rows = await sql.query<EventRow>(
     `select "leadId", name, at, properties from (
        select e.lead_id as "leadId", e.name, e.at, e.properties,
               row_number() over (partition by e.lead_id order by e.at desc) as position
          from {t}.events e
-        where e.lead_id = any($1) and e.at >= $2
+        where e.lead_id = any($1) and e.at >= $2 and e.name = any($4)
      ) newest where position <= $3
      order by "leadId", at desc`,
-    [leads.map((l) => l.id), eventsSince, MAX_EVENTS_PER_LEAD],
+    [leads.map((l) => l.id), events.since, MAX_EVENTS_PER_LEAD, [...events.names]],
   );
   const byLead = new Map<string, EventFact[]>();
-  for (const { leadId, ...event } of events) {
+  for (const { leadId, ...event } of rows) {
     const list = byLead.get(leadId);
     if (list === undefined) byLead.set(leadId, [event]);
     else list.push(event);

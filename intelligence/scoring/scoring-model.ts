@@ -65,6 +65,25 @@ export interface ScoringModel {
   readonly rules: readonly Rule[];
 }
 
+/**
+ * The events a model looks at, and how far back: BOOST rules their window,
+ * EXIST rules over an event as far as events are kept for rules.
+ */
+export function eventNeedsOf(model: ScoringModel): { readonly names: string[]; readonly lookbackMs: number } {
+  const names = new Set<string>();
+  let lookbackMs = 0;
+  for (const rule of model.rules) {
+    if (rule.kind === 'BOOST') {
+      names.add(rule.event);
+      lookbackMs = Math.max(lookbackMs, isoDurationMs(rule.window) ?? MAX_RULE_WINDOW_DAYS * DAY_MS);
+    } else if (rule.kind === 'EXIST' && rule.event !== undefined) {
+      names.add(rule.event);
+      lookbackMs = MAX_RULE_WINDOW_DAYS * DAY_MS;
+    }
+  }
+  return { names: [...names], lookbackMs };
+}
+
 /** The breakdown entry that explains a clamped score; no rule may take its name. */
 export const CLAMPED_RULE_NAME = 'clamped to 0..100';
 

@@ -169,6 +169,11 @@ export function windowsOf(rule: SegmentRule): number[] {
 }
 
 /** How much of a lead's history the rule reads (0 when it reads no events): what the pipeline must load. */
+/** The event names a rule counts: the only events an evaluation of it needs. */
+export function eventNamesOf(rule: SegmentRule): string[] {
+  return [...new Set([...eventConditions(rule)].map((condition) => condition.event))];
+}
+
 export function lookbackMsOf(rule: SegmentRule): number {
   return Math.max(0, ...[...eventConditions(rule)].map(windowMsOf));
 }

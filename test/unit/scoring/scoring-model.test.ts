@@ -1,3 +1,5 @@
+import { eventNeedsOf } from '../../../intelligence/scoring/scoring-model.js';
+import { MAX_RULE_WINDOW_DAYS } from '../../../intelligence/leads/lead-facts.js';
 import { describe, expect, it } from 'vitest';
 import {
   DEFAULT_SCORING_MODEL,
@@ -154,5 +156,15 @@ describe('the default model', () => {
     const kinds = new Set(DEFAULT_SCORING_MODEL.rules.map((rule) => rule.kind));
     expect([...kinds].sort()).toEqual(['BOOST', 'EXIST', 'MATCH', 'RANGE']);
     expect(maxWindowMs(DEFAULT_SCORING_MODEL)).toBe(30 * DAY);
+  });
+});
+
+describe('eventNeedsOf: what an evaluation must load', () => {
+  it('names the events BOOST and EXIST rules count, back as far as the longest BOOST window or, for EXIST, the whole rule horizon', () => {
+    expect(eventNeedsOf({ rules: [{ name: 'Known', kind: 'EXIST', field: 'email', points: 5 }] })).toEqual({ names: [], lookbackMs: 0 });
+    expect(
+      eventNeedsOf({ rules: [{ name: 'Views', kind: 'BOOST', event: 'page_view', window: 'P14D', pointsPerEvent: 1, maxPoints: 5 }] }),
+    ).toEqual({ names: ['page_view'], lookbackMs: 14 * 86_400_000 });
+    expect(eventNeedsOf(DEFAULT_SCORING_MODEL)).toEqual({ names: ['page_view', 'Signed Up'], lookbackMs: MAX_RULE_WINDOW_DAYS * 86_400_000 });
   });
 });

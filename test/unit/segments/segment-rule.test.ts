@@ -1,3 +1,4 @@
+import { eventNamesOf } from '../../../intelligence/segments/segment-rule.js';
 import { describe, expect, it } from 'vitest';
 import {
   lookbackMsOf,
@@ -186,5 +187,15 @@ describe('parseSegmentRule: invalid rules name the offending node', () => {
     expect(parseSegmentRule({ field: 'score', op: 'between', value: [9, 1] })).toEqual({ ok: false, path: ['value'], message: 'low must not exceed high' });
     expect(parseSegmentRule({ field: 'tier', op: 'gt', value: 1 })).toEqual({ ok: false, path: ['op'], message: 'tier takes eq, neq, in, nin' });
     expect(parseSegmentRule(event({ within: 'P400D' }))).toMatchObject({ message: `must be longer than zero and at most ${MAX_WINDOW_DAYS} days` });
+  });
+});
+
+describe('eventNamesOf', () => {
+  it('lists each event a rule counts once, however deep', () => {
+    const parsed = parseSegmentRule({
+      all: [{ field: 'email', op: 'exists', value: true }, { any: [{ event: 'page_view' }, { not: { event: 'Signed Up' } }, { event: 'page_view', within: 'P1D' }] }],
+    });
+    if (!parsed.ok) throw new Error(parsed.message);
+    expect(eventNamesOf(parsed.rule)).toEqual(['page_view', 'Signed Up']);
   });
 });
