@@ -18,6 +18,7 @@ import { createCreditLedger, type CreditLedger } from '../tenants/credits/credit
 import { createTenantProvisioning, type TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
 import { tenantChannel } from '../tenants/tenant-channels.js';
 import { createTrackingSites, type TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
+import { createSuppressionList } from '../tenants/privacy/suppression-list.js';
 import { connectTemporalClient, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
 import type { ReadinessCheck } from './http/health.routes.js';
 import type { AsnTable } from '../intelligence/ip/asn-table.js';
@@ -33,6 +34,9 @@ import { createWebhookRegistry, type WebhookRegistry } from '../tenants/webhooks
 import { createWebhookDispatcher, type WebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
 import { createScoringService, type ScoringService } from './scoring/scoring.service.js';
 import { createSegmentService, type SegmentService } from './segments/segment.service.js';
+import { createPrivacyService, type PrivacyService } from './privacy/privacy.service.js';
+import { createTenantOffboarding, type TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
+import { createOffboardingStarter } from '../workflows/offboarding/offboarding-dispatch.js';
 
 export interface Endpoints {
   readonly databaseUrl: string;
@@ -62,6 +66,8 @@ export interface PlatformServices {
   readonly schedules: TenantSchedules;
   readonly webhooks: WebhookRegistry;
   readonly webhookDispatcher: WebhookDispatcher;
+  readonly privacy: PrivacyService;
+  readonly offboarding: TenantOffboarding;
   readonly readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
 }
@@ -121,7 +127,7 @@ export async function connectServices(opts: {
     tenantMigrations,
     // Not awaited: a tenant is made whether or not Temporal answers now; a worker's start makes a missing schedule.
     afterCreate: async (tenant) => {
-      void inBackground(() => schedules.ensure(tenant)).catch((error: unknown) => log.warn('re-enrichment schedule not made', { error, tenantId: tenant.tenantId }));
+      void inBackground(() => schedules.ensure(tenant)).catch((error: unknown) => log.warn('tenant schedules not made', { error, tenantId: tenant.tenantId }));
     },
     onError: (error, context) => log.warn(context, { error }),
   });
@@ -150,9 +156,12 @@ export async function connectServices(opts: {
       await schedules.ensureSegmentWindows(tenant).catch((error: unknown) => log.warn('segment windows schedule not made', { error, tenantId: tenant.tenantId }));
     },
   });
+  const suppressions = createSuppressionList({ sql: db, pubsub: coordination.pubsub, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
   const events = createEventStore({
     db,
     ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full',
+    requireConsentOf: async (tenantId) => (await sites.byTenant(tenantId))?.requireConsent ?? false,
+    suppressions,
     networkCompanies,
     onIdentified: (tenant, leadIds) => void inBackground(() => enrichment.enrichIdentified(tenant, leadIds)),
     onCommitted: (tenant, leadIds) => leadChanges.touched(tenant, leadIds),
@@ -180,6 +189,8 @@ export async function connectServices(opts: {
     schedules,
     webhooks,
     webhookDispatcher,
+    privacy: createPrivacyService({ db, client: temporalClient, taskQueue }),
+    offboarding: createTenantOffboarding({ db, start: createOffboardingStarter({ client: temporalClient, taskQueue }) }),
     readiness: {
       postgres: () => db.ping(),
       redis: () => coordination.ping(),
@@ -193,6 +204,7 @@ export async function connectServices(opts: {
       await leadChanges.drain();
       background.abort();
       await keys.stop();
+      await suppressions.stop();
       await temporal.close();
       await coordination.close();
       await orm.close();

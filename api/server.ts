@@ -12,10 +12,15 @@ import type { AuditLog } from '../tenants/audit/audit-log.js';
 import { createCreditGrants } from '../tenants/credits/credit-grants.js';
 import type { CreditLedger } from '../tenants/credits/credit-ledger.js';
 import type { TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
+import type { TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
 import type { EnrichmentService } from './enrichment/enrichment.service.js';
+import type { PrivacyService } from './privacy/privacy.service.js';
+import { PrivacyResolver } from './graphql/privacy/privacy.resolver.js';
 import { EnrichmentResolver } from './graphql/enrichment/enrichment.resolver.js';
 import { ScoringResolver } from './graphql/scoring/scoring.resolver.js';
 import { WebhookResolver } from './graphql/webhooks/webhook.resolver.js';
+import { ConsentResolver } from './graphql/privacy/consent.resolver.js';
+import { createConsentService } from '../tenants/privacy/consent.service.js';
 import type { WebhookRegistry } from '../tenants/webhooks/webhook-registry.js';
 import type { WebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
 import { SegmentResolver } from './graphql/segments/segment.resolver.js';
@@ -59,6 +64,7 @@ export interface GatewayDeps {
   readonly keys: KeyResolver;
   readonly ledger: CreditLedger;
   readonly provisioning: TenantProvisioning;
+  readonly offboarding: TenantOffboarding;
   readonly audit: AuditLog;
   readonly events: EventStore;
   readonly sites: TrackingSites;
@@ -69,6 +75,7 @@ export interface GatewayDeps {
   readonly segments: SegmentService;
   readonly webhooks: WebhookRegistry;
   readonly webhookDispatcher: WebhookDispatcher;
+  readonly privacy: PrivacyService;
   readonly readiness: Record<string, ReadinessCheck>;
   readonly log: Logger;
 }
@@ -99,12 +106,19 @@ export function createGatewayResolvers(
     | 'coordination'
     | 'webhooks'
     | 'webhookDispatcher'
+    | 'privacy'
+    | 'offboarding'
   >,
   publicUrl: string,
 ): ResolverInstance[] {
   const leads = createLeadService({ db: deps.db, events: deps.events, networkCompanies: deps.networkCompanies, now: () => new Date() });
   return [
-    new PlatformResolver({ provisioning: deps.provisioning, grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }), orm: deps.orm }),
+    new PlatformResolver({
+      provisioning: deps.provisioning,
+      grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }),
+      orm: deps.orm,
+      offboarding: deps.offboarding,
+    }),
     new TenantResolver(deps.ledger),
     new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
     new AuditResolver(deps.audit),
@@ -122,6 +136,8 @@ export function createGatewayResolvers(
     new ScoringResolver(deps.scoring),
     new SegmentResolver(deps.segments, leads, deps.coordination.pubsub),
     new WebhookResolver({ registry: deps.webhooks, dispatcher: deps.webhookDispatcher }),
+    new PrivacyResolver(deps.privacy),
+    new ConsentResolver(createConsentService({ db: deps.db, now: () => new Date() })),
   ];
 }
 

@@ -24,9 +24,9 @@ export async function seedCountTenant(db: Database, schema: string): Promise<voi
   );
   await db.query(
     `insert into ${schema}.leads (id, email, traits, company_id, score, first_seen_at)
-     select 'bl' || g, 'person' || g || '@company' || (1 + g % ${COUNT_COMPANIES}) || '.test',
+     select 'bl' || g, 'person' || g || '@company' || (1 + (g / 5) % ${COUNT_COMPANIES}) || '.test',
             jsonb_build_object('plan', (array['free', 'starter', 'pro', 'enterprise'])[1 + g % 4]),
-            case when g % 5 = 0 then null else 'bc' || (1 + g % ${COUNT_COMPANIES}) end,
+            case when g % 5 = 0 then null else 'bc' || (1 + (g / 5) % ${COUNT_COMPANIES}) end,
             g % 100, now() - make_interval(days => g % 60)
        from generate_series(1, ${COUNT_LEADS}) g`,
   );

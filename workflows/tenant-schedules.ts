@@ -3,6 +3,8 @@
  * pausable in Temporal's UI, never two runs at once, kept by Temporal rather
  * than by a process that may be down at the hour, and removed with the tenant.
  * - `reenrich:<tenant>`: daily re-enrichment of stale leads;
+ * - `retention:<tenant>`: daily deletion of events past the tenant's retention,
+ *   and stored addresses brought in line with its ip_storage;
  * - `segment-windows:<tenant>`: every minute, leads leave (and enter) windowed
  *   segments as their windows slide; made with the tenant's first windowed segment.
  */
@@ -11,9 +13,10 @@ import type { TenantRef } from './enrichment/enrichment-plan.js';
 
 export const reenrichScheduleId = (tenantId: string): string => `reenrich:${tenantId}`;
 export const segmentWindowsScheduleId = (tenantId: string): string => `segment-windows:${tenantId}`;
+export const retentionScheduleId = (tenantId: string): string => `retention:${tenantId}`;
 
 export interface TenantSchedules {
-  /** Creates the tenant's re-enrichment schedule if it lacks it; returns whether it made one. */
+  /** Creates the tenant's re-enrichment and retention schedules where it lacks them; returns whether it made one. */
   ensure(tenant: TenantRef): Promise<boolean>;
   /** The every-minute sweep, made when the tenant first has a windowed segment (most tenants never pay for it). */
   ensureSegmentWindows(tenant: TenantRef): Promise<boolean>;
@@ -32,8 +35,8 @@ export function createTenantSchedules(deps: { client: Client; taskQueue: string;
   }
 
   return {
-    ensure: (tenant) =>
-      create({
+    async ensure(tenant) {
+      const reenrich = await create({
         scheduleId: reenrichScheduleId(tenant.tenantId),
         // Spread over the day by the tenant's id, so thousands of tenants do not start at one instant.
         spec: { intervals: [{ every: '1 day', offset: `${hashMinutes(tenant.tenantId)} minutes` }] },
@@ -45,7 +48,23 @@ export function createTenantSchedules(deps: { client: Client; taskQueue: string;
           args: [{ tenantId: tenant.tenantId, schema: tenant.schema, concurrency: deps.batchConcurrency }],
         },
         policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-      }),
+      });
+      const retention = await create({
+        scheduleId: retentionScheduleId(tenant.tenantId),
+        // Half a day away from the tenant's re-enrichment, so its two daily jobs do not share an hour.
+        spec: { intervals: [{ every: '1 day', offset: `${(hashMinutes(tenant.tenantId) + 12 * 60) % (24 * 60)} minutes` }] },
+        action: {
+          type: 'startWorkflow',
+          workflowType: 'retentionWorkflow',
+          workflowId: `retention:${tenant.tenantId}`,
+          taskQueue: deps.taskQueue,
+          args: [{ tenantId: tenant.tenantId, schema: tenant.schema }],
+        },
+        // A missed day is made up by the next run: it deletes everything past the threshold, whenever it runs.
+        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+      });
+      return reenrich || retention;
+    },
 
     ensureSegmentWindows: (tenant) =>
       create({
@@ -63,7 +82,7 @@ export function createTenantSchedules(deps: { client: Client; taskQueue: string;
       }),
 
     async remove(tenantId) {
-      for (const id of [reenrichScheduleId(tenantId), segmentWindowsScheduleId(tenantId)]) {
+      for (const id of [reenrichScheduleId(tenantId), segmentWindowsScheduleId(tenantId), retentionScheduleId(tenantId)]) {
         await deps.client.schedule
           .getHandle(id)
           .delete()

@@ -14,7 +14,7 @@ import type { CompanyHomepageDeps } from './enrichment/providers/company-homepag
 
 export type WorkerServices = Pick<
   PlatformServices,
-  'db' | 'coordination' | 'ledger' | 'networkCompanies' | 'secrets' | 'temporalClient' | 'leadChanges' | 'webhooks' | 'webhookDispatcher'
+  'db' | 'coordination' | 'ledger' | 'networkCompanies' | 'secrets' | 'temporalClient' | 'leadChanges' | 'webhooks' | 'webhookDispatcher' | 'keys' | 'sites'
 >;
 
 /**
@@ -49,6 +49,8 @@ export function workerDeps(opts: {
     production: config.NODE_ENV === 'production',
     webhooks: services.webhooks,
     webhookDispatcher: services.webhookDispatcher,
+    revocations: services.keys,
+    sites: services.sites,
   };
 }
 

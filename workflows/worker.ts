@@ -17,6 +17,13 @@ import { createMigrateTenantsActivities } from './migrate-tenants/migrate-tenant
 import type { SecretBox } from '../tenants/secrets/secret-box.js';
 import type { WebhookRegistry } from '../tenants/webhooks/webhook-registry.js';
 import { createDeliverWebhookActivities } from './webhooks/deliver-webhook.activities.js';
+import { createRetentionActivities } from './retention/retention.activities.js';
+import { createDeletePersonActivities } from './privacy/delete-person.activities.js';
+import { createExportPersonActivities } from './privacy/export-person.activities.js';
+import type { KeyRevocations } from '../tenants/api-keys/key-resolver.js';
+import type { TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
+import { createOffboardTenantActivities } from './offboarding/offboard-tenant.activities.js';
+import { createTenantSchedules } from './tenant-schedules.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatch.js';
 
 export interface WorkerDeps {
@@ -41,6 +48,9 @@ export interface WorkerDeps {
   /** For `lead.enriched`: deliveries made by the worker. */
   readonly webhooks: WebhookRegistry;
   readonly webhookDispatcher: WebhookDispatcher;
+  /** Offboarding: a tenant's keys stop working on every gateway, its pixel hosts stop serving. */
+  readonly revocations: KeyRevocations;
+  readonly sites: Pick<TrackingSites, 'changed'>;
 }
 
 export interface RunningWorker {
@@ -59,6 +69,13 @@ export function createActivities(deps: WorkerDeps) {
     ...createRescoreActivities(deps),
     ...createSegmentWindowActivities({ ...deps, now }),
     ...createDeliverWebhookActivities({ db: deps.db, secrets: deps.secrets, production: deps.production, log: deps.log }),
+    ...createRetentionActivities({ db: deps.db, now }),
+    ...createDeletePersonActivities(deps),
+    ...createExportPersonActivities(deps),
+    ...createOffboardTenantActivities({
+      ...deps,
+      schedules: createTenantSchedules({ client: deps.client, taskQueue: deps.taskQueue, batchConcurrency: deps.batchConcurrency }),
+    }),
   };
 }
 

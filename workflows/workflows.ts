@@ -5,3 +5,7 @@ export { enrichBatchWorkflow, reenrichStaleWorkflow } from './enrichment/enrich-
 export { rescoreLeadsWorkflow } from './scoring/rescore-leads.workflow.js';
 export { segmentWindowsWorkflow } from './segments/segment-windows.workflow.js';
 export { deliverWebhookWorkflow } from './webhooks/deliver-webhook.workflow.js';
+export { retentionWorkflow } from './retention/retention.workflow.js';
+export { offboardTenantWorkflow } from './offboarding/offboard-tenant.workflow.js';
+export { deletePersonWorkflow } from './privacy/delete-person.workflow.js';
+export { exportPersonWorkflow } from './privacy/export-person.workflow.js';

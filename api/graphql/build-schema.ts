@@ -18,6 +18,8 @@ import { IpLookupResolver } from './ip/ip-lookup.resolver.js';
 import { TrackingSettingsResolver } from './tracking/tracking-settings.resolver.js';
 import { PlatformResolver } from './platform/platform.resolver.js';
 import { TenantResolver } from './tenant/tenant.resolver.js';
+import { PrivacyResolver } from './privacy/privacy.resolver.js';
+import { ConsentResolver } from './privacy/consent.resolver.js';
 
 export const resolverClasses = [
   PlatformResolver,
@@ -33,6 +35,8 @@ export const resolverClasses = [
   ScoringResolver,
   SegmentResolver,
   WebhookResolver,
+  PrivacyResolver,
+  ConsentResolver,
 ] as const;
 
 export type ResolverInstance = InstanceType<(typeof resolverClasses)[number]>;

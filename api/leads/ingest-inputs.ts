@@ -13,10 +13,16 @@ export interface TrackPageInput {
   readonly title?: string | null;
 }
 
+export interface ConsentStateInput {
+  readonly granted: boolean;
+  readonly categories?: unknown;
+}
+
 export interface TrackContextInput {
   readonly ip?: string | null;
   readonly userAgent?: string | null;
   readonly page?: TrackPageInput | null;
+  readonly consent?: ConsentStateInput | null;
 }
 
 /** GraphQL's TrackInput (null and absent alike); the payload is parsed, not trusted. */
@@ -35,15 +41,26 @@ export interface IdentifyPersonInput {
   readonly userId?: string | null;
   readonly email?: string | null;
   readonly traits?: unknown;
+  readonly consent?: ConsentStateInput | null;
 }
 
 const defined = (record: object): Record<string, unknown> =>
   Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined && value !== null));
 
+/**
+ * Segment's consent shape. A sender through the API states a decision, so a
+ * `granted: false` from it is a refusal (`required`), unlike the tracking
+ * script's, which only says that nobody asked.
+ */
+function consentOf(consent: ConsentStateInput | null | undefined): Record<string, unknown> | undefined {
+  if (consent === undefined || consent === null) return undefined;
+  return defined({ required: true, granted: consent.granted, categoryPreferences: consent.categories });
+}
+
 function contextOf(context: TrackContextInput | null | undefined): Record<string, unknown> | undefined {
   if (context === undefined || context === null) return undefined;
   const page = context.page === undefined || context.page === null ? undefined : defined(context.page);
-  return defined({ ip: context.ip, userAgent: context.userAgent, page });
+  return defined({ ip: context.ip, userAgent: context.userAgent, page, consent: consentOf(context.consent) });
 }
 
 /** Segment's own shape, so GraphQL events take exactly the path /v1 events take. */
@@ -95,6 +112,7 @@ export function identifyMessage(input: IdentifyPersonInput, now: Date): Outcome<
     anonymousId: input.anonymousId,
     userId: input.userId,
     traits: input.email === undefined || input.email === null ? traits : { ...traits, email: input.email },
+    context: input.consent === undefined || input.consent === null ? undefined : { consent: consentOf(input.consent) },
   });
   const parsed = parse(raw, ['input'], now);
   if (parsed.ok && typeof input.email === 'string' && parsed.value.email === undefined) {

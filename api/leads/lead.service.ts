@@ -12,6 +12,13 @@ import { createLeadLoaders, type LeadLoaders } from './lead-loaders.js';
 import type { CompanyRecord, LeadRecord } from './lead-records.js';
 import { findCompanyByDomain, findCompanyById, findLead, findLeadByEmail, findLeads, listLeads, type LeadListFilter, type LeadPage } from './lead-reads.js';
 
+export interface TrackOutcome {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly suppressed: number;
+  readonly unconsented: number;
+}
+
 export interface LeadService {
   lead(tenant: IngestTenant, id: string): Promise<LeadRecord | undefined>;
   leadByEmail(tenant: IngestTenant, email: string): Promise<LeadRecord | undefined>;
@@ -22,7 +29,7 @@ export interface LeadService {
   companyOfNetwork(tenant: IngestTenant, ip: string): Promise<CompanyRecord | undefined>;
   /** Per-request batching of a lead's sessions, events, anonymous ids and companies. */
   loaders(tenant: IngestTenant): LeadLoaders;
-  track(tenant: IngestTenant, events: readonly TrackEventInput[]): Promise<Outcome<{ accepted: number; duplicates: number }>>;
+  track(tenant: IngestTenant, events: readonly TrackEventInput[]): Promise<Outcome<TrackOutcome>>;
   identify(tenant: IngestTenant, input: IdentifyPersonInput): Promise<Outcome<LeadRecord>>;
   split(tenant: IngestTenant, leadId: string, anonymousId: string): Promise<Outcome<LeadRecord[]>>;
 }
@@ -57,13 +64,18 @@ export function createLeadService(deps: { db: Database; events: EventStore; netw
       const messages = trackMessages(events, deps.now());
       if (!messages.ok) return messages;
       const written = await deps.events.write(tenant, messages.value);
-      return success({ accepted: written.accepted, duplicates: written.duplicates });
+      return success({ accepted: written.accepted, duplicates: written.duplicates, suppressed: written.suppressed, unconsented: written.unconsented });
     },
 
     async identify(tenant, input) {
       const message = identifyMessage(input, deps.now());
       if (!message.ok) return message;
       const written = await deps.events.write(tenant, [message.value]);
+      // The tenant asked for both: telling its own back end is telling no one new.
+      if (written.suppressed > 0) return failure(invalidInput(['input'], 'this person was erased: events about them are dropped'));
+      if (written.unconsented > 0) {
+        return failure(invalidInput(['input', 'consent'], 'this tenant requires consent to identify a person: send the consent, or an anonymousId to keep the visit anonymously'));
+      }
       const lead = await findLead(sqlOf(tenant), written.leadIds[0] ?? '');
       return lead === undefined ? failure(notFound('Lead')) : success(lead);
     },

@@ -10,6 +10,8 @@ export interface RateLimiter {
    * first hit. Refused decisions carry an integer `retryAfterSeconds` >= 1.
    */
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
+  /** Forgets every counter whose key starts with `prefix` (a tenant's, when it is offboarded); returns how many. */
+  deleteByPrefix(prefix: string): Promise<number>;
 }
 
 export interface Cache {
@@ -26,6 +28,11 @@ export interface Cache {
    * lease holder release its own lease without freeing one that expired and was taken by another.
    */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
+  /**
+   * Deletes every entry whose key starts with `prefix`; returns how many. Not a snapshot: an
+   * entry written while it runs may survive, so callers stop the writers first.
+   */
+  deleteByPrefix(prefix: string): Promise<number>;
 }
 
 export type Unsubscribe = () => Promise<void>;
@@ -61,6 +68,11 @@ export function assertRateLimitArgs(limit: number, windowMs: number): void {
   if (!Number.isFinite(windowMs) || windowMs < 1) {
     throw new RangeError(`rate limit window must be >= 1 ms, got ${windowMs}`);
   }
+}
+
+// An empty prefix would wipe every tenant's entries at once; no caller means that.
+export function assertKeyPrefix(prefix: string): void {
+  if (prefix === '') throw new RangeError('a key prefix must not be empty');
 }
 
 export function assertTtl(ttlMs: number): void {

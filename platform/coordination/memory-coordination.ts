@@ -1,4 +1,5 @@
 import {
+  assertKeyPrefix,
   assertRateLimitArgs,
   assertTtl,
   decideRateLimit,
@@ -46,6 +47,18 @@ class ExpiringMap<T> {
     this.entries.delete(key);
   }
 
+  /** Removes the entries under `prefix`, counting only those still live. */
+  deleteByPrefix(prefix: string): number {
+    const now = this.now();
+    let deleted = 0;
+    for (const [key, entry] of this.entries) {
+      if (!key.startsWith(prefix)) continue;
+      if (entry.expiresAt > now) deleted += 1;
+      this.entries.delete(key);
+    }
+    return deleted;
+  }
+
   clear(): void {
     this.entries.clear();
   }
@@ -84,6 +97,11 @@ export function createMemoryCoordination(opts: MemoryCoordinationOptions = {}): 
       windows.set(key, count, expiresAt);
       return decideRateLimit(count, limit, expiresAt - now());
     },
+    async deleteByPrefix(prefix) {
+      ensureOpen();
+      assertKeyPrefix(prefix);
+      return windows.deleteByPrefix(prefix);
+    },
   };
 
   const entries = new ExpiringMap<string>(now);
@@ -113,6 +131,11 @@ export function createMemoryCoordination(opts: MemoryCoordinationOptions = {}): 
       if (entries.get(key)?.value !== value) return false;
       entries.delete(key);
       return true;
+    },
+    async deleteByPrefix(prefix) {
+      ensureOpen();
+      assertKeyPrefix(prefix);
+      return entries.deleteByPrefix(prefix);
     },
   };
 

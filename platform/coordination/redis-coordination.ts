@@ -1,5 +1,6 @@
 import { Redis, type RedisOptions } from 'ioredis';
 import {
+  assertKeyPrefix,
   assertRateLimitArgs,
   assertTtl,
   decideRateLimit,
@@ -78,6 +79,21 @@ async function closeConnection(connection: Redis): Promise<void> {
   }
 }
 
+// SCAN's MATCH is a glob pattern, so the literal prefix has its metacharacters escaped.
+const globLiteral = (text: string): string => text.replace(/[\\*?[\]]/g, '\\$&');
+
+// SCAN rather than KEYS, so a large keyspace never blocks Redis; UNLINK frees memory off the main thread.
+async function unlinkByPrefix(connection: Redis, fullPrefix: string): Promise<number> {
+  let deleted = 0;
+  let cursor = '0';
+  do {
+    const [next, keys] = await connection.scan(cursor, 'MATCH', `${globLiteral(fullPrefix)}*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) deleted += await connection.unlink(...keys);
+  } while (cursor !== '0');
+  return deleted;
+}
+
 type ChannelSubscription = {
   handlers: Set<(message: string) => void>;
   /** Settles when SUBSCRIBE is acknowledged; later subscribers wait on it too. */
@@ -125,6 +141,10 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
       const { count, ttlMs } = parseRateLimitReply(reply);
       return decideRateLimit(count, limit, ttlMs);
     },
+    async deleteByPrefix(prefix) {
+      assertKeyPrefix(prefix);
+      return unlinkByPrefix(command, `${keyPrefix}rl:${prefix}`);
+    },
   };
 
   const cache: Cache = {
@@ -147,6 +167,10 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
     async deleteIfEquals(key, value) {
       const reply = await scripts[DELETE_IF_EQUALS_COMMAND](`${keyPrefix}cache:${key}`, value);
       return Number(reply) === 1;
+    },
+    async deleteByPrefix(prefix) {
+      assertKeyPrefix(prefix);
+      return unlinkByPrefix(command, `${keyPrefix}cache:${prefix}`);
     },
   };
 

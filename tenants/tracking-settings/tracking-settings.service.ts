@@ -21,6 +21,7 @@ const settingsInput = z.object({
   cookieName: z.string().refine(isValidCookieName, 'must be a cookie name of letters, digits, - and _').optional(),
   requireConsent: z.boolean().optional(),
   ipStorage: z.enum(['full', 'truncated', 'none']).optional(),
+  eventRetentionDays: z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days (10 years)').optional(),
 });
 
 const hostInput = z.string().trim().toLowerCase().regex(HOSTNAME, 'must be a host name like t.example.com');
@@ -47,8 +48,8 @@ export function createTrackingSettingsService(deps: { db: Database; sites: Track
       await tenantSql(deps.db, ctx.schema).query(
         `update {t}.settings set script_path = coalesce($1, script_path), global_name = coalesce($2, global_name),
                 cookie_name = coalesce($3, cookie_name), require_consent = coalesce($4, require_consent),
-                ip_storage = coalesce($5, ip_storage), updated_at = now()`,
-        [v.scriptPath ?? null, v.globalName ?? null, v.cookieName ?? null, v.requireConsent ?? null, v.ipStorage ?? null],
+                ip_storage = coalesce($5, ip_storage), event_retention_days = coalesce($6, event_retention_days), updated_at = now()`,
+        [v.scriptPath ?? null, v.globalName ?? null, v.cookieName ?? null, v.requireConsent ?? null, v.ipStorage ?? null, v.eventRetentionDays ?? null],
       );
       await deps.sites.changed(ctx.tenantId);
       return success(undefined);

@@ -184,6 +184,63 @@ describe.each(factories)('coordination contract: $name', ({ name, create }) => {
     });
   });
 
+  describe('deleteByPrefix', () => {
+    it('deletes the cache entries under a prefix, counts them, and leaves the rest', async () => {
+      const c = await create();
+      const tenant = key('tenant');
+      const neighbour = `${tenant}x`;
+      await c.cache.set(`${tenant}:a`, '1', 10_000);
+      await c.cache.set(`${tenant}:b:c`, '2', 10_000);
+      await c.cache.set(`${neighbour}:a`, '3', 10_000);
+      await c.rateLimiter.hit(`${tenant}:a`, 10, 10_000);
+
+      expect(await c.cache.deleteByPrefix(`${tenant}:`)).toBe(2);
+      expect(await c.cache.get(`${tenant}:a`)).toBeUndefined();
+      expect(await c.cache.get(`${tenant}:b:c`)).toBeUndefined();
+      expect(await c.cache.get(`${neighbour}:a`)).toBe('3');
+      // The rate limiter's counters are its own: the cache's sweep leaves them.
+      expect(await c.rateLimiter.hit(`${tenant}:a`, 10, 10_000)).toEqual({ allowed: true, remaining: 8 });
+      expect(await c.cache.deleteByPrefix(`${tenant}:`)).toBe(0);
+    });
+
+    it('resets the rate-limit counters under a prefix and leaves the cache', async () => {
+      const c = await create();
+      const tenant = key('tenant-rl');
+      await c.rateLimiter.hit(`${tenant}:k1`, 1, 10_000);
+      await c.rateLimiter.hit(`${tenant}:k2`, 1, 10_000);
+      await c.rateLimiter.hit(`other-${tenant}:k1`, 1, 10_000);
+      await c.cache.set(`${tenant}:k1`, 'kept', 10_000);
+
+      expect(await c.rateLimiter.deleteByPrefix(`${tenant}:`)).toBe(2);
+      expect((await c.rateLimiter.hit(`${tenant}:k1`, 1, 10_000)).allowed).toBe(true);
+      expect((await c.rateLimiter.hit(`other-${tenant}:k1`, 1, 10_000)).allowed).toBe(false);
+      expect(await c.cache.get(`${tenant}:k1`)).toBe('kept');
+    });
+
+    it('takes glob characters in a prefix literally', async () => {
+      const c = await create();
+      const base = key('glob');
+      await c.cache.set(`${base}:*:[a]?`, 'literal', 10_000);
+      await c.cache.set(`${base}:x:a?`, 'other', 10_000);
+      expect(await c.cache.deleteByPrefix(`${base}:*:[a]`)).toBe(1);
+      expect(await c.cache.get(`${base}:x:a?`)).toBe('other');
+    });
+
+    it('deletes more entries than one scan returns', async () => {
+      const c = await create();
+      const base = key('many');
+      await Promise.all(Array.from({ length: 2_500 }, (_, i) => c.cache.set(`${base}:${i}`, 'v', 60_000)));
+      expect(await c.cache.deleteByPrefix(`${base}:`)).toBe(2_500);
+      expect(await c.cache.get(`${base}:1234`)).toBeUndefined();
+    });
+
+    it('refuses an empty prefix rather than wiping everything', async () => {
+      const c = await create();
+      await expect(c.cache.deleteByPrefix('')).rejects.toThrow(RangeError);
+      await expect(c.rateLimiter.deleteByPrefix('')).rejects.toThrow(RangeError);
+    });
+  });
+
   describe('pubsub', () => {
     it('delivers to every subscriber of the channel and not to other channels', async () => {
       const c = await create();
@@ -306,6 +363,17 @@ describe('redis coordination across gateway instances', () => {
     expect(await b.cache.get(k)).toBe('shared');
     await b.cache.delete(k);
     expect(await a.cache.get(k)).toBeUndefined();
+  });
+
+  it('deletes by prefix what another instance wrote, and only under its own key prefix', async () => {
+    const foreignPrefix = `lgtest:${randomUUID()}:`;
+    const [a, b, foreign] = await Promise.all([create(), create(), create(foreignPrefix)]);
+    const tenant = `tenant:${randomUUID()}:`;
+    await a.cache.set(`${tenant}answer`, 'a', 10_000);
+    await foreign.cache.set(`${tenant}answer`, 'foreign', 10_000);
+    expect(await b.cache.deleteByPrefix(tenant)).toBe(1);
+    expect(await a.cache.get(`${tenant}answer`)).toBeUndefined();
+    expect(await foreign.cache.get(`${tenant}answer`)).toBe('foreign');
   });
 
   it('elects one holder among setIfAbsent calls spread over two instances', async () => {

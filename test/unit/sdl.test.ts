@@ -36,6 +36,9 @@ describe('schema/schema.graphql', () => {
     'sessions(first: Int = 20): [Session!]!',
     'events(first: Int = 50): [Event!]!',
     'enum LeadTier {\n  HOT\n  WARM\n  QUALIFIED\n  COLD\n}',
+    'requestDeletion(input: DeletionInput!): DeletionRequest!',
+    'deletionRequest(id: ID!): DeletionRequest',
+    'requestExport(input: DeletionInput!): ExportRequest!',
   ])('keeps the public contract: %s', (signature) => {
     expect(rendered).toContain(signature);
   });

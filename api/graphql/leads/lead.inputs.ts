@@ -66,6 +66,15 @@ export class TrackPage {
   title?: string | null;
 }
 
+@InputType('ConsentState', { description: "The person's consent as the sender knows it; where the tenant requires consent, only a grant lets a message identify them." })
+export class ConsentState {
+  @Field(() => Boolean, { description: 'false is a refusal.' })
+  granted!: boolean;
+
+  @Field(() => GraphQLJSON, { nullable: true, description: 'Per category, as Segment\'s consent spec: { "analytics": true, "advertising": false }; any false is a refusal.' })
+  categories?: unknown;
+}
+
 @InputType('TrackContext')
 export class TrackContext {
   @Field(() => String, { nullable: true, description: "The visitor's address; the session records it." })
@@ -76,6 +85,9 @@ export class TrackContext {
 
   @Field(() => TrackPage, { nullable: true })
   page?: TrackPage | null;
+
+  @Field(() => ConsentState, { nullable: true })
+  consent?: ConsentState | null;
 }
 
 @InputType('TrackInput')
@@ -115,4 +127,7 @@ export class IdentifyInput {
 
   @Field(() => GraphQLJSON, { nullable: true })
   traits?: unknown;
+
+  @Field(() => ConsentState, { nullable: true })
+  consent?: ConsentState | null;
 }

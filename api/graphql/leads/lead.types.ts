@@ -199,4 +199,12 @@ export class TrackResult {
 
   @Field(() => Int, { description: 'Events whose messageId was already stored; they are not stored again.' })
   duplicates!: number;
+
+  @Field(() => Int, { description: 'Events about erased people: dropped and counted, never stored.' })
+  suppressed!: number;
+
+  @Field(() => Int, {
+    description: 'Events only a userId placed, where the tenant requires consent and they carried none: not stored (send an anonymousId to keep them anonymously).',
+  })
+  unconsented!: number;
 }

@@ -1,10 +1,12 @@
-import { Arg, Args, Ctx, Mutation, Resolver } from 'type-graphql';
+import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Orm } from '../../../schema/orm.js';
 import { Tenant } from '../../../schema/entities/control/tenant.entity.js';
 import type { CreditGrants } from '../../../tenants/credits/credit-grants.js';
 import type { TenantProvisioning } from '../../../tenants/provisioning/tenant-provisioning.js';
+import type { TenantOffboarding } from '../../../tenants/offboarding/tenant-offboarding.js';
 import { unwrap } from '../errors.js';
 import { requireAdmin, type GatewayContext } from '../gateway-context.js';
+import { DeletionRequest } from '../privacy/privacy.types.js';
 import { CreditBalance } from '../tenant/tenant.types.js';
 import { withoutNulls } from '../without-nulls.js';
 import { CreateTenantInput, GrantCreditsArgs, TenantCreated } from './platform.types.js';
@@ -12,7 +14,7 @@ import { CreateTenantInput, GrantCreditsArgs, TenantCreated } from './platform.t
 /** Operations of the platform operator (Bearer ADMIN_TOKEN). */
 @Resolver()
 export class PlatformResolver {
-  constructor(private readonly deps: { provisioning: TenantProvisioning; grants: CreditGrants; orm: Orm }) {}
+  constructor(private readonly deps: { provisioning: TenantProvisioning; grants: CreditGrants; orm: Orm; offboarding: TenantOffboarding }) {}
 
   @Mutation(() => TenantCreated)
   async createTenant(
@@ -29,5 +31,19 @@ export class PlatformResolver {
   async grantCredits(@Ctx() ctx: GatewayContext, @Args(() => GrantCreditsArgs) args: GrantCreditsArgs): Promise<CreditBalance> {
     requireAdmin(ctx);
     return unwrap(await this.deps.grants.grant(withoutNulls({ ...args })));
+  }
+
+  @Mutation(() => DeletionRequest, {
+    description: "Offboarding: the tenant's keys stop working at once, then its dataset, caches, schedules and running workflows go. The credit ledger stays for billing. Asking again returns the same request.",
+  })
+  async deleteTenant(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DeletionRequest> {
+    requireAdmin(ctx);
+    return unwrap(await this.deps.offboarding.deleteTenant(id));
+  }
+
+  @Query(() => DeletionRequest, { nullable: true, description: 'A tenant deletion, by the id deleteTenant returned.' })
+  async tenantDeletion(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DeletionRequest | null> {
+    requireAdmin(ctx);
+    return (await this.deps.offboarding.deletion(id)) ?? null;
   }
 }

@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType } from 'type-graphql';
+import { ArgsType, Field, InputType, Int } from 'type-graphql';
 
 @InputType('TrackingSettingsInput', { description: 'White-label collection settings; omitted fields keep their value.' })
 export class TrackingSettingsInput {
@@ -16,6 +16,12 @@ export class TrackingSettingsInput {
 
   @Field(() => String, { nullable: true, description: 'full, truncated or none: what is kept of visitor IP addresses.' })
   ipStorage?: string | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: 'Days raw events are kept, 1 to 3650 (default 396, about 13 months); older ones are deleted daily. Stored addresses follow ipStorage on the same run.',
+  })
+  eventRetentionDays?: number | null;
 }
 
 @ArgsType()

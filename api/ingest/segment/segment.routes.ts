@@ -138,7 +138,9 @@ export function createSegmentRoutes(deps: {
     const written = await deps.store.write(tenant, messages, {
       ip: peerAddress(req, deps.trustProxy),
     });
-    return { accepted: written.accepted, duplicates: written.duplicates };
+    // The sender learns nothing of the tenant's privacy rules: a dropped message is answered as a stored one,
+    // so an erased person's SDK cannot tell that it is being ignored (and there is nothing for it to resend).
+    return { accepted: written.accepted + written.suppressed + written.unconsented, duplicates: written.duplicates };
   };
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {

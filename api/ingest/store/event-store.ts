@@ -2,22 +2,33 @@ import type { IpStorage } from '../../../intelligence/ip/mask-ip.js';
 import { createGroupCommitter } from '../../../platform/batching/group-commit.js';
 import type { Database, Sql } from '../../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
+import { recordConsentEvents } from '../../../tenants/privacy/consent-changes.js';
+import { countSuppressedEvents } from '../../../tenants/privacy/suppressed-events.js';
+import type { SuppressionList } from '../../../tenants/privacy/suppression-list.js';
 import type { NetworkCompanies } from '../../companies/network-companies.js';
 import type { IngestMessage } from '../segment/segment-message.js';
 import { writeRun, type MessageOutcome } from './batch-writer.js';
 import { resolveLead } from './identity-resolver.js';
 import { prepareMessage, type PreparedMessage } from './prepared-message.js';
+import { screenMessages } from './privacy-screen.js';
 
 export interface IngestTenant {
   readonly tenantId: string;
   readonly schema: string;
 }
 
-export interface WriteResult {
+interface Committed {
   readonly accepted: number;
   readonly duplicates: number;
-  /** The lead of each message, in order (the existing event's lead for a duplicate). */
+  /** The lead of each stored or duplicate message, in order (the existing event's lead for a duplicate). */
   readonly leadIds: readonly string[];
+}
+
+export interface WriteResult extends Committed {
+  /** Messages about erased people: counted per day, never stored, and they have no lead. */
+  readonly suppressed: number;
+  /** Messages only a userId or email placed, where the tenant requires consent and they carried none: not stored. */
+  readonly unconsented: number;
 }
 
 export interface EventStore {
@@ -30,6 +41,10 @@ export interface EventStore {
 export interface EventStoreOptions {
   readonly db: Database;
   readonly ipStorageOf: (tenantId: string) => Promise<IpStorage>;
+  /** Whether the tenant identifies only visitors who consented (settings.require_consent). */
+  readonly requireConsentOf: (tenantId: string) => Promise<boolean>;
+  /** Hashed identifiers of erased people, whose events are dropped. */
+  readonly suppressions: SuppressionList;
   readonly networkCompanies: NetworkCompanies;
   /** Events per group transaction at most (a single larger request still goes alone). */
   readonly maxGroupEvents?: number;
@@ -116,7 +131,7 @@ const isRetryable = (error: unknown) => typeof error === 'object' && error !== n
  * transactions (group commit); each is answered after its transaction commits.
  */
 export function createEventStore(deps: EventStoreOptions): EventStore {
-  const commitGroup = async (schema: string, requests: readonly (readonly PreparedMessage[])[]): Promise<WriteResult[]> => {
+  const commitGroup = async (schema: string, requests: readonly (readonly PreparedMessage[])[]): Promise<Committed[]> => {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const all = requests.flat();
@@ -127,7 +142,16 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
           ),
         );
         return await deps.db.transaction(async (raw) => {
-          const outcomes = await writeMessages(tenantSql(raw, schema), all, deps.networkCompanies);
+          const tx = tenantSql(raw, schema);
+          const outcomes = await writeMessages(tx, all, deps.networkCompanies);
+          await recordConsentEvents(
+            tx,
+            all.flatMap(({ consent, message }, i) => {
+              const outcome = outcomes[i];
+              if (consent === undefined || outcome === undefined || outcome.duplicate) return [];
+              return [{ ...consent, leadId: outcome.leadId, anonymousId: message.anonymousId ?? null, at: message.at }];
+            }),
+          );
           let offset = 0;
           return requests.map((request) => {
             const mine = outcomes.slice(offset, offset + request.length);
@@ -142,26 +166,50 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
       }
     }
   };
-  const committer = createGroupCommitter<readonly PreparedMessage[], WriteResult>({
+  const committer = createGroupCommitter<readonly PreparedMessage[], Committed>({
     commit: commitGroup,
     sizeOf: (request) => request.length,
     maxGroupSize: deps.maxGroupEvents ?? 5000,
     concurrency: deps.commitConcurrency ?? 1,
   });
 
+  const write: EventStore['write'] = async (tenant, messages, opts = {}) => {
+    if (messages.length === 0) return { accepted: 0, duplicates: 0, suppressed: 0, unconsented: 0, leadIds: [] };
+    const [storage, requireConsent, suppressed] = await Promise.all([
+      deps.ipStorageOf(tenant.tenantId),
+      deps.requireConsentOf(tenant.tenantId),
+      deps.suppressions.hashesOf(tenant),
+    ]);
+    // Before anything is prepared: a suppressed person's event is never stored, not even for a moment.
+    const screened = screenMessages(tenant.tenantId, messages, { suppressed, requireConsent });
+    const kept = screened.kept;
+    const prepared = kept.map((m) => prepareMessage(m, opts.ip ?? null, storage));
+    const result: Committed = prepared.length === 0 ? { accepted: 0, duplicates: 0, leadIds: [] } : await committer.submit(tenant.schema, prepared);
+    // Counted once the rest is committed, so a request that failed and is sent again is not counted twice.
+    await countSuppressedEvents(tenantSql(deps.db, tenant.schema), screened.suppressed);
+    if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)]);
+    if (deps.onIdentified !== undefined) {
+      const identified = result.leadIds.filter((_, i) => kept[i]?.email !== undefined || prepared[i]?.groupCompany !== undefined);
+      if (identified.length > 0) deps.onIdentified(tenant, [...new Set(identified)]);
+    }
+    return { ...result, suppressed: screened.suppressed, unconsented: screened.unconsented };
+  };
+  // Writes still reading the tenant's settings or counting suppressions are not in the committer yet.
+  const writing = new Set<Promise<unknown>>();
+
   return {
-    async write(tenant, messages, opts = {}) {
-      if (messages.length === 0) return { accepted: 0, duplicates: 0, leadIds: [] };
-      const storage = await deps.ipStorageOf(tenant.tenantId);
-      const prepared = messages.map((m) => prepareMessage(m, opts.ip ?? null, storage));
-      const result = await committer.submit(tenant.schema, prepared);
-      if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)]);
-      if (deps.onIdentified !== undefined) {
-        const identified = result.leadIds.filter((_, i) => messages[i]?.email !== undefined || prepared[i]?.groupCompany !== undefined);
-        if (identified.length > 0) deps.onIdentified(tenant, [...new Set(identified)]);
-      }
-      return result;
+    write(tenant, messages, opts) {
+      const written = write(tenant, messages, opts);
+      writing.add(written);
+      written.then(
+        () => writing.delete(written),
+        () => writing.delete(written),
+      );
+      return written;
     },
-    drain: () => committer.drain(),
+    async drain() {
+      await Promise.allSettled([...writing]);
+      await committer.drain();
+    },
   };
 }

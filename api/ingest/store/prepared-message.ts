@@ -1,5 +1,6 @@
 import { companyOfGroup, type CompanyFacts } from '../../../intelligence/companies/group-company.js';
 import { maskIp, type IpStorage } from '../../../intelligence/ip/mask-ip.js';
+import { consentDecisionOf, type ConsentDecision } from '../../../intelligence/privacy/consent.js';
 import { campaignKey, VISIT_TYPES, type Campaign } from '../../../intelligence/sessions/session-rule.js';
 import type { IngestMessage } from '../segment/segment-message.js';
 
@@ -17,6 +18,8 @@ export interface PreparedMessage {
   readonly pageView: boolean;
   /** The company a `group` call names. */
   readonly groupCompany: CompanyFacts | undefined;
+  /** The decision a consent event announces, recorded with the event. */
+  readonly consent: ConsentDecision | undefined;
   /**
    * The event's stored columns other than its lead and session, as JSON object
    * members: serialised when the request is read, not while its group holds
@@ -60,6 +63,7 @@ export function prepareMessage(message: IngestMessage, peerIp: string | null, st
     visit: VISIT_TYPES.has(message.type),
     pageView: message.type === 'page' || message.type === 'screen',
     groupCompany: message.type === 'group' ? companyOfGroup(message.groupId, message.traits) : undefined,
+    consent: consentDecisionOf(message),
     eventColumnsJson: JSON.stringify(eventColumns).slice(1, -1),
   };
 }

@@ -28,7 +28,12 @@ export interface TrackingScriptOptions {
  *   mode, drops the waiting calls, deletes the cookie and sends nothing more. The page must
  *   call `consent(true)` on every load: the script does not remember a grant, since the only
  *   place it could is a cookie. `context.consent` = { required, granted } on every message,
- *   `granted` meaning an explicit `consent(true)`.
+ *   `granted` meaning an explicit `consent(true)`. A grant is also announced, once per
+ *   page, as a `Consent Updated` event, which the service records with the script as its
+ *   source. A refusal is not, by design: refusing means nothing more leaves the page, and
+ *   the message would carry the very id and address the visitor refused (under required
+ *   consent, nothing was ever sent before a grant). A tenant that must prove a refusal or a
+ *   withdrawal records it from its own back end (`recordConsent`).
  * - Sending: one `{ batch: [message] }` per call through sendBeacon with a text/plain body (a
  *   CORS-safelisted type, so no preflight), else fetch with keepalive.
  * - Calls queued by the stub snippet are replayed: consent decisions first, then the
@@ -41,7 +46,7 @@ export function renderTrackingScript(opts: TrackingScriptOptions): string {
   if (!isValidScriptUrl(opts.endpoint)) throw new RangeError(`endpoint is not an http(s) or root-relative URL: ${opts.endpoint}`);
   if (opts.writeKey !== undefined && !isValidWriteKey(opts.writeKey)) throw new RangeError('writeKey is not a publishable key');
 
-  return String.raw`(function (w, d) {
+  return String.raw`(function(w, d) {
 "use strict";
 var G = ${scriptLiteral(opts.globalName)}, C = ${scriptLiteral(opts.cookieName)}, EP = ${scriptLiteral(opts.endpoint)};
 var WK = ${scriptLiteral(opts.writeKey ?? null)}, REQ = ${opts.requireConsent ? 'true' : 'false'}, UTM = ${scriptLiteral(CAMPAIGN_PARAMETERS)};
@@ -49,13 +54,13 @@ var prior = w[G], loc = w.location, granted = null, aid, uid, queue = [];
 if (prior && prior.anonymousId) return;
 function uuid() {
  var c = w.crypto;
- return c.randomUUID ? c.randomUUID() : "10000000-1000-4000-8000-100000000000".replace(/[018]/g, function (x) {
+ return c.randomUUID ? c.randomUUID() : ([1e7]+-1e3+-4e3+-8e3+-1e11).replace(/[018]/g, function(x) {
   return (x ^ c.getRandomValues(new Uint8Array(1))[0] & 15 >> x / 4).toString(16);
  });
 }
 function cookies() { return d.cookie.split(/;\s*/); }
 function readId() {
- var p = C + "=", v = cookies().filter(function (c) { return c.indexOf(p) == 0 && /^[\w-]{8,64}$/.test(c.slice(p.length)); })[0];
+ var p = C + "=", v = cookies().filter(function(c) { return c.indexOf(p) == 0 && /^[\w-]{8,64}$/.test(c.slice(p.length)); })[0];
  return v && v.slice(p.length);
 }
 function write(value, domain, age) {
@@ -88,7 +93,7 @@ function send(m) {
  m.context.consent = { required: REQ, granted: !!granted };
  var json = JSON.stringify({ batch: [m], writeKey: WK || undefined });
  try { if (w.navigator.sendBeacon(EP, new Blob([json], { type: "text/plain" }))) return; } catch (e) {}
- w.fetch(EP, { method: "POST", body: json, keepalive: true, headers: { "content-type": "text/plain" }, credentials: "omit" }).catch(function () {});
+ w.fetch(EP, { method: "POST", body: json, keepalive: true, headers: { "content-type": "text/plain" }, credentials: "omit" }).catch(function() {});
 }
 function message(type, fields) {
  var q = new URLSearchParams(loc.search), k, c, ctx = { library: { name: G, version: "1" }, userAgent: w.navigator.userAgent, page: pageInfo() };
@@ -97,35 +102,35 @@ function message(type, fields) {
  if (sending()) send(m); else if (granted == null && queue.length < 100) queue.push(m);
 }
 var api = {
- identify: function (id, traits) {
+ identify: function(id, traits) {
   if (typeof id == "string" || typeof id == "number") uid = String(id); else traits = id;
   message("identify", { traits: traits || {} });
  },
- track: function (event, props) {
+ track: function(event, props) {
   if (event && typeof event == "string") message("track", { event: event, properties: props || {} });
  },
- page: function (name, props) {
+ page: function(name, props) {
   if (typeof name != "string") { props = name; name = undefined; }
   message("page", { name: name || undefined, properties: Object.assign(pageInfo(), props) });
  },
- consent: function (yes) {
-  var waiting = queue;
+ consent: function(yes) {
+  var waiting = queue, was = granted;
   queue = [];
-  if (granted = !!yes) return waiting.forEach(send);
-  domains().concat("").forEach(function (domain) { write("", domain, 0); });
+  if (granted = !!yes) return was || api.track("Consent Updated"), waiting.forEach(send);
+  domains().concat("").forEach(function(domain) { write("", domain, 0); });
   aid = undefined;
  },
- anonymousId: function () { return sending() ? anonymous() : undefined; },
- push: function (call) { return api[call[0]].apply(api, call.slice(1)); }
+ anonymousId: function() { return sending() ? anonymous() : undefined; },
+ push: function(call) { return api[call[0]].apply(api, call.slice(1)); }
 };
-Object.keys(api).forEach(function (k) {
+Object.keys(api).forEach(function(k) {
  var f = api[k];
- api[k] = function () { try { return f.apply(api, arguments); } catch (e) {} };
+ api[k] = function() { try { return f.apply(api, arguments); } catch (e) {} };
 });
 w[G] = api;
 var stub = Array.isArray(prior) ? prior : [];
 function replay(consents) {
- stub.forEach(function (call) { if (call && (call[0] == "consent") == consents) api.push(call); });
+ stub.forEach(function(call) { if (call && (call[0] == "consent") == consents) api.push(call); });
 }
 replay(true);
 api.page();

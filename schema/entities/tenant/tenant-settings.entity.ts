@@ -1,5 +1,5 @@
 import { Entity, PrimaryKey, Property } from '@mikro-orm/decorators/legacy';
-import { Field, ObjectType } from 'type-graphql';
+import { Field, Int, ObjectType } from 'type-graphql';
 
 /** Lives in each tenant's schema (`schema: '*'`): only a tenant-scoped fork can read it. */
 @ObjectType('TenantSettings', { description: "White-label and privacy settings of the tenant's collection." })
@@ -27,6 +27,10 @@ export class TenantSettings {
   @Field(() => String, { description: 'full, truncated or none.' })
   @Property({ type: 'string' })
   ipStorage!: string;
+
+  @Field(() => Int, { description: 'Days raw events are kept; older ones are deleted daily.' })
+  @Property({ type: 'integer' })
+  eventRetentionDays!: number;
 
   @Property({ type: 'datetime' })
   updatedAt!: Date;

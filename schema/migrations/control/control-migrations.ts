@@ -4,6 +4,7 @@ import { creditsMigration } from './0002-credits.migration.js';
 import { auditMigration } from './0003-audit.migration.js';
 import { pixelSecretsMigration } from './0004-pixel-secrets.migration.js';
 import { ledgerKindsMigration } from './0005-ledger-kinds.migration.js';
+import { tenantDeletionsMigration } from './0006-tenant-deletions.migration.js';
 
 /** In order; append only. A released migration is never edited. */
 export const controlMigrations: readonly ControlMigration[] = [
@@ -12,4 +13,5 @@ export const controlMigrations: readonly ControlMigration[] = [
   auditMigration,
   pixelSecretsMigration,
   ledgerKindsMigration,
+  tenantDeletionsMigration,
 ];

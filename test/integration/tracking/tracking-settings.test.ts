@@ -56,6 +56,8 @@ describe('white-label settings, pixel hosts and email pixels', () => {
       [{ globalName: '1abc' }, ['input', 'globalName']],
       [{ cookieName: 'a b' }, ['input', 'cookieName']],
       [{ ipStorage: 'some' }, ['input', 'ipStorage']],
+      [{ eventRetentionDays: 0 }, ['input', 'eventRetentionDays']],
+      [{ eventRetentionDays: 3651 }, ['input', 'eventRetentionDays']],
     ] as const) {
       const response = await gateway.gql(tenant.secretKey, UPDATE, { input });
       expect({ input, code: codeOf(response), path: response.errors?.[0]?.extensions?.['argumentPath'] }).toEqual({
@@ -64,11 +66,11 @@ describe('white-label settings, pixel hosts and email pixels', () => {
         path,
       });
     }
-    const settings = await gateway.gql<{ tenant: { settings: { globalName: string; cookieName: string } } }>(
+    const settings = await gateway.gql<{ tenant: { settings: { globalName: string; cookieName: string; eventRetentionDays: number } } }>(
       tenant.secretKey,
-      '{ tenant { settings { globalName cookieName } } }',
+      '{ tenant { settings { globalName cookieName eventRetentionDays } } }',
     );
-    expect(settings.data?.tenant.settings).toEqual({ globalName: 'lg', cookieName: '_lg_aid' });
+    expect(settings.data?.tenant.settings).toEqual({ globalName: 'lg', cookieName: '_lg_aid', eventRetentionDays: 396 });
   });
 
   it('keeps visitor addresses only as the tenant chose: truncated, or not at all', async () => {

@@ -240,7 +240,8 @@ describe('consent', () => {
     expect(page.call('bee', 'anonymousId')).toBeUndefined();
 
     page.call('bee', 'consent', true);
-    expect(page.messages().map((m) => m.type)).toEqual(['page', 'track', 'identify']);
+    // The grant is announced first (the service records it), then what waited.
+    expect(page.messages().map((m) => m.event ?? m.type)).toEqual(['Consent Updated', 'page', 'Viewed Plans', 'identify']);
     const anonymousId = page.call('bee', 'anonymousId');
     expect(anonymousId).toMatch(UUID);
     expect(jar.all()).toEqual([expect.objectContaining({ name: '_b_visitor', value: anonymousId, domain: 'example.co' })]);
@@ -248,10 +249,12 @@ describe('consent', () => {
       expect(message.anonymousId).toBe(anonymousId);
       expect(message.context.consent).toEqual({ required: true, granted: true });
     }
-    expect(page.messages()[0]!.context.campaign).toMatchObject({ source: 'newsletter' });
+    expect(page.messages()[1]!.context.campaign).toMatchObject({ source: 'newsletter' });
 
     page.call('bee', 'track', 'After Consent');
-    expect(page.messages()).toHaveLength(4);
+    // A second consent(true) on the same page is no change: not announced again.
+    page.call('bee', 'consent', true);
+    expect(page.messages()).toHaveLength(5);
   });
 
   it('drops what waited on consent(false), and keeps sending nothing', () => {
@@ -266,7 +269,7 @@ describe('consent', () => {
 
     page.call('bee', 'consent', true);
     page.call('bee', 'track', 'After Grant');
-    expect(page.messages().map((m) => m.event ?? m.type)).toEqual(['After Grant']);
+    expect(page.messages().map((m) => m.event ?? m.type)).toEqual(['Consent Updated', 'After Grant']);
   });
 
   it('lets a visitor withdraw where consent is not required: the cookie goes and sending stops', () => {
@@ -285,9 +288,10 @@ describe('consent', () => {
     page.run(renderTrackingScript(WHITE_LABEL));
     page.call('bee', 'consent', true);
     page.call('bee', 'track', 'Granted');
-    expect(page.messages().map((m) => m.context.consent)).toEqual([
-      { required: false, granted: false },
-      { required: false, granted: true },
+    expect(page.messages().map((m) => [m.event ?? m.type, m.context.consent])).toEqual([
+      ['page', { required: false, granted: false }],
+      ['Consent Updated', { required: false, granted: true }],
+      ['Granted', { required: false, granted: true }],
     ]);
   });
 });
@@ -308,13 +312,13 @@ describe('the stub snippet', () => {
     expect(page.sent).toEqual([]);
 
     page.run(renderTrackingScript({ ...WHITE_LABEL, requireConsent: true }));
-    expect(page.messages().map((m) => m.event ?? m.type)).toEqual(['page', 'Early', 'identify', 'Pushed']);
-    expect(page.messages()[1]).toMatchObject({ properties: { a: 1 }, context: { consent: { required: true, granted: true } } });
-    expect(page.messages()[3]!.userId).toBe('user-1');
+    expect(page.messages().map((m) => m.event ?? m.type)).toEqual(['Consent Updated', 'page', 'Early', 'identify', 'Pushed']);
+    expect(page.messages()[2]).toMatchObject({ properties: { a: 1 }, context: { consent: { required: true, granted: true } } });
+    expect(page.messages()[4]!.userId).toBe('user-1');
 
     // Code that kept the stub array still reaches the loaded script.
     page.run(`stubQueue.push(['track', 'Late']); stubQueue.track('Later');`);
-    expect(page.messages().map((m) => m.event ?? m.type).slice(4)).toEqual(['Late', 'Later']);
+    expect(page.messages().map((m) => m.event ?? m.type).slice(5)).toEqual(['Late', 'Later']);
     expect(typeof page.call('bee', 'anonymousId')).toBe('string');
   });
 
@@ -327,6 +331,6 @@ describe('the stub snippet', () => {
     expect(page.sent).toEqual([]);
     expect(jar.writes).toEqual([]);
     page.call('bee', 'consent', true);
-    expect(page.messages().map((m) => m.event ?? m.type)).toEqual(['page', 'Early']);
+    expect(page.messages().map((m) => m.event ?? m.type)).toEqual(['Consent Updated', 'page', 'Early']);
   });
 });

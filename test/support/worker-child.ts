@@ -1,0 +1,48 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { TestGateway } from './test-gateway.js';
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
+
+/**
+ * `npm run worker` as a deployment runs it: its own process (so a test can
+ * SIGKILL it), on the gateway's database, Redis, Temporal queue and master key.
+ * Resolves once the worker polls its queue.
+ */
+export function spawnWorker(gateway: TestGateway): Promise<ChildProcess> {
+  const { config } = gateway;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'workflows/worker.main.ts'], {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      DATABASE_URL: config.DATABASE_URL,
+      DATABASE_POOL_SIZE: '4',
+      REDIS_URL: config.REDIS_URL,
+      REDIS_KEY_PREFIX: config.REDIS_KEY_PREFIX,
+      TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+      TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
+      SECRETS_MASTER_KEY: config.SECRETS_MASTER_KEY,
+      ENRICHMENT_ALLOW_HTTP_VENDORS: 'true',
+    },
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${output}`)), 90_000);
+    const read = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('temporal worker running')) {
+        clearTimeout(timer);
+        resolve(child);
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited (${code}) before it started:\n${output}`));
+    });
+  });
+}

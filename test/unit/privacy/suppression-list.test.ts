@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryCoordination } from '../../../platform/coordination/memory-coordination.js';
+import type { Sql } from '../../../platform/postgres/database.js';
+import { createSuppressionList, publishSuppressionsChanged } from '../../../tenants/privacy/suppression-list.js';
+
+/** A database holding one tenant's hashes, counting the queries it is asked. */
+function fakeDatabase(hashes: string[]) {
+  const db = {
+    queries: 0,
+    query: async <Row extends object>(): Promise<Row[]> => {
+      db.queries += 1;
+      return hashes.map((hash) => ({ hash })) as unknown as Row[];
+    },
+  };
+  return db satisfies Sql & { queries: number };
+}
+
+const tenant = { tenantId: 'tn1', schema: 't_tn1' };
+
+describe('the per-process suppression list', () => {
+  it('reads a tenant once, not per batch, and again after a minute', async () => {
+    const db = fakeDatabase([]);
+    let now = 0;
+    const coordination = createMemoryCoordination();
+    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, now: () => now, onError: () => undefined });
+    for (let batch = 0; batch < 100; batch += 1) expect((await list.hashesOf(tenant)).size).toBe(0);
+    expect(db.queries).toBe(1);
+    now += 59_000;
+    await list.hashesOf(tenant);
+    expect(db.queries).toBe(1);
+    now += 2_000;
+    await list.hashesOf(tenant);
+    expect(db.queries).toBe(2);
+    await list.stop();
+    await coordination.close();
+  });
+
+  it("reloads a tenant when its channel says the list changed, and only that tenant's", async () => {
+    const hashes: string[] = [];
+    const db = fakeDatabase(hashes);
+    const coordination = createMemoryCoordination();
+    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, now: () => 0, onError: () => undefined });
+    const other = { tenantId: 'tn2', schema: 't_tn2' };
+    await list.hashesOf(tenant);
+    await list.hashesOf(other);
+    hashes.push('h1');
+    await publishSuppressionsChanged(coordination.pubsub, tenant.tenantId);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect([...(await list.hashesOf(tenant))]).toEqual(['h1']);
+    expect((await list.hashesOf(other)).size).toBe(0);
+    expect(db.queries).toBe(3);
+    await list.stop();
+    await coordination.close();
+  });
+});

@@ -1,0 +1,122 @@
+import { Redis } from 'ioredis';
+import type { TestGateway, TestTenant } from '../support/test-gateway.js';
+
+/** A deletion or export request as these tests read it back. */
+export interface RequestView {
+  readonly id: string;
+  readonly status: string;
+  readonly requestedAt: string;
+  readonly completedAt: string | null;
+}
+
+export interface DeletionView extends RequestView {
+  readonly erased: Record<string, number> | null;
+  readonly error: string | null;
+}
+
+export interface ExportView extends RequestView {
+  readonly expiresAt: string;
+  readonly document: Record<string, unknown> | null;
+}
+
+const DELETION_FIELDS = 'id status requestedAt completedAt erased error';
+const EXPORT_FIELDS = 'id status requestedAt completedAt expiresAt document';
+
+export const REQUEST_DELETION = `mutation ($input: DeletionInput!) { requestDeletion(input: $input) { ${DELETION_FIELDS} } }`;
+export const DELETION_REQUEST = `query ($id: ID!) { deletionRequest(id: $id) { ${DELETION_FIELDS} } }`;
+export const REQUEST_EXPORT = `mutation ($input: DeletionInput!) { requestExport(input: $input) { ${EXPORT_FIELDS} } }`;
+export const EXPORT_REQUEST = `query ($id: ID!) { exportRequest(id: $id) { ${EXPORT_FIELDS} } }`;
+
+async function data<T>(gateway: TestGateway, token: string, query: string, variables: Record<string, unknown>): Promise<T> {
+  const response = await gateway.gql<T>(token, query, variables);
+  if (response.errors !== undefined || response.data === null || response.data === undefined) throw new Error(JSON.stringify(response.errors));
+  return response.data;
+}
+
+export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const settled = (request: RequestView | null) => request?.status === 'COMPLETED' || request?.status === 'FAILED';
+
+export async function requestDeletion(gateway: TestGateway, tenant: TestTenant, input: { email?: string; leadId?: string }): Promise<DeletionView> {
+  return (await data<{ requestDeletion: DeletionView }>(gateway, tenant.secretKey, REQUEST_DELETION, { input })).requestDeletion;
+}
+
+export async function deletionRequest(gateway: TestGateway, tenant: TestTenant, id: string): Promise<DeletionView | null> {
+  return (await data<{ deletionRequest: DeletionView | null }>(gateway, tenant.secretKey, DELETION_REQUEST, { id })).deletionRequest;
+}
+
+/** Requests the deletion and waits until the workflow settled it. */
+export async function deletePerson(gateway: TestGateway, tenant: TestTenant, input: { email?: string; leadId?: string }, timeoutMs = 60_000): Promise<DeletionView> {
+  const request = await requestDeletion(gateway, tenant, input);
+  const done = await eventually(() => deletionRequest(gateway, tenant, request.id), settled, timeoutMs, `deletion ${request.id} settled`);
+  return done!;
+}
+
+export async function exportPerson(gateway: TestGateway, tenant: TestTenant, input: { email?: string; leadId?: string }): Promise<ExportView> {
+  const request = (await data<{ requestExport: ExportView }>(gateway, tenant.secretKey, REQUEST_EXPORT, { input })).requestExport;
+  const done = await eventually(() => exportRequest(gateway, tenant, request.id), settled, 60_000, `export ${request.id} settled`);
+  return done!;
+}
+
+export async function exportRequest(gateway: TestGateway, tenant: TestTenant, id: string): Promise<ExportView | null> {
+  return (await data<{ exportRequest: ExportView | null }>(gateway, tenant.secretKey, EXPORT_REQUEST, { id })).exportRequest;
+}
+
+const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const likePattern = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+export interface FoundRow {
+  readonly table: string;
+  readonly row: Record<string, unknown>;
+}
+
+/** Every row of every table of the tenant's schema whose JSON mentions one of the needles (any case). */
+export async function rowsMentioning(gateway: TestGateway, tenantId: string, needles: readonly string[]): Promise<FoundRow[]> {
+  const schema = `t_${tenantId}`;
+  const tables = await gateway.services.db.query<{ name: string }>(
+    `select table_name as name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' order by 1`,
+    [schema],
+  );
+  if (tables.length < 15) throw new Error(`the scan found only ${tables.length} tables in ${schema}`);
+  const found: FoundRow[] = [];
+  for (const { name } of tables) {
+    const rows = await gateway.services.db.query<{ row: Record<string, unknown> }>(
+      `select row_to_json(t) as row from ${quoted(schema)}.${quoted(name)} t where row_to_json(t)::text ilike any($1)`,
+      [needles.map(likePattern)],
+    );
+    found.push(...rows.map(({ row }) => ({ table: name, row })));
+  }
+  return found;
+}
+
+/** Every key under the gateway's Redis prefix, with its value where it is a string or a hash, that mentions one of the needles. */
+export async function redisMentioning(gateway: TestGateway, needles: readonly string[]): Promise<string[]> {
+  const redis = new Redis(gateway.config.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
+  await redis.connect();
+  try {
+    const lowered = needles.map((n) => n.toLowerCase());
+    const found: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${gateway.config.REDIS_KEY_PREFIX}*`, 'COUNT', 500);
+      cursor = next;
+      for (const key of keys) {
+        const type = await redis.type(key);
+        const value = type === 'string' ? await redis.get(key) : type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : '';
+        const text = `${key} ${value ?? ''}`.toLowerCase();
+        if (lowered.some((needle) => text.includes(needle))) found.push(key);
+      }
+    } while (cursor !== '0');
+    return found;
+  } finally {
+    redis.disconnect();
+  }
+}

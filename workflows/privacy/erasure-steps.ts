@@ -1,0 +1,27 @@
+/**
+ * The order a person's rows are erased in, shared by the deletion workflow
+ * (which walks it) and its activities (which hold the SQL). Rows that point
+ * at others go first, the leads last; each step is paged, so a person with a
+ * million events is erased in short transactions and a restarted worker
+ * resumes with the next page. No imports: the workflow bundle includes it.
+ */
+export const ERASURE_STEPS = [
+  'consentChanges',
+  'webhookDeliveries',
+  'exports',
+  'enrichmentCalls',
+  'enrichmentJobs',
+  'leadFields',
+  'segmentMemberships',
+  'merges',
+  'identityConflicts',
+  'events',
+  'sessions',
+  'identities',
+  'leads',
+] as const;
+
+export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+/** Rows a page erases at most; a page that erased fewer was the step's last. */
+export const ERASURE_PAGE_SIZE = 5000;

@@ -1,0 +1,41 @@
+/**
+ * The short-term answer-cache entries a person's email can have made: one per
+ * provider whose answers are keyed by the email (email verification, and the
+ * tenant's vendors that accept an email), for every subject enrichment could
+ * have asked with. Entries keyed by a company domain alone are about the
+ * company, not the person, and stay.
+ */
+import type { EnrichmentSubject } from '../../intelligence/enrichment/enrichment-types.js';
+import { SUBJECT_FIELDS, type SubjectField } from '../../intelligence/enrichment/vendor-config.js';
+import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import { answerCacheKey } from '../enrichment/answer-cache.js';
+import { BUILT_IN_PROVIDERS, subjectKey } from '../enrichment/provider-catalog.js';
+
+interface KeyedProvider {
+  readonly providerId: string;
+  readonly keyedBy: readonly SubjectField[];
+}
+
+const isSubjectField = (value: unknown): value is SubjectField => (SUBJECT_FIELDS as readonly unknown[]).includes(value);
+
+/** Stored vendor configurations were validated when saved; only `accepts` matters here, read as it is. */
+async function emailKeyedProviders(sql: TenantSql): Promise<KeyedProvider[]> {
+  const builtIn = Object.entries(BUILT_IN_PROVIDERS).map(([providerId, defaults]) => ({ providerId, keyedBy: defaults.keyedBy }));
+  const vendors = await sql.query<{ id: string; accepts: unknown }>(`select id, config->'accepts' as accepts from {t}.enrichment_vendors order by id`);
+  const configured = vendors.map((row) => ({
+    providerId: `vendor:${row.id}`,
+    keyedBy: Array.isArray(row.accepts) ? row.accepts.filter(isSubjectField) : [],
+  }));
+  return [...builtIn, ...configured].filter((provider) => provider.keyedBy.includes('email'));
+}
+
+export async function personAnswerCacheKeys(sql: TenantSql, tenantId: string, subjects: readonly EnrichmentSubject[]): Promise<string[]> {
+  const providers = await emailKeyedProviders(sql);
+  const keys = providers.flatMap((provider) =>
+    subjects.flatMap((subject) => {
+      const key = subjectKey(provider, subject);
+      return key === undefined ? [] : [answerCacheKey({ tenantId, providerId: provider.providerId, key })];
+    }),
+  );
+  return [...new Set(keys)];
+}

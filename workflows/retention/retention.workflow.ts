@@ -1,0 +1,58 @@
+import { continueAsNew, proxyActivities } from '@temporalio/workflow';
+import type { TenantRef } from '../enrichment/enrichment-plan.js';
+import type { RetentionActivities, RetentionPlan } from './retention.activities.js';
+
+const { planRetention, sweepEvents, maskStoredSessionIps } = proxyActivities<RetentionActivities>({
+  startToCloseTimeout: '10 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+});
+
+/** Where a pass is, carried across continue-as-new. */
+export interface RetentionPass extends RetentionPlan {
+  readonly nextEventId: number;
+  /** Sessions are masked after the events, page by page; null before the first page. */
+  readonly sessionsAfter: string | null;
+  readonly sessionsDone: boolean;
+  readonly deleted: number;
+  readonly masked: number;
+}
+
+export interface RetentionInput extends TenantRef {
+  readonly pass?: RetentionPass;
+}
+
+export interface RetentionSummary {
+  readonly deleted: number;
+  readonly masked: number;
+}
+
+/** Activity calls per run before continuing as new, so the history stays small for any number of events. */
+const STEPS_PER_RUN = 100;
+
+/**
+ * Run daily by the tenant's `retention:<tenant>` schedule: deletes events
+ * older than the tenant's `event_retention_days`, walking the events' ids
+ * from the oldest, and brings stored addresses (events' `context.ip`,
+ * sessions' `ip`) in line with the tenant's current `ip_storage`.
+ */
+export async function retentionWorkflow(input: RetentionInput): Promise<RetentionSummary> {
+  let pass: RetentionPass = input.pass ?? (await start(input));
+  for (let step = 0; step < STEPS_PER_RUN; step += 1) {
+    if (pass.nextEventId <= pass.lastEventId) {
+      const swept = await sweepEvents({ schema: input.schema, fromId: pass.nextEventId, lastId: pass.lastEventId, cutoff: pass.cutoff, ipStorage: pass.ipStorage });
+      pass = { ...pass, nextEventId: swept.nextId, deleted: pass.deleted + swept.deleted, masked: pass.masked + swept.masked };
+    } else if (!pass.sessionsDone) {
+      const page = await maskStoredSessionIps({ schema: input.schema, after: pass.sessionsAfter, ipStorage: pass.ipStorage });
+      pass = { ...pass, sessionsAfter: page.last, sessionsDone: page.last === null, masked: pass.masked + page.masked };
+    } else {
+      return { deleted: pass.deleted, masked: pass.masked };
+    }
+  }
+  return continueAsNew<typeof retentionWorkflow>({ ...input, pass });
+}
+
+async function start(tenant: TenantRef): Promise<RetentionPass> {
+  const plan = await planRetention(tenant);
+  return { ...plan, nextEventId: plan.firstEventId, sessionsAfter: null, sessionsDone: plan.ipStorage === 'full', deleted: 0, masked: 0 };
+}
