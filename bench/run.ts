@@ -76,13 +76,13 @@ try {
     const e = await benchEnrichment({ concurrency: enrichmentConcurrency, seconds });
     const goalMet = e.enrichment.p95Ms < 1000;
     lines.push(
-      `Enrichment, enrichLead until its job is COMPLETED (the lead's fields and company written; not its score), ${enrichmentConcurrency} concurrent, vendor answering in 50 ms, coordination: ${e.coordination}`,
+      `Enrichment, enrichLead until the lead's new score reaches a leadScored subscriber (fields and company written, rescored, published), ${enrichmentConcurrency} concurrent, vendor answering in 50 ms, coordination: ${e.coordination}`,
       `  vendor alone, GET /v2/companies/find (baseline)   ${fmt(e.vendor.perSecond)} req/s   p50 ${fmt(e.vendor.p50Ms)} ms   p95 ${fmt(e.vendor.p95Ms)} ms   p99 ${fmt(e.vendor.p99Ms)} ms`,
-      `  enrichLead → COMPLETED, polled every 10 ms        ${fmt(e.enrichment.perSecond)} enrichments/s   p50 ${fmt(e.enrichment.p50Ms)} ms   p95 ${fmt(e.enrichment.p95Ms)} ms   p99 ${fmt(e.enrichment.p99Ms)} ms`,
+      `  enrichLead → leadScored message                  ${fmt(e.enrichment.perSecond)} enrichments/s   p50 ${fmt(e.enrichment.p50Ms)} ms   p95 ${fmt(e.enrichment.p95Ms)} ms   p99 ${fmt(e.enrichment.p99Ms)} ms`,
       `  ratio p95 enrichment / vendor                     ${(e.enrichment.p95Ms / e.vendor.p95Ms).toFixed(2)}`,
       `  goal p95 < 1000 ms: ${goalMet ? 'met' : 'not met'}   (Clearbit's uncached lookups take 5 to 10 s)`,
       `  failures: enrichment ${e.enrichment.failures}, baseline ${e.vendor.failures}`,
-      `  single-flight, ${e.sharedDomain.leads} concurrent enrichLead of leads sharing one domain: ${e.sharedDomain.vendorRequests} vendor request(s) (expect 1), all ${e.sharedDomain.failures === 0 ? 'COMPLETED' : 'settled'} in ${fmt(e.sharedDomain.wallMs)} ms, failures ${e.sharedDomain.failures}`,
+      `  single-flight, ${e.sharedDomain.leads} concurrent enrichLead of leads sharing one domain: ${e.sharedDomain.vendorRequests} vendor request(s) (expect 1), all ${e.sharedDomain.failures === 0 ? 'rescored' : 'settled'} in ${fmt(e.sharedDomain.wallMs)} ms, failures ${e.sharedDomain.failures}`,
       '',
     );
   }
