@@ -2,36 +2,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import type { Config } from './config.js';
-import type { Coordination } from '../platform/coordination/coordination.js';
+import type { PlatformServices } from './platform-services.js';
 import type { Logger } from '../platform/logging/logger.js';
-import type { Database } from '../platform/postgres/database.js';
-import type { Orm } from '../schema/orm.js';
 import { createApiKeyService } from '../tenants/api-keys/api-key.service.js';
-import type { KeyResolver } from '../tenants/api-keys/key-resolver.js';
-import type { AuditLog } from '../tenants/audit/audit-log.js';
 import { createCreditGrants } from '../tenants/credits/credit-grants.js';
-import type { CreditLedger } from '../tenants/credits/credit-ledger.js';
-import type { TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
-import type { TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
-import type { EnrichmentService } from './enrichment/enrichment.service.js';
-import type { PrivacyService } from './privacy/privacy.service.js';
 import { PrivacyResolver } from './graphql/privacy/privacy.resolver.js';
 import { EnrichmentResolver } from './graphql/enrichment/enrichment.resolver.js';
 import { ScoringResolver } from './graphql/scoring/scoring.resolver.js';
 import { WebhookResolver } from './graphql/webhooks/webhook.resolver.js';
 import { ConsentResolver } from './graphql/privacy/consent.resolver.js';
 import { createConsentService } from '../tenants/privacy/consent.service.js';
-import type { WebhookRegistry } from '../tenants/webhooks/webhook-registry.js';
-import type { WebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
 import { SegmentResolver } from './graphql/segments/segment.resolver.js';
-import type { ScoringService } from './scoring/scoring.service.js';
-import type { SegmentService } from './segments/segment.service.js';
 import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
 import { AuditResolver } from './graphql/audit/audit.resolver.js';
 import { IpLookupResolver } from './graphql/ip/ip-lookup.resolver.js';
 import { TrackingSettingsResolver } from './graphql/tracking/tracking-settings.resolver.js';
 import { createTrackingSettingsService } from '../tenants/tracking-settings/tracking-settings.service.js';
-import type { AsnTable } from '../intelligence/ip/asn-table.js';
 import { CompanyResolver } from './graphql/leads/company.resolver.js';
 import { LeadResolver } from './graphql/leads/lead.resolver.js';
 import { SessionResolver } from './graphql/leads/session.resolver.js';
@@ -45,40 +31,40 @@ import { observabilityPlugin } from './graphql/observability.plugin.js';
 import { PlatformResolver } from './graphql/platform/platform.resolver.js';
 import { TenantResolver } from './graphql/tenant/tenant.resolver.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
-import type { EventStore } from './ingest/store/event-store.js';
 import { createBrowserRoutes } from './ingest/browser/browser.routes.js';
-import type { TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
 import { createLeadService } from './leads/lead.service.js';
 import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.routes.js';
-import { sendHealth, sendReadiness, type ReadinessCheck } from './http/health.routes.js';
-import type { NetworkCompanies } from './companies/network-companies.js';
+import { sendHealth, sendReadiness } from './http/health.routes.js';
 import { sendRequestError } from './http/respond.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
 
-export interface GatewayDeps {
+/** What the gateway runs on: the process's services, less what only workers use, and its own settings. */
+export type GatewayDeps = Pick<
+  PlatformServices,
+  | 'db'
+  | 'orm'
+  | 'coordination'
+  | 'keys'
+  | 'ledger'
+  | 'provisioning'
+  | 'offboarding'
+  | 'audit'
+  | 'events'
+  | 'sites'
+  | 'asnTable'
+  | 'networkCompanies'
+  | 'enrichment'
+  | 'scoring'
+  | 'segments'
+  | 'webhooks'
+  | 'webhookDispatcher'
+  | 'privacy'
+  | 'readiness'
+> & {
   readonly config: Config;
   readonly adminToken: string;
-  readonly db: Database;
-  readonly orm: Orm;
-  readonly coordination: Coordination;
-  readonly keys: KeyResolver;
-  readonly ledger: CreditLedger;
-  readonly provisioning: TenantProvisioning;
-  readonly offboarding: TenantOffboarding;
-  readonly audit: AuditLog;
-  readonly events: EventStore;
-  readonly sites: TrackingSites;
-  readonly asnTable: () => Promise<AsnTable>;
-  readonly networkCompanies: NetworkCompanies;
-  readonly enrichment: EnrichmentService;
-  readonly scoring: ScoringService;
-  readonly segments: SegmentService;
-  readonly webhooks: WebhookRegistry;
-  readonly webhookDispatcher: WebhookDispatcher;
-  readonly privacy: PrivacyService;
-  readonly readiness: Record<string, ReadinessCheck>;
   readonly log: Logger;
-}
+};
 
 export interface Gateway {
   readonly url: string;
