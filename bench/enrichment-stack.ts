@@ -9,6 +9,8 @@ import { connectTemporalWorker } from '../workflows/temporal-endpoint.js';
 import { startWorker } from '../workflows/worker.js';
 import { workerDeps } from '../workflows/worker-process.js';
 import { startBenchServices } from './bench-services.js';
+import { spawnWorker } from '../test/support/worker-child.js';
+import { once } from 'node:events';
 
 export interface EnrichmentStack {
   readonly gatewayUrl: string;
@@ -21,7 +23,7 @@ export interface EnrichmentStack {
 /**
  * Everything an enrichment needs, as production composes it: Temporal
  * (TEMPORAL_ADDRESS, else a dev server from the Temporal CLI), the bench
- * services on their own task queue, the gateway, a worker in this process,
+ * services on their own task queue, the gateway, a worker process of its own,
  * and a local Clearbit-like vendor answering every lookup after `vendorDelayMs`.
  */
 export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Promise<EnrichmentStack> {
@@ -57,13 +59,24 @@ export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Pro
     stops.push(() => gateway.close());
 
     // The SDK's own log (bundling, state changes) only when something goes wrong.
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-    const connection = await connectTemporalWorker({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tls: false });
-    stops.push(() => connection.close());
-    const worker = await startWorker(
-      workerDeps({ connection, endpoint: { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, config, services, log }),
-    );
-    stops.push(() => worker.shutdown());
+    if (services.coordination.kind === 'redis') {
+      // A worker process of its own, as a deployment runs it: the gateway's and the
+      // worker's event loops each get a core, and scores reach the gateway through Redis.
+      const worker = await spawnWorker(bench);
+      stops.push(async () => {
+        worker.kill('SIGTERM');
+        if (worker.exitCode === null) await once(worker, 'exit');
+      });
+    } else {
+      // Without Redis the worker's changes could not reach the gateway's subscribers: it runs in this process.
+      Runtime.install({ logger: new DefaultLogger('WARN') });
+      const connection = await connectTemporalWorker({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tls: false });
+      stops.push(() => connection.close());
+      const worker = await startWorker(
+        workerDeps({ connection, endpoint: { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE }, config, services, log }),
+      );
+      stops.push(() => worker.shutdown());
+    }
 
     return { gatewayUrl: gateway.url, adminToken, vendor, coordinationKind: services.coordination.kind, close };
   } catch (error) {

@@ -1,22 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { TestGateway } from './test-gateway.js';
+import type { Config } from '../../api/config.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
 /**
  * `npm run worker` as a deployment runs it: its own process (so a test can
- * SIGKILL it), on the gateway's database, Redis, Temporal queue and master key.
- * Resolves once the worker polls its queue.
+ * SIGKILL it, and a benchmark's worker gets a core of its own), on the
+ * gateway's database, Redis, Temporal queue and master key. Resolves once the
+ * worker polls its queue.
  */
-export function spawnWorker(gateway: TestGateway): Promise<ChildProcess> {
+export function spawnWorker(gateway: { readonly config: Config }): Promise<ChildProcess> {
   const { config } = gateway;
   const child = spawn(process.execPath, ['--import', 'tsx', 'workflows/worker.main.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {
       ...process.env,
-      NODE_ENV: 'test',
+      NODE_ENV: config.NODE_ENV,
       LOG_LEVEL: 'info',
       DATABASE_URL: config.DATABASE_URL,
       DATABASE_POOL_SIZE: '4',

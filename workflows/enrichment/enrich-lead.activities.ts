@@ -40,7 +40,8 @@ export interface EnrichmentDeps {
 }
 
 type JobInput = EnrichLeadInput & { readonly jobId: string };
-type ProviderInput = JobInput & { readonly providerId: string };
+/** `subject`: as the job's plan found it, so each provider step does not read the lead again. */
+type ProviderInput = JobInput & { readonly providerId: string; readonly subject?: EnrichmentSubject };
 
 const RAW_LIMIT = 64 * 1024;
 const DAY_MS = 86_400_000;
@@ -98,7 +99,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   }
 
   async function question(job: ProviderInput, entry: ProviderEntry): Promise<{ subject: EnrichmentSubject; question: CachedQuestion } | undefined> {
-    const subject = await subjectOf(sqlOf(job), job.leadId);
+    const subject = job.subject ?? (await subjectOf(sqlOf(job), job.leadId));
     const key = subject === undefined ? undefined : subjectKey(entry, subject);
     if (subject === undefined || key === undefined) return undefined;
     const domainOnly = entry.keyedBy.length === 1 && entry.keyedBy[0] === 'domain';

@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
-import type { ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
+import type { EnrichmentSubject, ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
 import type { EnrichLeadActivities } from './enrich-lead.activities.js';
 import type { EnrichLeadInput, PlannedProvider, ProviderOutcome, Reservation } from './enrichment-plan.js';
 
@@ -63,7 +63,7 @@ async function runJob(input: EnrichLeadInput, jobId: string): Promise<void> {
       outcomes.push({ provider: provider.id, kind: 'skipped', reason: 'every field it supplies is held, fresh and trusted' });
       continue;
     }
-    const outcome = provider.local ? await callLocal(job, provider) : await callMetered(job, provider);
+    const outcome = provider.local ? await callLocal(job, provider, plan.subject) : await callMetered(job, provider, plan.subject);
     if (outcome === 'exhausted') {
       stopped = 'exhausted';
       break;
@@ -78,14 +78,18 @@ async function runJob(input: EnrichLeadInput, jobId: string): Promise<void> {
   await bookkeeping.finishJob({ ...job, outcomes, creditsExhausted: stopped === 'exhausted' });
 }
 
-async function callLocal(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider): Promise<ProviderOutcome> {
-  const answer = await callProvider(job, provider);
+async function callLocal(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider, subject: EnrichmentSubject): Promise<ProviderOutcome> {
+  const answer = await callProvider(job, provider, subject);
   return { provider: provider.id, kind: 'answered', answer, cached: false };
 }
 
 /** Cache, then reserve, call and settle: a reservation is settled exactly once whatever the call did. */
-async function callMetered(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider): Promise<ProviderOutcome | 'exhausted'> {
-  const cached = await bookkeeping.cachedAnswer({ ...job, providerId: provider.id });
+async function callMetered(
+  job: EnrichLeadInput & { jobId: string },
+  provider: PlannedProvider,
+  subject: EnrichmentSubject,
+): Promise<ProviderOutcome | 'exhausted'> {
+  const cached = await bookkeeping.cachedAnswer({ ...job, providerId: provider.id, subject });
   if (cached !== undefined) return { provider: provider.id, kind: 'answered', answer: cached, cached: true };
 
   let reservation: Reservation = await bookkeeping.reserveCredits({ ...job, providerId: provider.id, priceCredits: provider.priceCredits });
@@ -99,16 +103,16 @@ async function callMetered(job: EnrichLeadInput & { jobId: string }, provider: P
     await bookkeeping.recordRefusal({ ...job, providerId: provider.id, reason: reservation.reason });
     return 'exhausted';
   }
-  const call = await providerCalls.callProviderShared({ ...job, providerId: provider.id }).catch(
+  const call = await providerCalls.callProviderShared({ ...job, providerId: provider.id, subject }).catch(
     (error: unknown): { answer: ProviderAnswer; shared: boolean } => ({ answer: failureOf(error), shared: false }),
   );
   await bookkeeping.settleCredits({ ...job, providerId: provider.id, priceCredits: provider.priceCredits, answer: call.answer, shared: call.shared });
   return { provider: provider.id, kind: 'answered', answer: call.answer, cached: call.shared };
 }
 
-async function callProvider(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider): Promise<ProviderAnswer> {
+async function callProvider(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider, subject: EnrichmentSubject): Promise<ProviderAnswer> {
   try {
-    return (await providerCalls.callProviderShared({ ...job, providerId: provider.id })).answer;
+    return (await providerCalls.callProviderShared({ ...job, providerId: provider.id, subject })).answer;
   } catch (error) {
     return failureOf(error);
   }
