@@ -74,27 +74,7 @@ export interface Gateway {
 
 /** Every resolver, built around the services it needs. */
 export function createGatewayResolvers(
-  deps: Pick<
-    GatewayDeps,
-    | 'provisioning'
-    | 'db'
-    | 'ledger'
-    | 'orm'
-    | 'keys'
-    | 'audit'
-    | 'events'
-    | 'sites'
-    | 'asnTable'
-    | 'networkCompanies'
-    | 'enrichment'
-    | 'scoring'
-    | 'segments'
-    | 'coordination'
-    | 'webhooks'
-    | 'webhookDispatcher'
-    | 'privacy'
-    | 'offboarding'
-  >,
+  deps: Omit<GatewayDeps, 'config' | 'adminToken' | 'log' | 'readiness'>,
   publicUrl: string,
 ): ResolverInstance[] {
   const leads = createLeadService({ db: deps.db, events: deps.events, networkCompanies: deps.networkCompanies, now: () => new Date() });

@@ -5,6 +5,7 @@
  * under the same `webhook-id`, which is what receivers dedupe by.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { retryAfterMs } from '../../platform/network/retry-after.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import { pointsInside, systemResolve, type ResolveHost } from '../../platform/network/internal-hosts.js';
 import type { Database } from '../../platform/postgres/database.js';
@@ -48,14 +49,6 @@ interface DeliveryRow {
   readonly disabled: boolean;
 }
 
-/** Retry-After in delay-seconds or as an HTTP date. */
-function retryAfterMs(value: string | null, nowMs: number): number | undefined {
-  const text = value?.trim();
-  if (text === undefined || text === '') return undefined;
-  if (/^\d+$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
 
 /** The start of the receiver's answer, for the delivery's last_error; the rest is not read. */
 async function excerpt(response: Response): Promise<string> {

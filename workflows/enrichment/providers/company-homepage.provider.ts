@@ -8,6 +8,7 @@ import {
   type TechnologyEvidence,
 } from '../../../intelligence/enrichment/homepage-facts.js';
 import { isInternalHost, pointsInside, systemResolve, type ResolveHost } from '../../../platform/network/internal-hosts.js';
+import { retryAfterMs } from '../../../platform/network/retry-after.js';
 
 export interface CompanyHomepageDeps {
   readonly fetch?: typeof fetch;
@@ -41,13 +42,6 @@ const failure = (reason: string, retryable: boolean, retryAfterMs?: number): Pro
   retryAfterMs === undefined ? { kind: 'failure', reason, retryable } : { kind: 'failure', reason, retryable, retryAfterMs };
 const NO_MATCH: ProviderAnswer = { kind: 'no-match' };
 
-/** `Retry-After` as milliseconds: delay-seconds or an HTTP date. */
-export function retryAfterMs(value: string | null, now: number): number | undefined {
-  const text = value?.trim() ?? '';
-  if (/^\d{1,9}$/.test(text)) return Number(text) * 1000;
-  const at = Date.parse(text);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - now);
-}
 
 /** The `code` of a network error: undici wraps it as the `cause` of "fetch failed", sometimes in an AggregateError of attempts. */
 function errorCode(error: unknown, depth = 0): string | undefined {

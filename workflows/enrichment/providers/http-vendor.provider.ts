@@ -18,6 +18,7 @@ import {
   type VendorRequest,
 } from '../../../intelligence/enrichment/vendor-config.js';
 import { pointsInside, systemResolve, type ResolveHost } from '../../../platform/network/internal-hosts.js';
+import { retryAfterMs } from '../../../platform/network/retry-after.js';
 
 const RAW_LIMIT_BYTES = 64 * 1024;
 const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -50,14 +51,6 @@ interface VendorResponse {
 
 const NO_MATCH: ProviderAnswer = { kind: 'no-match' };
 
-/** Retry-After in delay-seconds or as an HTTP-date. */
-function retryAfterMs(headers: Headers, nowMs: number): number | undefined {
-  const value = headers.get('retry-after')?.trim();
-  if (value === undefined || value === '') return undefined;
-  if (/^\d+$/.test(value)) return Number(value) * 1000;
-  const at = Date.parse(value);
-  return Number.isNaN(at) ? undefined : Math.max(0, at - nowMs);
-}
 
 /** Reads at most `limit` bytes, so a runaway answer cannot exhaust the worker's memory. */
 async function readCapped(response: Response, limit: number): Promise<{ text: string; oversized: boolean }> {
@@ -154,7 +147,7 @@ export function createHttpVendorProvider(config: VendorConfig, deps: HttpVendorD
         const { status, body: raw } = response;
         if (status === 404 || config.noMatchWhen?.status?.includes(status)) return NO_MATCH;
         if (status === 401 || status === 403) return fail(`the vendor refused the tenant's API key (${status})`, false, { raw });
-        if (status === 429) return fail('the vendor is rate limiting (429)', true, { retryAfterMs: retryAfterMs(response.headers, Date.now()), raw });
+        if (status === 429) return fail('the vendor is rate limiting (429)', true, { retryAfterMs: retryAfterMs(response.headers.get('retry-after'), Date.now()), raw });
         if (status === 408 || status >= 500) return fail(`the vendor answered ${status}`, true, { raw });
         if (status >= 200 && status < 300) return readAnswer(response);
         return fail(`the vendor answered ${status}`, false, { raw });
@@ -189,7 +182,7 @@ export function createHttpVendorProvider(config: VendorConfig, deps: HttpVendorD
         // Counted as well as timed: an injected sleep does not pass time, and Retry-After: 0 must not mean polling forever.
         const maxPolls = Math.ceil(poll.maxWaitMs / poll.intervalMs) + 1;
         let waited = 0;
-        let wait = retryAfterMs(accepted.headers, Date.now()) ?? poll.intervalMs;
+        let wait = retryAfterMs(accepted.headers.get('retry-after'), Date.now()) ?? poll.intervalMs;
         for (let polls = 0; polls < maxPolls; polls++) {
           if (Math.max(waited, Date.now() - started) + wait > poll.maxWaitMs) break;
           await sleep(wait, opts.signal);
@@ -198,7 +191,7 @@ export function createHttpVendorProvider(config: VendorConfig, deps: HttpVendorD
           const answer = await exchange(request);
           if (answer.kind !== 'response') return answer;
           if (answer.status !== 202) return interpret(answer);
-          wait = retryAfterMs(answer.headers, Date.now()) ?? poll.intervalMs;
+          wait = retryAfterMs(answer.headers.get('retry-after'), Date.now()) ?? poll.intervalMs;
         }
         return fail(`the vendor's job did not finish within ${poll.maxWaitMs} ms`, true);
       };
@@ -208,7 +201,7 @@ export function createHttpVendorProvider(config: VendorConfig, deps: HttpVendorD
         if (first.kind !== 'response') return first;
         if (first.status !== 202) return interpret(first);
         if (config.mode === 'sync') {
-          return fail('the vendor is still looking (202); ask again later', true, { retryAfterMs: retryAfterMs(first.headers, Date.now()) });
+          return fail('the vendor is still looking (202); ask again later', true, { retryAfterMs: retryAfterMs(first.headers.get('retry-after'), Date.now()) });
         }
         return await pollJob(first);
       } catch (error) {
