@@ -164,7 +164,7 @@ export async function connectServices(opts: {
     suppressions,
     networkCompanies,
     onIdentified: (tenant, leadIds) => void inBackground(() => enrichment.enrichIdentified(tenant, leadIds)),
-    onCommitted: (tenant, leadIds) => leadChanges.touched(tenant, leadIds),
+    onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenant, leadIds, opts),
   });
 
   return {

@@ -2,12 +2,19 @@
  * From "these leads were written" to scores, memberships and the messages
  * about them. Ingestion hands in the leads of every committed write; the
  * pipeline gathers a tenant's leads for a few milliseconds and evaluates them
- * together, one evaluation per tenant at a time, so a burst of events about
- * one visitor costs one evaluation, not one per event.
+ * together, so a burst of events about one visitor costs one evaluation, not
+ * one per event.
+ *
+ * Each tenant has two lanes. Bulk writes (batches) feed one evaluation at a
+ * time, which under a heavy import covers thousands of leads; a visitor's own
+ * call (a page view, a pixel) goes through the urgent lane beside it, so the
+ * visitor's segment entry does not wait for the import's backlog. A lead is
+ * never in two evaluations at once: one in flight in either lane waits in the
+ * other until it ends, so an older read never overwrites a newer result.
  */
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Database } from '../../platform/postgres/database.js';
-import { evaluateLeads, type LeadChange } from './lead-evaluation.js';
+import { evaluateLeads, type EventNeeds, type LeadChange } from './lead-evaluation.js';
 
 export interface TenantRef {
   readonly tenantId: string;
@@ -17,8 +24,8 @@ export interface TenantRef {
 export type ChangeListener = (tenant: TenantRef, changes: readonly LeadChange[]) => Promise<void>;
 
 export interface LeadChangePipeline {
-  /** Queues the leads for evaluation shortly; never fails the caller. */
-  touched(tenant: TenantRef, leadIds: readonly string[]): void;
+  /** Queues the leads for evaluation shortly (`urgent`: a visitor's own call, ahead of bulk); never fails the caller. */
+  touched(tenant: TenantRef, leadIds: readonly string[], opts?: { urgent?: boolean }): void;
   /** Evaluates now and tells the listeners; for callers that wait (the worker, tests). */
   evaluate(tenant: TenantRef, leadIds: readonly string[]): Promise<LeadChange[]>;
   /** Tells the listeners about changes made elsewhere (the windowed-segment sweep). */
@@ -31,6 +38,26 @@ const MAX_ATTEMPTS = 3;
 // Deadlock and serialisation failures: another writer held a lead row; the next attempt sees its result.
 const RETRYABLE = new Set(['40P01', '40001']);
 
+type LaneName = 'urgent' | 'bulk';
+
+interface Lane {
+  readonly pending: Set<string>;
+  scheduled: boolean;
+  running: Promise<void> | undefined;
+}
+
+interface TenantLanes {
+  readonly tenant: TenantRef;
+  readonly urgent: Lane;
+  readonly bulk: Lane;
+  /** Leads in an evaluation now, in either lane. */
+  readonly busy: Set<string>;
+}
+
+const newLane = (): Lane => ({ pending: new Set(), scheduled: false, running: undefined });
+const idle = (lanes: TenantLanes): boolean =>
+  [lanes.urgent, lanes.bulk].every((lane) => lane.pending.size === 0 && !lane.scheduled && lane.running === undefined);
+
 export function createLeadChangePipeline(deps: {
   db: Database;
   listeners: readonly ChangeListener[];
@@ -38,11 +65,19 @@ export function createLeadChangePipeline(deps: {
   now: () => Date;
   /** How long a tenant's leads are gathered before they are evaluated together. */
   gatherMs?: number;
+  /** Leads per evaluation at most; a larger pass is evaluated in turn, chunk by chunk. */
+  chunkLeads?: number;
+  /** Scores and memberships brought up to date (evaluateLeads over `db` unless given). */
+  evaluator?: (schema: string, leadIds: readonly string[], now: Date) => Promise<LeadChange[]>;
 }): LeadChangePipeline {
+  // Each tenant's event needs as its last evaluation found them: the next one reads its events in its first statement.
+  const needsMemo = new Map<string, EventNeeds>();
+  const evaluator = deps.evaluator ?? ((schema, leadIds, now) => evaluateLeads(deps.db, schema, leadIds, now, { needsMemo }));
   const gatherMs = deps.gatherMs ?? 10;
-  const pending = new Map<string, { tenant: TenantRef; leadIds: Set<string> }>();
-  const running = new Map<string, Promise<void>>();
-  const scheduled = new Set<string>();
+  const chunkLeads = deps.chunkLeads ?? 250;
+  // A visitor's call is rarely followed by another within milliseconds: the urgent lane barely waits.
+  const urgentGatherMs = Math.min(gatherMs, 1);
+  const tenants = new Map<string, TenantLanes>();
 
   async function notify(tenant: TenantRef, changes: readonly LeadChange[]): Promise<void> {
     if (changes.length === 0) return;
@@ -56,7 +91,7 @@ export function createLeadChangePipeline(deps: {
     const sorted = [...new Set(leadIds)].sort();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const changes = await evaluateLeads(deps.db, tenant.schema, sorted, deps.now());
+        const changes = await evaluator(tenant.schema, sorted, deps.now());
         await notify(tenant, changes);
         return changes;
       } catch (error) {
@@ -66,42 +101,63 @@ export function createLeadChangePipeline(deps: {
     }
   }
 
-  function flush(key: string): void {
-    scheduled.delete(key);
-    if (running.has(key)) return; // the running one flushes again when it ends
-    const batch = pending.get(key);
-    if (batch === undefined) return;
-    pending.delete(key);
-    const run = evaluate(batch.tenant, [...batch.leadIds])
-      .then(() => undefined)
-      .catch((error: unknown) => deps.log.error('leads not evaluated', { error, tenantId: batch.tenant.tenantId, leads: batch.leadIds.size }))
-      .finally(() => {
-        running.delete(key);
-        if (pending.has(key)) schedule(key);
-      });
-    running.set(key, run);
+  function flush(lanes: TenantLanes, name: LaneName): void {
+    const lane = lanes[name];
+    lane.scheduled = false;
+    if (lane.running !== undefined) return; // the running one flushes again when it ends
+    const leadIds = [...lane.pending].filter((id) => !lanes.busy.has(id));
+    if (leadIds.length === 0) {
+      // Those left (if any) are busy in the other lane, whose run flushes this one when it ends.
+      if (idle(lanes)) tenants.delete(lanes.tenant.schema);
+      return;
+    }
+    for (const id of leadIds) {
+      lane.pending.delete(id);
+      lanes.busy.add(id);
+    }
+    lane.running = (async () => {
+      // In chunks: each one's read is parsed and scored in one go on the event loop, which answers visitors meanwhile.
+      for (let i = 0; i < leadIds.length; i += chunkLeads) {
+        const chunk = leadIds.slice(i, i + chunkLeads);
+        await evaluate(lanes.tenant, chunk).catch((error: unknown) => deps.log.error('leads not evaluated', { error, tenantId: lanes.tenant.tenantId, leads: chunk.length }));
+        for (const id of chunk) lanes.busy.delete(id);
+      }
+    })().finally(() => {
+      lane.running = undefined;
+      for (const other of ['urgent', 'bulk'] as const) if (lanes[other].pending.size > 0) schedule(lanes, other);
+      if (idle(lanes)) tenants.delete(lanes.tenant.schema);
+    });
   }
 
-  function schedule(key: string): void {
-    if (scheduled.has(key)) return;
-    scheduled.add(key);
-    setTimeout(() => flush(key), gatherMs);
+  function schedule(lanes: TenantLanes, name: LaneName): void {
+    const lane = lanes[name];
+    if (lane.scheduled) return;
+    lane.scheduled = true;
+    setTimeout(() => flush(lanes, name), name === 'urgent' ? urgentGatherMs : gatherMs);
   }
 
   return {
-    touched(tenant, leadIds) {
+    touched(tenant, leadIds, opts = {}) {
       if (leadIds.length === 0) return;
-      const key = tenant.schema;
-      const batch = pending.get(key) ?? { tenant, leadIds: new Set<string>() };
-      for (const id of leadIds) batch.leadIds.add(id);
-      pending.set(key, batch);
-      schedule(key);
+      let lanes = tenants.get(tenant.schema);
+      if (lanes === undefined) {
+        lanes = { tenant, urgent: newLane(), bulk: newLane(), busy: new Set() };
+        tenants.set(tenant.schema, lanes);
+      }
+      const name: LaneName = opts.urgent === true ? 'urgent' : 'bulk';
+      for (const id of leadIds) {
+        // Pending in the urgent lane covers the bulk one; an urgent touch moves a lead out of bulk.
+        if (name === 'bulk' && lanes.urgent.pending.has(id)) continue;
+        if (name === 'urgent') lanes.bulk.pending.delete(id);
+        lanes[name].pending.add(id);
+      }
+      schedule(lanes, name);
     },
     evaluate,
     notify,
     async drain() {
-      while (pending.size > 0 || running.size > 0 || scheduled.size > 0) {
-        await Promise.all([...running.values()]);
+      while ([...tenants.values()].some((lanes) => !idle(lanes))) {
+        await Promise.all([...tenants.values()].flatMap((lanes) => [lanes.urgent.running, lanes.bulk.running].filter((run) => run !== undefined)));
         await new Promise((resolve) => setTimeout(resolve, gatherMs));
       }
     },

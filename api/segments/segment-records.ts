@@ -13,7 +13,7 @@ export interface SegmentRecord {
   readonly createdAt: Date;
 }
 
-interface SegmentRow {
+export interface SegmentRow {
   readonly id: string;
   readonly name: string;
   readonly rule: unknown;
@@ -23,23 +23,27 @@ interface SegmentRow {
 
 const COLUMNS = 'id, name, rule, windowed, created_at as "createdAt"';
 
-function record(row: SegmentRow): SegmentRecord {
+/** The live segments as SQL that yields one JSON array of rows, for reads that fetch them along with other things. */
+export const LIVE_SEGMENTS_JSON = `(select coalesce(json_agg(s order by s."createdAt", s.id), '[]') from (select ${COLUMNS} from {t}.segments where deleted_at is null) s)`;
+
+/** A row (or its JSON form, dates as text) as a record with its rule parsed. */
+export function segmentRecordOf(row: SegmentRow | (Omit<SegmentRow, 'createdAt'> & { readonly createdAt: string })): SegmentRecord {
   const parsed = parseSegmentRule(row.rule);
   if (!parsed.ok) throw new Error(`segment ${row.id} holds a rule that no longer parses: ${parsed.path.join('.')}: ${parsed.message}`);
-  return { id: row.id, name: row.name, ruleJson: row.rule, rule: parsed.rule, windowed: row.windowed, createdAt: row.createdAt };
+  return { id: row.id, name: row.name, ruleJson: row.rule, rule: parsed.rule, windowed: row.windowed, createdAt: new Date(row.createdAt) };
 }
 
 export async function liveSegments(sql: TenantSql): Promise<SegmentRecord[]> {
-  return (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where deleted_at is null order by created_at, id`)).map(record);
+  return (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where deleted_at is null order by created_at, id`)).map(segmentRecordOf);
 }
 
 export async function findSegment(sql: TenantSql, id: string): Promise<SegmentRecord | undefined> {
   const row = (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where id = $1 and deleted_at is null`, [id]))[0];
-  return row === undefined ? undefined : record(row);
+  return row === undefined ? undefined : segmentRecordOf(row);
 }
 
 export async function findSegments(sql: TenantSql, ids: readonly string[]): Promise<SegmentRecord[]> {
-  return (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where id = any($1) and deleted_at is null`, [[...ids]])).map(record);
+  return (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where id = any($1) and deleted_at is null`, [[...ids]])).map(segmentRecordOf);
 }
 
 export async function insertSegment(sql: TenantSql, input: { name: string; ruleJson: unknown; rule: SegmentRule }): Promise<SegmentRecord> {
@@ -49,5 +53,5 @@ export async function insertSegment(sql: TenantSql, input: { name: string; ruleJ
   );
   const row = rows[0];
   if (row === undefined) throw new Error('the segment was not written');
-  return record(row);
+  return segmentRecordOf(row);
 }

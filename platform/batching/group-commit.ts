@@ -7,9 +7,13 @@
  *
  * A failed group is retried one request at a time, so one request that
  * cannot be written fails alone and never takes its neighbours with it.
+ *
+ * Urgent requests (a visitor's own call, waiting on it) go into the next
+ * group ahead of the queued bulk: behind a backlog of batches they wait for
+ * the group in flight, not for the whole backlog.
  */
 export interface GroupCommitter<Request, Result> {
-  submit(key: string, request: Request): Promise<Result>;
+  submit(key: string, request: Request, opts?: { urgent?: boolean }): Promise<Result>;
   /** Resolves once every submitted request has been answered. */
   drain(): Promise<void>;
 }
@@ -20,6 +24,14 @@ export interface GroupCommitOptions<Request, Result> {
   /** How much room a request takes in a group (events, say); a group is cut at `maxGroupSize`. */
   readonly sizeOf: (request: Request) => number;
   readonly maxGroupSize: number;
+  /**
+   * The cut while a key sees urgent requests (within the last second): a
+   * smaller group in flight is a shorter wait for the urgent request behind
+   * it, paid for in the bulk's throughput only while someone waits.
+   */
+  readonly maxGroupSizeWhileUrgent?: number;
+  /** The cut of a group that carries urgent requests: they wait for its commit, so it stays small. */
+  readonly maxUrgentGroupSize?: number;
   /** Transactions in flight per key at once. */
   readonly concurrency: number;
 }
@@ -31,9 +43,15 @@ interface Pending<Request, Result> {
 }
 
 interface KeyQueue<Request, Result> {
+  /** Urgent requests, taken before `waiting`; each list in arrival order. */
+  readonly urgent: Array<Pending<Request, Result>>;
   readonly waiting: Array<Pending<Request, Result>>;
   inFlight: number;
 }
+
+const URGENT_RECENT_MS = 1_000;
+
+const queued = (queue: KeyQueue<unknown, unknown>): number => queue.urgent.length + queue.waiting.length;
 
 export function createGroupCommitter<Request, Result>(opts: GroupCommitOptions<Request, Result>): GroupCommitter<Request, Result> {
   const queues = new Map<string, KeyQueue<Request, Result>>();
@@ -45,16 +63,28 @@ export function createGroupCommitter<Request, Result>(opts: GroupCommitOptions<R
     if (outstanding === 0) for (const wake of idle.splice(0)) wake();
   };
 
-  const takeGroup = (queue: KeyQueue<Request, Result>): Array<Pending<Request, Result>> => {
+  // Keys with an urgent request within URGENT_RECENT_MS: kept apart from the queues, which go when empty.
+  const lastUrgent = new Map<string, number>();
+
+  const takeGroup = (key: string, queue: KeyQueue<Request, Result>): Array<Pending<Request, Result>> => {
     const group: Array<Pending<Request, Result>> = [];
     let size = 0;
-    while (queue.waiting.length > 0) {
-      const next = queue.waiting[0] as Pending<Request, Result>;
-      const nextSize = opts.sizeOf(next.request);
-      if (group.length > 0 && size + nextSize > opts.maxGroupSize) break;
-      group.push(next);
-      size += nextSize;
-      queue.waiting.shift();
+    const urgentAt = lastUrgent.get(key);
+    const urgentRecently = urgentAt !== undefined && performance.now() - urgentAt < URGENT_RECENT_MS;
+    if (!urgentRecently) lastUrgent.delete(key);
+    const cuts = [opts.maxGroupSize];
+    if (urgentRecently && opts.maxGroupSizeWhileUrgent !== undefined) cuts.push(opts.maxGroupSizeWhileUrgent);
+    if (queue.urgent.length > 0 && opts.maxUrgentGroupSize !== undefined) cuts.push(opts.maxUrgentGroupSize);
+    const maxSize = Math.min(...cuts);
+    for (const list of [queue.urgent, queue.waiting]) {
+      while (list.length > 0) {
+        const next = list[0] as Pending<Request, Result>;
+        const nextSize = opts.sizeOf(next.request);
+        if (group.length > 0 && size + nextSize > maxSize) return group;
+        group.push(next);
+        size += nextSize;
+        list.shift();
+      }
     }
     return group;
   };
@@ -84,12 +114,12 @@ export function createGroupCommitter<Request, Result>(opts: GroupCommitOptions<R
   const pump = (key: string) => {
     const queue = queues.get(key);
     if (queue === undefined) return;
-    while (queue.inFlight < opts.concurrency && queue.waiting.length > 0) {
-      const group = takeGroup(queue);
+    while (queue.inFlight < opts.concurrency && queued(queue) > 0) {
+      const group = takeGroup(key, queue);
       queue.inFlight += 1;
       void runGroup(key, group).finally(() => {
         queue.inFlight -= 1;
-        if (queue.inFlight === 0 && queue.waiting.length === 0) queues.delete(key);
+        if (queue.inFlight === 0 && queued(queue) === 0) queues.delete(key);
         else pump(key);
         for (let i = 0; i < group.length; i += 1) settle();
       });
@@ -97,15 +127,17 @@ export function createGroupCommitter<Request, Result>(opts: GroupCommitOptions<R
   };
 
   return {
-    submit(key, request) {
+    submit(key, request, submitOpts = {}) {
       outstanding += 1;
       let queue = queues.get(key);
       if (queue === undefined) {
-        queue = { waiting: [], inFlight: 0 };
+        queue = { urgent: [], waiting: [], inFlight: 0 };
         queues.set(key, queue);
       }
+      if (submitOpts.urgent === true) lastUrgent.set(key, performance.now());
+      const list = submitOpts.urgent === true ? queue.urgent : queue.waiting;
       const answer = new Promise<Result>((resolve, reject) => {
-        (queue as KeyQueue<Request, Result>).waiting.push({ request, resolve, reject });
+        list.push({ request, resolve, reject });
       });
       pump(key);
       return answer;

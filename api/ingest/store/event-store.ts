@@ -48,6 +48,13 @@ export interface EventStoreOptions {
   readonly networkCompanies: NetworkCompanies;
   /** Events per group transaction at most (a single larger request still goes alone). */
   readonly maxGroupEvents?: number;
+  /**
+   * Events per group transaction at most while the tenant has had a visitor's
+   * own call within the last second, and in a group that carries one: the
+   * visitor waits for the group in flight and then its own (GroupCommitOptions).
+   */
+  readonly maxGroupEventsWhileUrgent?: number;
+  readonly maxUrgentGroupEvents?: number;
   /** Group transactions in flight per tenant. */
   readonly commitConcurrency?: number;
   /**
@@ -56,8 +63,11 @@ export interface EventStoreOptions {
    * failure is its own; the write has succeeded.
    */
   readonly onIdentified?: (tenant: IngestTenant, leadIds: readonly string[]) => void;
-  /** Told after every commit about the leads written (scores and segments follow from there). */
-  readonly onCommitted?: (tenant: IngestTenant, leadIds: readonly string[]) => void;
+  /**
+   * Told after every commit about the leads written (scores and segments
+   * follow from there); `urgent` when the write was a visitor's own call.
+   */
+  readonly onCommitted?: (tenant: IngestTenant, leadIds: readonly string[], opts: { urgent: boolean }) => void;
 }
 
 function identityKeys(schema: string, messages: readonly IngestMessage[]): string[] {
@@ -170,6 +180,8 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
     commit: commitGroup,
     sizeOf: (request) => request.length,
     maxGroupSize: deps.maxGroupEvents ?? 5000,
+    maxGroupSizeWhileUrgent: deps.maxGroupEventsWhileUrgent ?? 500,
+    maxUrgentGroupSize: deps.maxUrgentGroupEvents ?? 100,
     concurrency: deps.commitConcurrency ?? 1,
   });
 
@@ -184,10 +196,12 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
     const screened = screenMessages(tenant.tenantId, messages, { suppressed, requireConsent });
     const kept = screened.kept;
     const prepared = kept.map((m) => prepareMessage(m, opts.ip ?? null, storage));
-    const result: Committed = prepared.length === 0 ? { accepted: 0, duplicates: 0, leadIds: [] } : await committer.submit(tenant.schema, prepared);
+    // One message is a browser's, a pixel's or an SDK's single call, made as the visitor acts; batches are bulk.
+    const urgent = messages.length === 1;
+    const result: Committed = prepared.length === 0 ? { accepted: 0, duplicates: 0, leadIds: [] } : await committer.submit(tenant.schema, prepared, { urgent });
     // Counted once the rest is committed, so a request that failed and is sent again is not counted twice.
     await countSuppressedEvents(tenantSql(deps.db, tenant.schema), screened.suppressed);
-    if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)]);
+    if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)], { urgent });
     if (deps.onIdentified !== undefined) {
       const identified = result.leadIds.filter((_, i) => kept[i]?.email !== undefined || prepared[i]?.groupCompany !== undefined);
       if (identified.length > 0) deps.onIdentified(tenant, [...new Set(identified)]);

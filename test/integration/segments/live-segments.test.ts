@@ -107,6 +107,29 @@ describe('live segments and scores, pushed over graphql-ws from any gateway', ()
     expect(lead.tier).toBe('COLD');
   });
 
+  it("scores by a new model's events at once, though the gateway last read the old model's", async () => {
+    const t = await tenant();
+    const visitor = `v-${randomBytes(3).toString('hex')}`;
+    await track(first, t, [{ anonymousId: visitor, event: 'Booked Demo' }, pricingView(visitor)]);
+    const leadId = await leadOf(first, t, visitor);
+    const scoreOf = async () =>
+      (await gql<{ lead: { score: number; scoreBreakdown: Array<{ rule: string; points: number }> } }>(first, t, 'query ($id: ID!) { lead(id: $id) { score scoreBreakdown { rule points } } }', { id: leadId })).lead;
+    // The default model counts page views, not demos: the gateway's evaluation read page views only.
+    expect((await eventually(scoreOf, (l) => l.score > 0)).scoreBreakdown.map((b) => b.rule)).not.toContain('Booked a demo');
+    await gql(first, t, 'mutation ($i: ScoringModelInput!) { updateScoringModel(input: $i) { version } }', {
+      i: { rules: [{ name: 'Booked a demo', kind: 'EXIST', event: 'Booked Demo', points: 40 }] },
+    });
+    // A page view by the visitor is evaluated by the gateway that ingests it, against the model now in force.
+    const page = await fetch(`${first.url}/v1/page`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${t.publishableKey}:`).toString('base64')}` },
+      body: JSON.stringify({ anonymousId: visitor, name: 'Docs', properties: { path: '/docs' } }),
+    });
+    expect(page.status).toBe(200);
+    const rescored = await eventually(scoreOf, (l) => l.score === 40);
+    expect(rescored.scoreBreakdown).toEqual([{ rule: 'Booked a demo', points: 40 }]);
+  });
+
   it('backfills a new segment, counts and lists it, and pushes entries made on another gateway', async () => {
     const t = await tenant();
     const early = `early-${randomBytes(3).toString('hex')}`;

@@ -119,4 +119,66 @@ describe('group commit', () => {
     expect(drained).toBe(true);
     expect(await Promise.all(answers)).toEqual([1, 2]);
   });
+
+  it('puts urgent requests at the head of the next group, ahead of bulk that queued before them', async () => {
+    const commits: number[][] = [];
+    const gate = deferred();
+    const committer = createGroupCommitter<number, number>({
+      async commit(_key, requests) {
+        commits.push([...requests]);
+        if (commits.length === 1) await gate.promise;
+        return [...requests];
+      },
+      sizeOf: () => 1,
+      maxGroupSize: 3,
+      concurrency: 1,
+    });
+    const answers = [
+      committer.submit('t', 1),
+      committer.submit('t', 2),
+      committer.submit('t', 3),
+      committer.submit('t', 4),
+      committer.submit('t', 5),
+      committer.submit('t', 100, { urgent: true }),
+      committer.submit('t', 6),
+      committer.submit('t', 101, { urgent: true }),
+    ];
+    gate.release();
+    expect(await Promise.all(answers)).toEqual([1, 2, 3, 4, 5, 100, 6, 101]);
+    expect(commits).toEqual([[1], [100, 101, 2], [3, 4, 5], [6]]);
+    await committer.drain();
+  });
+
+  it('cuts smaller groups while urgent requests come, and smallest for a group that carries one', async () => {
+    const commits: number[][] = [];
+    // Each phase holds its first commit, so what is submitted meanwhile queues up behind it.
+    let gate = deferred();
+    const committer = createGroupCommitter<number, number>({
+      async commit(_key, requests) {
+        commits.push([...requests]);
+        if (commits.length === 1) await gate.promise;
+        return [...requests];
+      },
+      sizeOf: () => 1,
+      maxGroupSize: 100,
+      maxGroupSizeWhileUrgent: 4,
+      maxUrgentGroupSize: 2,
+      concurrency: 1,
+    });
+    const bulk = (from: number, count: number) => Array.from({ length: count }, (_, i) => committer.submit('t', from + i));
+    // No urgent request yet: the group after the one in flight takes all the bulk queued.
+    const answers = [committer.submit('t', 0), ...bulk(1, 6)];
+    gate.release();
+    await Promise.all(answers);
+    expect(commits).toEqual([[0], [1, 2, 3, 4, 5, 6]]);
+
+    commits.length = 0;
+    gate = deferred();
+    const later = [committer.submit('t', 10), ...bulk(11, 8), committer.submit('t', 100, { urgent: true }), ...bulk(20, 3)];
+    gate.release();
+    await Promise.all(later);
+    // The group carrying the urgent request is cut at 2; the bulk after it at 4 while the urgent one is recent.
+    expect(commits).toEqual([[10], [100, 11], [12, 13, 14, 15], [16, 17, 18, 20], [21, 22]]);
+    await committer.drain();
+  });
 });

@@ -1,0 +1,117 @@
+/**
+ * Everything one evaluation reads, in one statement: the scoring model in
+ * force, the live segments, the leads with their companies, their open
+ * segment stays and their events. Under load every round trip waits for a
+ * busy CPU, so a visitor's page view is evaluated on one read and one write.
+ *
+ * Which events to read follows from the model and the segments, which come
+ * back in the same statement; the caller passes the event filter it expects
+ * (the one the last evaluation of the tenant needed). Only when that guess
+ * proves wrong (the model or a segment changed) are the events read again.
+ */
+import type { CompanyFacts, EventFact, LeadFacts } from '../../intelligence/leads/lead-facts.js';
+import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import { CURRENT_SCORING_MODEL_JSON, scoringModelOf, type ScoringModelRow, type ScoringModelVersion } from '../scoring/scoring-models.js';
+import { LIVE_SEGMENTS_JSON, segmentRecordOf, type SegmentRecord, type SegmentRow } from '../segments/segment-records.js';
+
+/** A lead's events beyond this many (newest first) are not looked at by rules: a bound on one evaluation's memory. */
+export const MAX_EVENTS_PER_LEAD = 5_000;
+
+/** The events rules look at: these names, since this moment. */
+export interface EventFilter {
+  readonly names: readonly string[];
+  readonly since: Date;
+}
+
+export interface EvaluationInputs {
+  readonly model: ScoringModelVersion;
+  readonly segments: SegmentRecord[];
+  /** Live (unmerged) leads among those asked for, with the events of `eventsRead`. */
+  readonly leads: Map<string, LeadFacts>;
+  /** Open stays of these leads, as `segmentId \u0000 leadId`. */
+  readonly open: Set<string>;
+  readonly eventsRead: EventFilter;
+}
+
+export const stayKey = (segmentId: string, leadId: string): string => `${segmentId}\u0000${leadId}`;
+
+interface LeadJson {
+  readonly id: string;
+  readonly email: string | null;
+  readonly score: number;
+  readonly traits: Record<string, unknown>;
+  readonly company: CompanyFacts | null;
+}
+
+interface EventJson {
+  readonly leadId: string;
+  readonly name: string;
+  readonly at: string;
+  readonly properties: Record<string, unknown>;
+}
+
+interface SegmentJson extends Omit<SegmentRow, 'createdAt'> {
+  readonly createdAt: string;
+}
+
+const LEADS_JSON = `(select coalesce(json_agg(json_build_object(
+    'id', l.id, 'email', l.email, 'score', l.score, 'traits', l.traits,
+    'company', case when c.id is null then null else json_build_object(
+      'domain', c.domain, 'name', c.name, 'industry', c.industry, 'employees', c.employees,
+      'revenue', c.revenue, 'country', c.country) end)), '[]')
+   from {t}.leads l left join {t}.companies c on c.id = l.company_id
+  where l.id = any($1) and l.merged_into is null)`;
+
+const OPEN_JSON = `(select coalesce(json_agg(json_build_array(m.segment_id, m.lead_id)), '[]')
+   from {t}.segment_memberships m where m.lead_id = any($1) and m.exited_at is null)`;
+
+// Of the given leads (merged ones have no events of their own), the newest MAX_EVENTS_PER_LEAD events of the names since the moment.
+const EVENTS_JSON = (ids: string, since: string, names: string, max: string) => `(select coalesce(json_agg(json_build_object(
+    'leadId', "leadId", 'name', name, 'at', at, 'properties', properties) order by "leadId", at desc), '[]') from (
+     select e.lead_id as "leadId", e.name, e.at, e.properties,
+            row_number() over (partition by e.lead_id order by e.at desc) as position
+       from {t}.events e
+      where e.lead_id = any(${ids}) and e.at >= ${since} and e.name = any(${names})
+   ) newest where position <= ${max})`;
+
+function eventsByLead(rows: readonly EventJson[]): Map<string, EventFact[]> {
+  const byLead = new Map<string, EventFact[]>();
+  for (const { leadId, name, at, properties } of rows) {
+    const event: EventFact = { name, at: new Date(at), properties };
+    const list = byLead.get(leadId);
+    if (list === undefined) byLead.set(leadId, [event]);
+    else list.push(event);
+  }
+  return byLead;
+}
+
+/** The inputs of an evaluation of `leadIds`, with the events of `guess` (none read when it names none). */
+export async function readEvaluationInputs(sql: TenantSql, leadIds: readonly string[], guess: EventFilter): Promise<EvaluationInputs> {
+  const ids = [...new Set(leadIds)];
+  const [row] = await sql.query<{ model: ScoringModelRow | null; segments: SegmentJson[]; leads: LeadJson[]; open: Array<[string, string]>; events: EventJson[] }>(
+    `select ${CURRENT_SCORING_MODEL_JSON} as model, ${LIVE_SEGMENTS_JSON} as segments, ${LEADS_JSON} as leads, ${OPEN_JSON} as open,
+            ${EVENTS_JSON('$1', '$2', '$3', '$4')} as events`,
+    [ids, guess.since, [...guess.names], MAX_EVENTS_PER_LEAD],
+  );
+  if (row === undefined) throw new Error('the evaluation read returned no row');
+  const events = eventsByLead(row.events);
+  return {
+    model: scoringModelOf(sql.schema, row.model),
+    segments: row.segments.map(segmentRecordOf),
+    leads: new Map(row.leads.map((lead) => [lead.id, { ...lead, events: events.get(lead.id) ?? [] }])),
+    open: new Set(row.open.map(([segmentId, leadId]) => stayKey(segmentId, leadId))),
+    eventsRead: guess,
+  };
+}
+
+/** The events of `filter` for leads already read: when the guess of the first read was not what the rules need. */
+export async function readLeadEvents(sql: TenantSql, leadIds: readonly string[], filter: EventFilter): Promise<Map<string, EventFact[]>> {
+  if (leadIds.length === 0 || filter.names.length === 0) return new Map();
+  const [row] = await sql.query<{ events: EventJson[] }>(`select ${EVENTS_JSON('$1', '$2', '$3', '$4')} as events`, [
+    [...leadIds],
+    filter.since,
+    [...filter.names],
+    MAX_EVENTS_PER_LEAD,
+  ]);
+  return eventsByLead(row?.events ?? []);
+}
