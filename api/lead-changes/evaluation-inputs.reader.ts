@@ -26,11 +26,10 @@ export interface EventFilter {
 export interface EvaluationInputs {
   readonly model: ScoringModelVersion;
   readonly segments: SegmentRecord[];
-  /** Live (unmerged) leads among those asked for, with the events of `eventsRead`. */
+  /** Live (unmerged) leads among those asked for, with the events of the filter given. */
   readonly leads: Map<string, LeadFacts>;
   /** Open stays of these leads, as `segmentId \u0000 leadId`. */
   readonly open: Set<string>;
-  readonly eventsRead: EventFilter;
 }
 
 export const stayKey = (segmentId: string, leadId: string): string => `${segmentId}\u0000${leadId}`;
@@ -41,13 +40,6 @@ interface LeadJson {
   readonly score: number;
   readonly traits: Record<string, unknown>;
   readonly company: CompanyFacts | null;
-}
-
-interface EventJson {
-  readonly leadId: string;
-  readonly name: string;
-  readonly at: string;
-  readonly properties: Record<string, unknown>;
 }
 
 interface SegmentJson extends Omit<SegmentRow, 'createdAt'> {
@@ -65,19 +57,23 @@ const LEADS_JSON = `(select coalesce(json_agg(json_build_object(
 const OPEN_JSON = `(select coalesce(json_agg(json_build_array(m.segment_id, m.lead_id)), '[]')
    from {t}.segment_memberships m where m.lead_id = any($1) and m.exited_at is null)`;
 
-// Of the given leads (merged ones have no events of their own), the newest MAX_EVENTS_PER_LEAD events of the names since the moment.
-const EVENTS_JSON = (ids: string, since: string, names: string, max: string) => `(select coalesce(json_agg(json_build_object(
-    'leadId', "leadId", 'name', name, 'at', at, 'properties', properties) order by "leadId", at desc), '[]') from (
+// Of the given leads (merged ones have no events of their own), the newest MAX_EVENTS_PER_LEAD events of the names since the moment, as rows.
+// Parameters: $1 the lead ids, $2 since, $3 the names, $4 the bound.
+const EVENT_ROWS = `select "leadId", name, at, properties from (
      select e.lead_id as "leadId", e.name, e.at, e.properties,
             row_number() over (partition by e.lead_id order by e.at desc) as position
        from {t}.events e
-      where e.lead_id = any(${ids}) and e.at >= ${since} and e.name = any(${names})
-   ) newest where position <= ${max})`;
+      where e.lead_id = any($1) and e.at >= $2 and e.name = any($3)
+   ) newest where position <= $4`;
 
-function eventsByLead(rows: readonly EventJson[]): Map<string, EventFact[]> {
+interface EventRow extends EventFact {
+  readonly leadId: string;
+}
+
+function eventsByLead(rows: readonly EventRow[]): Map<string, EventFact[]> {
   const byLead = new Map<string, EventFact[]>();
   for (const { leadId, name, at, properties } of rows) {
-    const event: EventFact = { name, at: new Date(at), properties };
+    const event: EventFact = { name, at, properties };
     const list = byLead.get(leadId);
     if (list === undefined) byLead.set(leadId, [event]);
     else list.push(event);
@@ -85,33 +81,39 @@ function eventsByLead(rows: readonly EventJson[]): Map<string, EventFact[]> {
   return byLead;
 }
 
+interface Head {
+  readonly model: ScoringModelRow | null;
+  readonly segments: SegmentJson[];
+  readonly leads: LeadJson[];
+  readonly open: Array<[string, string]>;
+}
+
 /** The inputs of an evaluation of `leadIds`, with the events of `guess` (none read when it names none). */
 export async function readEvaluationInputs(sql: TenantSql, leadIds: readonly string[], guess: EventFilter): Promise<EvaluationInputs> {
   const ids = [...new Set(leadIds)];
-  const [row] = await sql.query<{ model: ScoringModelRow | null; segments: SegmentJson[]; leads: LeadJson[]; open: Array<[string, string]>; events: EventJson[] }>(
-    `select ${CURRENT_SCORING_MODEL_JSON} as model, ${LIVE_SEGMENTS_JSON} as segments, ${LEADS_JSON} as leads, ${OPEN_JSON} as open,
-            ${EVENTS_JSON('$1', '$2', '$3', '$4')} as events`,
+  // The first row carries the model, segments, leads and stays as JSON; the events follow as plain rows, cheaper than JSON to build and parse by the thousand.
+  const rows = await sql.query<{ head: Head | null } & Partial<EventRow>>(
+    `select 0 as part, null::text as "leadId", null::text as name, null::timestamptz as at, null::jsonb as properties,
+            json_build_object('model', ${CURRENT_SCORING_MODEL_JSON}, 'segments', ${LIVE_SEGMENTS_JSON}, 'leads', ${LEADS_JSON}, 'open', ${OPEN_JSON}) as head
+     union all
+     select 1, "leadId", name, at, properties, null from (${EVENT_ROWS}) events
+     order by part, "leadId", at desc`,
     [ids, guess.since, [...guess.names], MAX_EVENTS_PER_LEAD],
   );
-  if (row === undefined) throw new Error('the evaluation read returned no row');
-  const events = eventsByLead(row.events);
+  const head = rows[0]?.head;
+  if (head === undefined || head === null) throw new Error('the evaluation read returned no head row');
+  const events = eventsByLead(rows.slice(1) as EventRow[]);
   return {
-    model: scoringModelOf(sql.schema, row.model),
-    segments: row.segments.map(segmentRecordOf),
-    leads: new Map(row.leads.map((lead) => [lead.id, { ...lead, events: events.get(lead.id) ?? [] }])),
-    open: new Set(row.open.map(([segmentId, leadId]) => stayKey(segmentId, leadId))),
-    eventsRead: guess,
+    model: scoringModelOf(sql.schema, head.model),
+    segments: head.segments.map(segmentRecordOf),
+    leads: new Map(head.leads.map((lead) => [lead.id, { ...lead, events: events.get(lead.id) ?? [] }])),
+    open: new Set(head.open.map(([segmentId, leadId]) => stayKey(segmentId, leadId))),
   };
 }
 
 /** The events of `filter` for leads already read: when the guess of the first read was not what the rules need. */
 export async function readLeadEvents(sql: TenantSql, leadIds: readonly string[], filter: EventFilter): Promise<Map<string, EventFact[]>> {
   if (leadIds.length === 0 || filter.names.length === 0) return new Map();
-  const [row] = await sql.query<{ events: EventJson[] }>(`select ${EVENTS_JSON('$1', '$2', '$3', '$4')} as events`, [
-    [...leadIds],
-    filter.since,
-    [...filter.names],
-    MAX_EVENTS_PER_LEAD,
-  ]);
-  return eventsByLead(row?.events ?? []);
+  const rows = await sql.query<EventRow>(`${EVENT_ROWS} order by "leadId", at desc`, [[...leadIds], filter.since, [...filter.names], MAX_EVENTS_PER_LEAD]);
+  return eventsByLead(rows);
 }
