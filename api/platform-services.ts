@@ -37,6 +37,7 @@ import { createSegmentService, type SegmentService } from './segments/segment.se
 import { createPrivacyService, type PrivacyService } from './privacy/privacy.service.js';
 import { createTenantOffboarding, type TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
 import { createOffboardingStarter } from '../workflows/offboarding/offboarding-dispatch.js';
+import { isTenantActive } from '../tenants/tenant-status.js';
 
 export interface Endpoints {
   readonly databaseUrl: string;
@@ -120,7 +121,7 @@ export async function connectServices(opts: {
   const inBackground = <T>(call: () => Promise<T>): Promise<T> => temporalClient.withAbortSignal(background.signal, call);
   const taskQueue = endpoints.temporal.taskQueue;
   const batchConcurrency = config.ENRICHMENT_BATCH_CONCURRENCY;
-  const schedules = createTenantSchedules({ client: temporalClient, taskQueue, batchConcurrency });
+  const schedules = createTenantSchedules({ client: temporalClient, taskQueue, batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(db, tenantId) });
   const provisioning = createTenantProvisioning({
     db,
     ledger,

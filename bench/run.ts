@@ -101,6 +101,7 @@ try {
       `  page view → segmentMembership message            ${latency(m)}, ${m.missing} missing`,
       `  ratio p95 message / baseline                     ${(m.p95Ms / s.ingestOnly.p95Ms).toFixed(2)}`,
       `  goal p95 < 250 ms: ${m.p95Ms < 250 ? 'met' : 'not met'}`,
+      `  bulk lane: the load's leads all evaluated ${(s.bulkBacklogMs / 1000).toFixed(1)} s after the load stopped (longest of the runs)`,
       `  failures: page views not answered 200 ${s.failures.ingest}, subscription errors ${s.failures.subscription}${s.failures.firstSubscriptionError === undefined ? '' : ` (first: ${s.failures.firstSubscriptionError})`}`,
       '',
       `Segment count over ${thousands(c.leads)} leads (${thousands(c.companies)} companies, ${thousands(c.events)} events by SQL), median of 5`,

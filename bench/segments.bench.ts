@@ -46,6 +46,8 @@ export interface SegmentsBenchResult {
   readonly failures: { readonly ingest: number; readonly subscription: number; readonly firstSubscriptionError: string | undefined };
   /** Events the background load had accepted per second, in the baseline and in the target runs. */
   readonly loadEventsPerSecond: { readonly baseline: number; readonly target: number };
+  /** The longest wait, after a run's load ended, for the pipeline to finish the load's leads (bulk lane lag). */
+  readonly bulkBacklogMs: number;
   readonly count: {
     readonly leads: number;
     readonly companies: number;
@@ -100,12 +102,17 @@ function summarise(values: readonly number[]): LatencySummary {
   return { samples: sorted.length, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? Number.NaN };
 }
 
+const SETTLE_ROUNDS = 2;
+const SETTLE_PAUSE_MS = 250;
+/** What settle() spends waiting on purpose, beyond the drains. */
+const SETTLE_PAUSES_MS = SETTLE_ROUNDS * SETTLE_PAUSE_MS;
+
 /** Ingestion and the lead-change pipeline at rest, so no run inherits the last one's backlog. */
 async function settle(bench: BenchServices): Promise<void> {
-  for (let i = 0; i < 2; i += 1) {
+  for (let i = 0; i < SETTLE_ROUNDS; i += 1) {
     await bench.services.events.drain();
     await bench.services.leadChanges.drain();
-    await sleep(250);
+    await sleep(SETTLE_PAUSE_MS);
   }
 }
 
@@ -125,6 +132,8 @@ interface RunResult {
   readonly latencies: number[];
   readonly missing: number;
   readonly loadEventsPerSecond: number;
+  /** From the load's end until the pipeline had evaluated every lead it wrote: how far bulk evaluation lagged. */
+  readonly backlogMs: number;
 }
 
 /** Pub/sub keeps nothing for a subscriber not yet listening: probe page views until one's message arrives. */
@@ -160,8 +169,10 @@ async function measureRun(rig: Rig, prefix: string, seconds: number, withSubscri
     } finally {
       load.kill();
     }
+    const loadEnded = performance.now();
     await settle(bench);
-    if (subscriber === undefined) return { samples, latencies: [], missing: 0, loadEventsPerSecond };
+    const backlogMs = performance.now() - loadEnded - SETTLE_PAUSES_MS;
+    if (subscriber === undefined) return { samples, latencies: [], missing: 0, loadEventsPerSecond, backlogMs };
 
     const answered = samples.filter((s) => s.answeredMs !== undefined);
     const leads = await leadsOfVisitors(db, tenant.schema, answered.map((s) => s.visitor));
@@ -172,7 +183,7 @@ async function measureRun(rig: Rig, prefix: string, seconds: number, withSubscri
       const arrived = leadId === undefined ? undefined : subscriber.enteredAt.get(leadId);
       if (arrived !== undefined) latencies.push(arrived - sample.sentAt);
     }
-    return { samples, latencies, missing: answered.length - latencies.length, loadEventsPerSecond };
+    return { samples, latencies, missing: answered.length - latencies.length, loadEventsPerSecond, backlogMs };
   } finally {
     if (subscriber !== undefined) {
       rig.subscriptionErrors.push(...subscriber.errors);
@@ -256,6 +267,7 @@ export async function benchSegments(opts: { seconds: number; connections: number
       membership: { ...summarise(targets.flatMap((r) => r.latencies)), missing: targets.reduce((n, r) => n + r.missing, 0) },
       failures: { ingest: unanswered, subscription: rig.subscriptionErrors.length, firstSubscriptionError: rig.subscriptionErrors[0] },
       loadEventsPerSecond: { baseline: meanLoad(baselines), target: meanLoad(targets) },
+      bulkBacklogMs: Math.max(...[...baselines, ...targets].map((r) => r.backlogMs)),
       count: await countOverLeads(bench, url, adminToken),
     };
   } finally {

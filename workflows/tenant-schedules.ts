@@ -23,7 +23,13 @@ export interface TenantSchedules {
   remove(tenantId: string): Promise<void>;
 }
 
-export function createTenantSchedules(deps: { client: Client; taskQueue: string; batchConcurrency: number }): TenantSchedules {
+export function createTenantSchedules(deps: {
+  client: Client;
+  taskQueue: string;
+  batchConcurrency: number;
+  /** Whether the tenant is still served (control.tenants.status = 'active'). */
+  tenantIsActive: (tenantId: string) => Promise<boolean>;
+}): TenantSchedules {
   async function create(options: Parameters<Client['schedule']['create']>[0]): Promise<boolean> {
     try {
       await deps.client.schedule.create(options);
@@ -34,64 +40,82 @@ export function createTenantSchedules(deps: { client: Client; taskQueue: string;
     }
   }
 
+  async function remove(tenantId: string): Promise<void> {
+    for (const id of [reenrichScheduleId(tenantId), segmentWindowsScheduleId(tenantId), retentionScheduleId(tenantId)]) {
+      await deps.client.schedule
+        .getHandle(id)
+        .delete()
+        .catch((error: unknown) => {
+          if (!(error instanceof ScheduleNotFoundError)) throw error;
+        });
+    }
+  }
+
+  /**
+   * A schedule made for a tenant that offboarding has started on is taken
+   * away again. Offboarding marks the tenant before it removes schedules, so
+   * whichever of the two comes second, none is left behind.
+   */
+  async function unlessOffboarding(tenantId: string, made: boolean): Promise<boolean> {
+    if (made && !(await deps.tenantIsActive(tenantId))) {
+      await remove(tenantId);
+      return false;
+    }
+    return made;
+  }
+
   return {
-    async ensure(tenant) {
-      const reenrich = await create({
-        scheduleId: reenrichScheduleId(tenant.tenantId),
-        // Spread over the day by the tenant's id, so thousands of tenants do not start at one instant.
-        spec: { intervals: [{ every: '1 day', offset: `${hashMinutes(tenant.tenantId)} minutes` }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'reenrichStaleWorkflow',
-          workflowId: `reenrich:${tenant.tenantId}`,
-          taskQueue: deps.taskQueue,
-          args: [{ tenantId: tenant.tenantId, schema: tenant.schema, concurrency: deps.batchConcurrency }],
-        },
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-      });
-      const retention = await create({
-        scheduleId: retentionScheduleId(tenant.tenantId),
-        // Half a day away from the tenant's re-enrichment, so its two daily jobs do not share an hour.
-        spec: { intervals: [{ every: '1 day', offset: `${(hashMinutes(tenant.tenantId) + 12 * 60) % (24 * 60)} minutes` }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'retentionWorkflow',
-          workflowId: `retention:${tenant.tenantId}`,
-          taskQueue: deps.taskQueue,
-          args: [{ tenantId: tenant.tenantId, schema: tenant.schema }],
-        },
-        // A missed day is made up by the next run: it deletes everything past the threshold, whenever it runs.
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-      });
-      return reenrich || retention;
-    },
-
-    ensureSegmentWindows: (tenant) =>
-      create({
-        scheduleId: segmentWindowsScheduleId(tenant.tenantId),
-        spec: { intervals: [{ every: '1 minute' }] },
-        action: {
-          type: 'startWorkflow',
-          workflowType: 'segmentWindowsWorkflow',
-          workflowId: `segment-windows:${tenant.tenantId}`,
-          taskQueue: deps.taskQueue,
-          args: [{ tenantId: tenant.tenantId, schema: tenant.schema }],
-        },
-        // A missed minute is made up by the next run, which looks at the present.
-        policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
-      }),
-
-    async remove(tenantId) {
-      for (const id of [reenrichScheduleId(tenantId), segmentWindowsScheduleId(tenantId), retentionScheduleId(tenantId)]) {
-        await deps.client.schedule
-          .getHandle(id)
-          .delete()
-          .catch((error: unknown) => {
-            if (!(error instanceof ScheduleNotFoundError)) throw error;
-          });
-      }
-    },
+    ensure: async (tenant) => unlessOffboarding(tenant.tenantId, await ensureDaily(tenant)),
+    ensureSegmentWindows: async (tenant) => unlessOffboarding(tenant.tenantId, await ensureWindows(tenant)),
+    remove,
   };
+
+  async function ensureDaily(tenant: TenantRef): Promise<boolean> {
+    const reenrich = await create({
+      scheduleId: reenrichScheduleId(tenant.tenantId),
+      // Spread over the day by the tenant's id, so thousands of tenants do not start at one instant.
+      spec: { intervals: [{ every: '1 day', offset: `${hashMinutes(tenant.tenantId)} minutes` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'reenrichStaleWorkflow',
+        workflowId: `reenrich:${tenant.tenantId}`,
+        taskQueue: deps.taskQueue,
+        args: [{ tenantId: tenant.tenantId, schema: tenant.schema, concurrency: deps.batchConcurrency }],
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
+    const retention = await create({
+      scheduleId: retentionScheduleId(tenant.tenantId),
+      // Half a day away from the tenant's re-enrichment, so its two daily jobs do not share an hour.
+      spec: { intervals: [{ every: '1 day', offset: `${(hashMinutes(tenant.tenantId) + 12 * 60) % (24 * 60)} minutes` }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'retentionWorkflow',
+        workflowId: `retention:${tenant.tenantId}`,
+        taskQueue: deps.taskQueue,
+        args: [{ tenantId: tenant.tenantId, schema: tenant.schema }],
+      },
+      // A missed day is made up by the next run: it deletes everything past the threshold, whenever it runs.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
+    return reenrich || retention;
+  }
+
+  function ensureWindows(tenant: TenantRef): Promise<boolean> {
+    return create({
+      scheduleId: segmentWindowsScheduleId(tenant.tenantId),
+      spec: { intervals: [{ every: '1 minute' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'segmentWindowsWorkflow',
+        workflowId: `segment-windows:${tenant.tenantId}`,
+        taskQueue: deps.taskQueue,
+        args: [{ tenantId: tenant.tenantId, schema: tenant.schema }],
+      },
+      // A missed minute is made up by the next run, which looks at the present.
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    });
+  }
 }
 
 function hashMinutes(text: string): number {

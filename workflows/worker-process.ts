@@ -11,6 +11,11 @@ import { startWorker, type WorkerDeps } from './worker.js';
 import type { NativeConnection } from '@temporalio/worker';
 import type { TenantMigration } from '../schema/migrations/migration.js';
 import type { CompanyHomepageDeps } from './enrichment/providers/company-homepage.provider.js';
+import { isTenantActive } from '../tenants/tenant-status.js';
+import { sweepStrandedDeliveries } from './webhooks/stranded-deliveries.js';
+
+/** How often a worker looks for webhook deliveries recorded but never handed to their workflow. */
+const STRANDED_SWEEP_EVERY_MS = 60_000;
 
 export type WorkerServices = Pick<
   PlatformServices,
@@ -75,6 +80,8 @@ export async function startWorkerProcess(deps: {
   });
   // Tenants made before schedules existed, or whose schedules could not be made at the time, get theirs now.
   void ensureAllSchedules(deps).catch((error: unknown) => deps.log.warn('re-enrichment schedules not ensured', { error }));
+  const sweep = sweepStrandedDeliveries({ db: services.db, dispatcher: services.webhookDispatcher, log: deps.log, everyMs: STRANDED_SWEEP_EVERY_MS });
+  deps.started(() => sweep.stop());
 }
 
 async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Config; services: WorkerServices; log: Logger }): Promise<void> {
@@ -82,6 +89,7 @@ async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Co
     client: deps.services.temporalClient,
     taskQueue: deps.endpoint.taskQueue,
     batchConcurrency: deps.config.ENRICHMENT_BATCH_CONCURRENCY,
+    tenantIsActive: (tenantId) => isTenantActive(deps.services.db, tenantId),
   });
   const tenants = await deps.services.db.query<{ tenantId: string; schema: string }>(
     `select id as "tenantId", schema_name as schema from control.tenants where status = 'active' order by id`,

@@ -25,6 +25,7 @@ import type { TrackingSites } from '../tenants/tracking-settings/tracking-site.j
 import { createOffboardTenantActivities } from './offboarding/offboard-tenant.activities.js';
 import { createTenantSchedules } from './tenant-schedules.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatch.js';
+import { isTenantActive } from '../tenants/tenant-status.js';
 
 export interface WorkerDeps {
   readonly connection: NativeConnection;
@@ -74,7 +75,7 @@ export function createActivities(deps: WorkerDeps) {
     ...createExportPersonActivities(deps),
     ...createOffboardTenantActivities({
       ...deps,
-      schedules: createTenantSchedules({ client: deps.client, taskQueue: deps.taskQueue, batchConcurrency: deps.batchConcurrency }),
+      schedules: createTenantSchedules({ client: deps.client, taskQueue: deps.taskQueue, batchConcurrency: deps.batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(deps.db, tenantId) }),
     }),
   };
 }

@@ -30,7 +30,7 @@ export interface GroupCommitOptions<Request, Result> {
    * it, paid for in the bulk's throughput only while someone waits.
    */
   readonly maxGroupSizeWhileUrgent?: number;
-  /** The cut of a group that carries urgent requests: they wait for its commit, so it stays small. */
+  /** How far bulk tops up a group that carries urgent requests: they wait for its commit, so it stays small. */
   readonly maxUrgentGroupSize?: number;
   /** Transactions in flight per key at once. */
   readonly concurrency: number;
@@ -69,23 +69,28 @@ export function createGroupCommitter<Request, Result>(opts: GroupCommitOptions<R
   const takeGroup = (key: string, queue: KeyQueue<Request, Result>): Array<Pending<Request, Result>> => {
     const group: Array<Pending<Request, Result>> = [];
     let size = 0;
-    const urgentAt = lastUrgent.get(key);
-    const urgentRecently = urgentAt !== undefined && performance.now() - urgentAt < URGENT_RECENT_MS;
-    if (!urgentRecently) lastUrgent.delete(key);
-    const cuts = [opts.maxGroupSize];
-    if (urgentRecently && opts.maxGroupSizeWhileUrgent !== undefined) cuts.push(opts.maxGroupSizeWhileUrgent);
-    if (queue.urgent.length > 0 && opts.maxUrgentGroupSize !== undefined) cuts.push(opts.maxUrgentGroupSize);
-    const maxSize = Math.min(...cuts);
-    for (const list of [queue.urgent, queue.waiting]) {
+    const take = (list: Array<Pending<Request, Result>>, maxSize: number) => {
       while (list.length > 0) {
         const next = list[0] as Pending<Request, Result>;
         const nextSize = opts.sizeOf(next.request);
-        if (group.length > 0 && size + nextSize > maxSize) return group;
+        if (group.length > 0 && size + nextSize > maxSize) return;
         group.push(next);
         size += nextSize;
         list.shift();
       }
-    }
+    };
+    const urgentAt = lastUrgent.get(key);
+    const urgentRecently = urgentAt !== undefined && performance.now() - urgentAt < URGENT_RECENT_MS;
+    if (!urgentRecently) lastUrgent.delete(key);
+    // Urgent requests fill a group as far as any; bulk only tops it up to the urgent cut, so the callers waiting on it are not kept long.
+    take(queue.urgent, opts.maxGroupSize);
+    const bulkCut =
+      group.length > 0
+        ? Math.min(opts.maxGroupSize, opts.maxUrgentGroupSize ?? opts.maxGroupSize)
+        : urgentRecently
+          ? Math.min(opts.maxGroupSize, opts.maxGroupSizeWhileUrgent ?? opts.maxGroupSize)
+          : opts.maxGroupSize;
+    if (size < bulkCut) take(queue.waiting, bulkCut);
     return group;
   };
 

@@ -4,6 +4,7 @@ import { failure, notFound, success, type Outcome } from '../../platform/outcome
 import type { Sql } from '../../platform/postgres/database.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import { GRANT_OPERATION, type CreditLedger } from './credit-ledger.js';
+import { isTenantActive } from '../tenant-status.js';
 
 const grantInput = z.object({
   tenantId: z.string().min(1),
@@ -19,8 +20,7 @@ export function createCreditGrants(deps: { sql: Sql; ledger: CreditLedger }) {
       const parsed = parseInput(grantInput, input, []);
       if (!parsed.ok) return parsed;
       const { tenantId, amount, reason, idempotencyKey } = parsed.value;
-      const live = await deps.sql.query('select 1 from control.tenants where id = $1 and status = $2', [tenantId, 'active']);
-      if (live.length === 0) return failure(notFound('Tenant'));
+      if (!(await isTenantActive(deps.sql, tenantId))) return failure(notFound('Tenant'));
       const result = await deps.ledger.credit({
         tenantId,
         amount,

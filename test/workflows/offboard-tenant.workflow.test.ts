@@ -213,6 +213,11 @@ describe('offboarding a tenant with deleteTenant', () => {
 
     // Nothing of it is left running or scheduled, nor in Redis.
     expect(await schedulesNaming(leaving.id)).toEqual([]);
+    // A schedule made late (a background ensure from creation or a worker's start that read the tenant as active) goes again.
+    const lateRef = { tenantId: leaving.id, schema: `t_${leaving.id}` };
+    expect(await gateway.services.schedules.ensure(lateRef)).toBe(false);
+    expect(await gateway.services.schedules.ensureSegmentWindows(lateRef)).toBe(false);
+    expect(await schedulesNaming(leaving.id)).toEqual([]);
     expect(await eventually(() => runningWorkflowsNaming(leaving.id), (ids) => ids.length === 0)).toEqual([]);
     expect(await redisKeysNaming(leaving.id)).toEqual([]);
 

@@ -21,6 +21,7 @@ import { createWebhookRegistry, type WebhookRegistry, type WebhookTenant } from 
 import { verifyWebhook } from '../../tenants/webhooks/webhook-signature.js';
 import { createDeliverWebhookActivities } from '../../workflows/webhooks/deliver-webhook.activities.js';
 import type { WebhookRetry } from '../../workflows/webhooks/deliver-webhook.workflow.js';
+import { redispatchStrandedDeliveries } from '../../workflows/webhooks/stranded-deliveries.js';
 import { createWebhookDispatcher, deliverWebhookWorkflowId, type WebhookDispatcher } from '../../workflows/webhooks/webhook-dispatch.js';
 import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
@@ -210,6 +211,28 @@ describe('webhook delivery on the real Temporal server', () => {
       expect(verifyWebhook({ headers: endpoint.requests[1]!.headers, body: endpoint.requests[1]!.body, secret, now: new Date() })).toEqual({ ok: true });
       // A replay of the replay still points at the event's first delivery.
       expect(valueOf(await registry.replay(tenant, replay.id)).payload.replayOf).toBe(original);
+    });
+
+    it('hands a delivery recorded while Temporal was out of reach to its workflow on the next sweep, once', async () => {
+      const endpoint = await receiver(() => ({ status: 200 }));
+      const tenant = await newTenant();
+      await hook(tenant, endpoint.url, ['segment.entered']);
+      // Recorded, never dispatched (the dispatch failed), and older than the sweep's grace.
+      const [stranded] = (await registry.enqueue(tenant, 'segment.entered', { leadId: 'lead_9', segmentId: 'seg_1' })) as [string];
+      const [fresh] = (await registry.enqueue(tenant, 'segment.entered', { leadId: 'lead_10', segmentId: 'seg_1' })) as [string];
+      await gateway.services.db.query(`update ${tenant.schema}.webhook_deliveries set created_at = now() - interval '10 minutes' where id = $1`, [stranded]);
+
+      const dispatcher = dispatcherWith(FAST);
+      expect(await redispatchStrandedDeliveries({ db: gateway.services.db, dispatcher })).toBeGreaterThanOrEqual(1);
+      await gateway.services.temporalClient.workflow.getHandle(deliverWebhookWorkflowId(tenant.tenantId, stranded)).result();
+      expect(endpoint.requests.map((r) => r.headers['webhook-id'])).toEqual([stranded]);
+      expect((await deliveryOf(tenant, (await registry.list(tenant))[0]!.id, stranded))?.status).toBe('DELIVERED');
+
+      // Delivered now, and the fresh one is still within its grace: a second sweep sends nothing of this tenant.
+      await redispatchStrandedDeliveries({ db: gateway.services.db, dispatcher });
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(endpoint.requests.map((r) => r.headers['webhook-id'])).toEqual([stranded]);
+      expect((await deliveryOf(tenant, (await registry.list(tenant))[0]!.id, fresh))?.status).toBe('PENDING');
     });
   });
 

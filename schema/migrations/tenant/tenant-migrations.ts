@@ -5,6 +5,7 @@ import { companiesAndSessionsMigration } from './0003-companies-and-sessions.mig
 import { enrichmentMigration } from './0004-enrichment.migration.js';
 import { scoringSegmentsWebhooksMigration } from './0005-scoring-segments-webhooks.migration.js';
 import { privacyMigration } from './0006-privacy.migration.js';
+import { webhookRedispatchMigration } from './0007-webhook-redispatch.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -14,4 +15,5 @@ export const tenantMigrations: readonly TenantMigration[] = [
   enrichmentMigration,
   scoringSegmentsWebhooksMigration,
   privacyMigration,
+  webhookRedispatchMigration,
 ];

@@ -130,6 +130,32 @@ describe('live segments and scores, pushed over graphql-ws from any gateway', ()
     expect(rescored.scoreBreakdown).toEqual([{ rule: 'Booked a demo', points: 40 }]);
   });
 
+  it("keeps each tenant's scoring model its own: one tenant's new model neither shows nor scores in another", async () => {
+    const [a, b] = [await tenant(), await tenant()];
+    const visitor = `v-${randomBytes(3).toString('hex')}`;
+    await track(first, b, [{ anonymousId: visitor, event: 'Booked Demo' }, pricingView(visitor)]);
+    const bLead = await leadOf(first, b, visitor);
+    const scoreInB = async () => (await gql<{ lead: { score: number } }>(first, b, 'query ($id: ID!) { lead(id: $id) { score } }', { id: bLead })).lead.score;
+    const before = await eventually(scoreInB, (score) => score > 0);
+
+    const written = await gql<{ updateScoringModel: { version: number } }>(first, a, 'mutation ($i: ScoringModelInput!) { updateScoringModel(input: $i) { version } }', {
+      i: { rules: [{ name: 'Booked a demo', kind: 'EXIST', event: 'Booked Demo', points: 90 }] },
+    });
+    expect(written.updateScoringModel.version).toBe(1);
+    const modelOf = async (t: TestTenant) => (await gql<{ scoringModel: { version: number; rules: Array<{ name: string }> } }>(second, t, '{ scoringModel { version rules } }')).scoringModel;
+    expect((await modelOf(a)).rules.map((r) => r.name)).toEqual(['Booked a demo']);
+    const bModel = await modelOf(b);
+    expect(bModel.version).toBe(0);
+    expect(bModel.rules.map((r) => r.name)).not.toContain('Booked a demo');
+
+    // B's visitor acts again: B's gateway evaluation still scores by B's (default) model.
+    await track(second, b, [pricingView(visitor)]);
+    const after = await eventually(scoreInB, (score) => score > before);
+    expect(after).toBeLessThan(90);
+    // A's key does not reach B's lead at all.
+    expect((await gql<{ lead: unknown }>(first, a, 'query ($id: ID!) { lead(id: $id) { id } }', { id: bLead })).lead).toBeNull();
+  });
+
   it('backfills a new segment, counts and lists it, and pushes entries made on another gateway', async () => {
     const t = await tenant();
     const early = `early-${randomBytes(3).toString('hex')}`;

@@ -179,6 +179,14 @@ describe('group commit', () => {
     await Promise.all(later);
     // The group carrying the urgent request is cut at 2; the bulk after it at 4 while the urgent one is recent.
     expect(commits).toEqual([[10], [100, 11], [12, 13, 14, 15], [16, 17, 18, 20], [21, 22]]);
+
+    // Urgent requests themselves are not cut at the urgent size: a tenant of browsers alone keeps large groups.
+    commits.length = 0;
+    gate = deferred();
+    const urgentOnly = [committer.submit('t', 30), ...[31, 32, 33, 34, 35].map((n) => committer.submit('t', n, { urgent: true })), ...bulk(40, 2)];
+    gate.release();
+    await Promise.all(urgentOnly);
+    expect(commits).toEqual([[30], [31, 32, 33, 34, 35], [40, 41]]);
     await committer.drain();
   });
 });
