@@ -5,12 +5,13 @@
  * together, so a burst of events about one visitor costs one evaluation, not
  * one per event.
  *
- * Each tenant has two lanes. Bulk writes (batches) feed one evaluation at a
- * time, which under a heavy import covers thousands of leads; a visitor's own
- * call (a page view, a pixel) goes through the urgent lane beside it, so the
- * visitor's segment entry does not wait for the import's backlog. A lead is
- * never in two evaluations at once: one in flight in either lane waits in the
- * other until it ends, so an older read never overwrites a newer result.
+ * Each tenant has two lanes, each evaluating one chunk of leads at a time.
+ * Bulk writes (batches) feed one, which under a heavy import has thousands of
+ * leads waiting; a visitor's own call (a page view, a pixel) goes through the
+ * urgent lane beside it, so the visitor's segment entry does not wait for the
+ * import's backlog. A lead is never in two evaluations at once: one in flight
+ * in either lane waits in the other until it ends, so an older read never
+ * overwrites a newer result.
  */
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Database } from '../../platform/postgres/database.js';
@@ -65,7 +66,7 @@ export function createLeadChangePipeline(deps: {
   now: () => Date;
   /** How long a tenant's leads are gathered before they are evaluated together. */
   gatherMs?: number;
-  /** Leads per evaluation at most; a larger pass is evaluated in turn, chunk by chunk. */
+  /** Leads per evaluation at most; more are evaluated in turn, chunk by chunk. */
   chunkLeads?: number;
   /** Scores and memberships brought up to date (evaluateLeads over `db` unless given). */
   evaluator?: (schema: string, leadIds: readonly string[], now: Date) => Promise<LeadChange[]>;
@@ -101,30 +102,42 @@ export function createLeadChangePipeline(deps: {
     }
   }
 
-  function flush(lanes: TenantLanes, name: LaneName): void {
-    const lane = lanes[name];
-    lane.scheduled = false;
-    if (lane.running !== undefined) return; // the running one flushes again when it ends
-    const leadIds = [...lane.pending].filter((id) => !lanes.busy.has(id));
-    if (leadIds.length === 0) {
-      // Those left (if any) are busy in the other lane, whose run flushes this one when it ends.
-      if (idle(lanes)) tenants.delete(lanes.tenant.schema);
-      return;
+  /** Up to a chunk of the lane's pending leads that no evaluation holds now, marked as held. */
+  function takeChunk(lanes: TenantLanes, lane: Lane): string[] {
+    const chunk: string[] = [];
+    for (const id of lane.pending) {
+      if (chunk.length >= chunkLeads) break;
+      if (!lanes.busy.has(id)) chunk.push(id);
     }
-    for (const id of leadIds) {
+    for (const id of chunk) {
       lane.pending.delete(id);
       lanes.busy.add(id);
     }
+    return chunk;
+  }
+
+  /**
+   * Evaluates the lane's leads chunk by chunk until none is left that another
+   * evaluation does not hold. Chunks keep one read's parse and scoring short
+   * on the event loop, which answers visitors meanwhile; leads waiting for a
+   * later chunk are not held, so an urgent touch takes them at once.
+   */
+  function flush(lanes: TenantLanes, name: LaneName): void {
+    const lane = lanes[name];
+    const other: LaneName = name === 'urgent' ? 'bulk' : 'urgent';
+    lane.scheduled = false;
+    if (lane.running !== undefined) return; // the running loop takes what came meanwhile
     lane.running = (async () => {
-      // In chunks: each one's read is parsed and scored in one go on the event loop, which answers visitors meanwhile.
-      for (let i = 0; i < leadIds.length; i += chunkLeads) {
-        const chunk = leadIds.slice(i, i + chunkLeads);
-        await evaluate(lanes.tenant, chunk).catch((error: unknown) => deps.log.error('leads not evaluated', { error, tenantId: lanes.tenant.tenantId, leads: chunk.length }));
-        for (const id of chunk) lanes.busy.delete(id);
+      for (let chunk = takeChunk(lanes, lane); chunk.length > 0; chunk = takeChunk(lanes, lane)) {
+        const leads = chunk;
+        await evaluate(lanes.tenant, leads).catch((error: unknown) => deps.log.error('leads not evaluated', { error, tenantId: lanes.tenant.tenantId, leads: leads.length }));
+        for (const id of leads) lanes.busy.delete(id);
+        // The other lane may have been waiting for one of these.
+        if (lanes[other].pending.size > 0) schedule(lanes, other);
       }
     })().finally(() => {
       lane.running = undefined;
-      for (const other of ['urgent', 'bulk'] as const) if (lanes[other].pending.size > 0) schedule(lanes, other);
+      // Leads still pending here are held by the other lane, whose chunk's end schedules this one.
       if (idle(lanes)) tenants.delete(lanes.tenant.schema);
     });
   }

@@ -223,13 +223,15 @@ describe('webhook delivery on the real Temporal server', () => {
       await gateway.services.db.query(`update ${tenant.schema}.webhook_deliveries set created_at = now() - interval '10 minutes' where id = $1`, [stranded]);
 
       const dispatcher = dispatcherWith(FAST);
-      expect(await redispatchStrandedDeliveries({ db: gateway.services.db, dispatcher })).toBeGreaterThanOrEqual(1);
+      // Other files' tenants share this database; some may have no schema any more: they are reported, not fatal.
+      const sweep = () => redispatchStrandedDeliveries({ db: gateway.services.db, dispatcher, onError: () => undefined });
+      expect(await sweep()).toBeGreaterThanOrEqual(1);
       await gateway.services.temporalClient.workflow.getHandle(deliverWebhookWorkflowId(tenant.tenantId, stranded)).result();
       expect(endpoint.requests.map((r) => r.headers['webhook-id'])).toEqual([stranded]);
       expect((await deliveryOf(tenant, (await registry.list(tenant))[0]!.id, stranded))?.status).toBe('DELIVERED');
 
       // Delivered now, and the fresh one is still within its grace: a second sweep sends nothing of this tenant.
-      await redispatchStrandedDeliveries({ db: gateway.services.db, dispatcher });
+      await sweep();
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect(endpoint.requests.map((r) => r.headers['webhook-id'])).toEqual([stranded]);
       expect((await deliveryOf(tenant, (await registry.list(tenant))[0]!.id, fresh))?.status).toBe('PENDING');

@@ -15,23 +15,36 @@ import type { WebhookDispatcher } from './webhook-dispatch.js';
 export const STRANDED_AFTER_MS = 2 * 60_000;
 const PAGE = 500;
 
-/** Hands every active tenant's stranded deliveries to their workflows; returns how many. */
-export async function redispatchStrandedDeliveries(deps: { db: Sql; dispatcher: WebhookDispatcher; strandedAfterMs?: number }): Promise<number> {
+/**
+ * Hands every active tenant's stranded deliveries to their workflows; returns
+ * how many. A tenant that cannot be swept (its schema not there yet, say) is
+ * reported and the others are swept all the same.
+ */
+export async function redispatchStrandedDeliveries(deps: {
+  db: Sql;
+  dispatcher: WebhookDispatcher;
+  onError: (error: unknown, tenantId: string) => void;
+  strandedAfterMs?: number;
+}): Promise<number> {
   const tenants = await deps.db.query<{ tenantId: string; schema: string }>(
     `select id as "tenantId", schema_name as schema from control.tenants where status = 'active' order by id`,
   );
   let dispatched = 0;
   for (const tenant of tenants) {
-    const stranded = await tenantSql(deps.db, tenant.schema).query<{ id: string }>(
-      `select d.id from {t}.webhook_deliveries d join {t}.webhooks w on w.id = d.webhook_id
-        where d.status = 'PENDING' and d.attempts = 0 and d.created_at < now() - make_interval(secs => $1::double precision / 1000)
-          and w.disabled_at is null
-        order by d.created_at limit ${PAGE}`,
-      [deps.strandedAfterMs ?? STRANDED_AFTER_MS],
-    );
-    if (stranded.length === 0) continue;
-    await deps.dispatcher.dispatch(tenant, stranded.map((row) => row.id));
-    dispatched += stranded.length;
+    try {
+      const stranded = await tenantSql(deps.db, tenant.schema).query<{ id: string }>(
+        `select d.id from {t}.webhook_deliveries d join {t}.webhooks w on w.id = d.webhook_id
+          where d.status = 'PENDING' and d.attempts = 0 and d.created_at < now() - make_interval(secs => $1::double precision / 1000)
+            and w.disabled_at is null
+          order by d.created_at limit ${PAGE}`,
+        [deps.strandedAfterMs ?? STRANDED_AFTER_MS],
+      );
+      if (stranded.length === 0) continue;
+      await deps.dispatcher.dispatch(tenant, stranded.map((row) => row.id));
+      dispatched += stranded.length;
+    } catch (error) {
+      deps.onError(error, tenant.tenantId);
+    }
   }
   return dispatched;
 }
@@ -41,7 +54,8 @@ export function sweepStrandedDeliveries(deps: { db: Sql; dispatcher: WebhookDisp
   let round: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     round = round.then(async () => {
-      const count = await redispatchStrandedDeliveries(deps).catch((error: unknown) => {
+      const onError = (error: unknown, tenantId: string) => deps.log.warn('stranded webhook deliveries of a tenant not swept', { error, tenantId });
+      const count = await redispatchStrandedDeliveries({ ...deps, onError }).catch((error: unknown) => {
         deps.log.warn('stranded webhook deliveries not swept', { error });
         return 0;
       });

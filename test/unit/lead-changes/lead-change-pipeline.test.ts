@@ -21,7 +21,7 @@ const until = async (condition: () => boolean): Promise<void> => {
   expect(condition()).toBe(true);
 };
 
-function pipelineWith(evaluator: (schema: string, leadIds: readonly string[]) => Promise<LeadChange[]>, errors: string[] = []) {
+function pipelineWith(evaluator: (schema: string, leadIds: readonly string[]) => Promise<LeadChange[]>, errors: string[] = [], chunkLeads = 250) {
   return createLeadChangePipeline({
     // Never reached: the evaluator is given.
     db: undefined as unknown as Database,
@@ -29,6 +29,7 @@ function pipelineWith(evaluator: (schema: string, leadIds: readonly string[]) =>
     log: createLogger({ level: 'error', write: (line) => errors.push(line) }),
     now: () => new Date('2026-12-01T00:00:00Z'),
     gatherMs: 5,
+    chunkLeads,
     evaluator,
   });
 }
@@ -68,6 +69,22 @@ describe('lead-change pipeline lanes', () => {
     expect(calls[2]?.leadIds).toEqual(['ld_shared']);
     calls[2]?.release();
     await pipeline.drain();
+  });
+
+  it('evaluates bulk leads a chunk at a time, and an urgent touch takes a lead still waiting for its chunk at once', async () => {
+    const { calls, evaluator } = heldEvaluator();
+    const pipeline = pipelineWith(evaluator, [], 2);
+    pipeline.touched(tenant, ['ld_a', 'ld_b', 'ld_c', 'ld_d', 'ld_e']);
+    await until(() => calls.length === 1);
+    pipeline.touched(tenant, ['ld_d'], { urgent: true });
+    await until(() => calls.length === 2);
+    expect(calls.map((c) => c.leadIds)).toEqual([['ld_a', 'ld_b'], ['ld_d']]);
+    calls[1]?.release();
+    calls[0]?.release();
+    await until(() => calls.length === 3);
+    calls[2]?.release();
+    await pipeline.drain();
+    expect(calls.map((c) => c.leadIds)).toEqual([['ld_a', 'ld_b'], ['ld_d'], ['ld_c', 'ld_e']]);
   });
 
   it('folds a bulk touch of a lead already waiting in the urgent lane into that lane, and an urgent touch out of bulk', async () => {
