@@ -96,7 +96,11 @@ const KIND_ORDER = { scored: 0, exited: 1, entered: 2 } as const;
  * score reported with the score it replaced); the open stays of leads that no
  * longer match closed, a stay opened for each lead that now matches and has
  * none open. Only rows this statement changed are reported, so two
- * evaluations racing over one lead report each change once.
+ * evaluations racing over one lead report each change once. Lead rows are
+ * locked in id order and without the key (scores are not keys): ingestion's
+ * events, sessions and identities hold key-share locks on their leads until
+ * they commit, which a full row lock would wait for, and a wait in both
+ * directions is a deadlock PostgreSQL takes a second to see.
  */
 async function writeOutcome(
   sql: TenantSql,
@@ -106,7 +110,7 @@ async function writeOutcome(
   const { scored, enter, exit } = outcome;
   const rows = await sql.query<{ kind: keyof typeof KIND_ORDER; leadId: string; segmentId: string | null; previous: number | null; score: number | null }>(
     `with v as (select * from unnest($1::text[], $2::int[], $3::jsonb[]) as v(id, score, breakdown)),
-     old as (select l.id, l.score as previous from {t}.leads l join v on v.id = l.id for update of l),
+     old as (select l.id, l.score as previous from {t}.leads l join v on v.id = l.id order by l.id for no key update of l),
      scored as (
        update {t}.leads l set score = v.score, score_breakdown = v.breakdown, scored_at = $4,
               updated_at = case when l.score <> v.score then now() else l.updated_at end
