@@ -11,7 +11,7 @@ import { startWorker, type WorkerDeps } from './worker.js';
 import type { NativeConnection } from '@temporalio/worker';
 import type { TenantMigration } from '../schema/migrations/migration.js';
 import type { CompanyHomepageDeps } from './enrichment/providers/company-homepage.provider.js';
-import { isTenantActive } from '../tenants/tenant-status.js';
+import { activeTenants, isTenantActive } from '../tenants/tenant-status.js';
 import { sweepStrandedDeliveries } from './webhooks/stranded-deliveries.js';
 
 /** How often a worker looks for webhook deliveries recorded but never handed to their workflow. */
@@ -91,9 +91,7 @@ async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Co
     batchConcurrency: deps.config.ENRICHMENT_BATCH_CONCURRENCY,
     tenantIsActive: (tenantId) => isTenantActive(deps.services.db, tenantId),
   });
-  const tenants = await deps.services.db.query<{ tenantId: string; schema: string }>(
-    `select id as "tenantId", schema_name as schema from control.tenants where status = 'active' order by id`,
-  );
+  const tenants = await activeTenants(deps.services.db);
   let created = 0;
   for (const tenant of tenants) {
     if (await schedules.ensure(tenant)) created += 1;

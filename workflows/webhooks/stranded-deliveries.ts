@@ -9,6 +9,7 @@
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Sql } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
+import { activeTenants } from '../../tenants/tenant-status.js';
 import type { WebhookDispatcher } from './webhook-dispatch.js';
 
 /** Younger deliveries may still be on their way to their workflow, whose first attempt is immediate. */
@@ -26,9 +27,7 @@ export async function redispatchStrandedDeliveries(deps: {
   onError: (error: unknown, tenantId: string) => void;
   strandedAfterMs?: number;
 }): Promise<number> {
-  const tenants = await deps.db.query<{ tenantId: string; schema: string }>(
-    `select id as "tenantId", schema_name as schema from control.tenants where status = 'active' order by id`,
-  );
+  const tenants = await activeTenants(deps.db);
   let dispatched = 0;
   for (const tenant of tenants) {
     try {
