@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { HOSTNAME } from '../tenants/provisioning/hostname.js';
+import { parseTrustProxy, type TrustProxySetting } from './http/peer-address.js';
 
 // Environment flags arrive as strings; "false" must not become true.
 const flag = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const commaList = z.string().transform((v) => v.split(',').map((s) => s.trim()).filter((s) => s !== ''));
+const hostList = commaList.transform((hosts) => hosts.map((h) => h.toLowerCase().replace(/\.$/, '')));
 
 const port = z.coerce.number().int().min(1).max(65535);
 const positiveInt = z.coerce.number().int().positive();
@@ -47,10 +52,42 @@ export const configSchema = z.object({
   KEY_CACHE_TTL_SECONDS: positiveInt.default(300),
   RATE_LIMIT_PER_MINUTE: positiveInt.default(1200),
   INGEST_RATE_LIMIT_PER_MINUTE: positiveInt.default(60_000),
-  TRUST_PROXY: flag.default(false),
+  // Per visitor on /v1/*, p.gif and the email pixel, per tenant: by client address and by anonymousId (or the pixel's email).
+  INGEST_ADDRESS_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
+  INGEST_VISITOR_RATE_LIMIT_PER_MINUTE: positiveInt.default(120),
+  // Events waiting to be written, per tenant and in all; more is answered 503 with Retry-After.
+  INGEST_QUEUE_MAX_EVENTS_PER_TENANT: positiveInt.default(20_000),
+  INGEST_QUEUE_MAX_EVENTS: positiveInt.default(100_000),
+  TRUST_PROXY: z
+    .string()
+    .transform((v, ctx): TrustProxySetting => {
+      const parsed = parseTrustProxy(v);
+      if (parsed.ok) return parsed.value;
+      ctx.addIssue({ code: 'custom', message: parsed.message });
+      return z.NEVER;
+    })
+    .default(false),
+  // Host names the platform answers on (besides PUBLIC_URL's): never a tenant's pixel host, nor any name under them.
+  PLATFORM_HOSTS: hostList.default([]),
+  // The platform's pixel domain: a tenant proves a host by a CNAME to <its token>.<this>.
+  PIXEL_CNAME_TARGET: z
+    .string()
+    .transform((v) => v.trim().toLowerCase().replace(/\.$/, ''))
+    .pipe(z.string().max(190).regex(HOSTNAME, 'must be a host name like pixel.example.com'))
+    .optional(),
+  PIXEL_HOST_DNS_SERVERS: commaList.optional(),
+  PIXEL_HOST_RECHECK_MINUTES: positiveInt.default(60),
+  PIXEL_HOST_GRACE_CHECKS: positiveInt.default(3),
   MAX_QUERY_DEPTH: positiveInt.default(12),
   MAX_QUERY_COST: positiveInt.default(25_000),
   MAX_PAGE_SIZE: positiveInt.default(100),
+  // GraphQL over WebSocket (subscriptions only); the connection cap counts per gateway instance.
+  WS_MAX_PAYLOAD_BYTES: positiveInt.default(64 * 1024),
+  WS_INIT_TIMEOUT_MS: positiveInt.default(3_000),
+  WS_MAX_CONNECTIONS_PER_KEY: positiveInt.default(50),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: positiveInt.default(100),
+  // Every statement of the shared pool (requests, ingestion, workers); migrations run without one.
+  TENANT_STATEMENT_TIMEOUT_MS: positiveInt.default(10_000),
   TENANT_MIGRATION_CONCURRENCY: positiveInt.default(8),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 
@@ -62,7 +99,14 @@ export const configSchema = z.object({
   ENRICHMENT_DNS_TIMEOUT_MS: positiveInt.default(3000),
   ENRICHMENT_SMTP_PROBE: flag.default(false),
   ENRICHMENT_SMTP_HELO: z.string().min(1).default('localhost'),
+  // Deprecated alias of ALLOW_LOCAL_OUTBOUND, honoured outside production as it always was; ignored in production.
   ENRICHMENT_ALLOW_HTTP_VENDORS: flag.default(false),
+  // Requests to URLs others chose (homepages, vendors, webhooks): local targets only for tests and same-host services.
+  ALLOW_LOCAL_OUTBOUND: flag.default(false),
+  OUTBOUND_TIMEOUT_MS: positiveInt.default(15_000),
+  OUTBOUND_MAX_BODY_BYTES: positiveInt.default(1_048_576),
+  OUTBOUND_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
+  OUTBOUND_DNS_SERVERS: commaList.optional(),
   ENRICHMENT_BATCH_CONCURRENCY: positiveInt.default(10),
 });
 

@@ -4,12 +4,13 @@ import { createSecretBox, masterKeyFrom, type SecretBox } from '../tenants/secre
 import type { Config } from './config.js';
 
 /**
- * The box tenant secrets (vendor API keys) are sealed in. SECRETS_MASTER_KEY
- * when set; in production it must be, since a key generated on one machine
- * cannot open what another sealed. Elsewhere one is generated once and kept
- * under the data dir, beside the embedded database it protects.
+ * The deployment's master key: SECRETS_MASTER_KEY when set; in production it
+ * must be, since a key generated on one machine cannot open what another
+ * sealed. Elsewhere one is generated once and kept under the data dir, beside
+ * the embedded database it protects. Tenant secrets are sealed under it, and
+ * the keys of hashes that must reveal nothing are derived from it.
  */
-export async function loadSecretBox(config: Pick<Config, 'SECRETS_MASTER_KEY' | 'NODE_ENV' | 'DATA_DIR'>): Promise<SecretBox> {
+export async function loadMasterKey(config: Pick<Config, 'SECRETS_MASTER_KEY' | 'NODE_ENV' | 'DATA_DIR'>): Promise<Buffer> {
   let text = config.SECRETS_MASTER_KEY;
   if (text === undefined) {
     if (config.NODE_ENV === 'production') throw new Error('SECRETS_MASTER_KEY is required in production (openssl rand -base64 32)');
@@ -17,5 +18,10 @@ export async function loadSecretBox(config: Pick<Config, 'SECRETS_MASTER_KEY' | 
   }
   const key = masterKeyFrom(text);
   if (!key.ok) throw new Error(`SECRETS_MASTER_KEY: ${key.message}`);
-  return createSecretBox(key.key);
+  return key.key;
+}
+
+/** The box tenant secrets (vendor API keys, webhook signing secrets) are sealed in. */
+export async function loadSecretBox(config: Pick<Config, 'SECRETS_MASTER_KEY' | 'NODE_ENV' | 'DATA_DIR'>): Promise<SecretBox> {
+  return createSecretBox(await loadMasterKey(config));
 }

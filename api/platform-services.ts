@@ -1,7 +1,10 @@
 import { createNetworkCompanies, type NetworkCompanies } from './companies/network-companies.js';
 import { Client, type Connection } from '@temporalio/client';
-import type { SecretBox } from '../tenants/secrets/secret-box.js';
-import { loadSecretBox } from './master-key.js';
+import { createSecretBox, type SecretBox } from '../tenants/secrets/secret-box.js';
+import { loadMasterKey } from './master-key.js';
+import { createHashKeys, type HashKeys } from '../tenants/secrets/hash-keys.js';
+import type { GuardedHttpClient } from '../platform/outbound/guarded-http-client.js';
+import { outboundClientFromConfig } from '../platform/outbound/outbound-config.js';
 import type { Config } from './config.js';
 import type { Coordination } from '../platform/coordination/coordination.js';
 import { createMemoryCoordination } from '../platform/coordination/memory-coordination.js';
@@ -18,13 +21,18 @@ import { createCreditLedger, type CreditLedger } from '../tenants/credits/credit
 import { createTenantProvisioning, type TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
 import { tenantChannel } from '../tenants/tenant-channels.js';
 import { createTrackingSites, type TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
+import { createPixelHostClaims, type PixelHostClaims } from '../tenants/tracking-settings/pixel-host-claims.js';
+import { createProofChecker } from '../tenants/tracking-settings/pixel-host-proof.js';
+import { platformHostNames } from '../tenants/tracking-settings/pixel-host-rules.js';
 import { createSuppressionList } from '../tenants/privacy/suppression-list.js';
 import { connectTemporalClient, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
 import type { ReadinessCheck } from './http/health.routes.js';
 import type { AsnTable } from '../intelligence/ip/asn-table.js';
 import { lazyAsnTable } from '../platform/ip-dataset/lazy-asn-table.js';
+import { lazyGeoLookup, type GeoLookup } from '../platform/ip-dataset/geo-lookup.js';
 import { createEventStore, type EventStore } from './ingest/store/event-store.js';
 import { createEnrichmentService, type EnrichmentService } from './enrichment/enrichment.service.js';
+import { createJobCompletion } from './enrichment/job-completion.js';
 import { createEnrichmentDispatcher } from '../workflows/enrichment/enrichment-dispatch.js';
 import { createTenantSchedules, type TenantSchedules } from '../workflows/tenant-schedules.js';
 import { createLeadChangePipeline, type LeadChangePipeline } from './lead-changes/lead-change-pipeline.js';
@@ -52,13 +60,21 @@ export interface PlatformServices {
   readonly temporal: Connection;
   readonly temporalClient: Client;
   readonly secrets: SecretBox;
+  /** Keys of the hashes that must reveal nothing (suppressions, answer-cache names), derived from the master key. */
+  readonly hashKeys: HashKeys;
+  /** The one client for requests to URLs others chose: webhooks, homepages, vendors. */
+  readonly outbound: GuardedHttpClient;
   readonly keys: KeyResolver;
   readonly ledger: CreditLedger;
   readonly provisioning: TenantProvisioning;
   readonly audit: AuditLog;
   readonly events: EventStore;
   readonly sites: TrackingSites;
+  /** Tenants' claims of pixel hosts and their DNS proofs. */
+  readonly pixelHosts: PixelHostClaims;
   readonly asnTable: () => Promise<AsnTable>;
+  /** IP → country, region, city (DB-IP City Lite), loaded on first use. */
+  readonly geoLookup: () => Promise<GeoLookup>;
   readonly networkCompanies: NetworkCompanies;
   readonly enrichment: EnrichmentService;
   readonly leadChanges: LeadChangePipeline;
@@ -93,7 +109,12 @@ export async function connectServices(opts: {
   applicationName: string;
 }): Promise<PlatformServices> {
   const { config, endpoints, log } = opts;
-  const db = createDatabase({ url: endpoints.databaseUrl, poolSize: config.DATABASE_POOL_SIZE, applicationName: opts.applicationName });
+  const db = createDatabase({
+    url: endpoints.databaseUrl,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: opts.applicationName,
+    statementTimeoutMs: config.TENANT_STATEMENT_TIMEOUT_MS,
+  });
   const orm = await createOrm({ url: endpoints.databaseUrl, poolSize: config.DATABASE_POOL_SIZE });
   const coordination =
     endpoints.redisUrl === undefined
@@ -105,7 +126,13 @@ export async function connectServices(opts: {
         });
   const temporal = await connectTemporalClient(endpoints.temporal);
   const temporalClient = new Client({ connection: temporal, namespace: endpoints.temporal.namespace });
-  const secrets = await loadSecretBox(config);
+  const masterKey = await loadMasterKey(config);
+  const secrets = createSecretBox(masterKey);
+  const hashKeys = createHashKeys(masterKey);
+  const outbound = outboundClientFromConfig(config);
+  if (outbound.allowLocal && config.NODE_ENV === 'production') {
+    log.warn('ALLOW_LOCAL_OUTBOUND is on: webhooks, vendors and homepages may reach internal addresses, and plain http to them');
+  }
   const keys = createKeyResolver({ sql: db, pubsub: coordination.pubsub, ttlMs: config.KEY_CACHE_TTL_SECONDS * 1000, now: Date.now });
   const ledger = createCreditLedger({
     db,
@@ -122,8 +149,10 @@ export async function connectServices(opts: {
   const taskQueue = endpoints.temporal.taskQueue;
   const batchConcurrency = config.ENRICHMENT_BATCH_CONCURRENCY;
   const schedules = createTenantSchedules({ client: temporalClient, taskQueue, batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(db, tenantId) });
+  const platformNames = platformHostNames({ platformHosts: config.PLATFORM_HOSTS, publicUrl: config.PUBLIC_URL, cnameTarget: config.PIXEL_CNAME_TARGET });
   const provisioning = createTenantProvisioning({
     db,
+    platformNames,
     ledger,
     tenantMigrations,
     // Not awaited: a tenant is made whether or not Temporal answers now; a worker's start makes a missing schedule.
@@ -136,17 +165,36 @@ export async function connectServices(opts: {
     db,
     dispatcher: createEnrichmentDispatcher({ client: temporalClient, taskQueue, batchConcurrency }),
     secrets,
-    vendorOptions: { allowInsecureHttp: config.ENRICHMENT_ALLOW_HTTP_VENDORS, production: config.NODE_ENV === 'production' },
+    vendorOptions: { allowInsecureHttp: outbound.allowLocal },
+    outbound,
+    completion: createJobCompletion({ client: temporalClient }),
+    // Called only once services are built: the pipeline below is made after this service, whose changes it is told of.
+    evaluate: (tenant, leadIds) => leadChanges.evaluate(tenant, leadIds),
     onError: (error, context) => log.error(context, { error }),
   });
-  const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now });
+  const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now, platformNames });
+  const pixelHosts = createPixelHostClaims({
+    sql: db,
+    check: createProofChecker({ servers: config.PIXEL_HOST_DNS_SERVERS, cnameTarget: config.PIXEL_CNAME_TARGET }),
+    cnameTarget: config.PIXEL_CNAME_TARGET,
+    changed: (tenantId) => sites.changed(tenantId),
+    platformNames,
+  });
   const asnTable = lazyAsnTable();
   const networkCompanies = createNetworkCompanies(asnTable);
-  const webhooks = createWebhookRegistry({ db, secrets, production: config.NODE_ENV === 'production', onError: (error, context) => log.error(context, { error }) });
+  const webhooks = createWebhookRegistry({ db, secrets, outbound, onError: (error, context) => log.error(context, { error }) });
   const webhookDispatcher = createWebhookDispatcher({ client: temporalClient, taskQueue });
   const leadChanges = createLeadChangePipeline({
     db,
-    listeners: [publishToSubscribers(coordination.pubsub), (tenant, changes) => inBackground(() => deliverToWebhooks(webhooks, webhookDispatcher)(tenant, changes))],
+    listeners: [
+      publishToSubscribers(coordination.pubsub),
+      (tenant, changes) => inBackground(() => deliverToWebhooks(webhooks, webhookDispatcher)(tenant, changes)),
+      // A lead that now reaches the tenant's automatic enrichment rule (a score, a segment) is enriched.
+      // Not awaited: the lane goes on to its next chunk (afterEvaluation never rejects).
+      async (tenant, changes) => {
+        void inBackground(() => enrichment.afterEvaluation(tenant, changes));
+      },
+    ],
     log,
     now: () => new Date(),
   });
@@ -157,14 +205,16 @@ export async function connectServices(opts: {
       await schedules.ensureSegmentWindows(tenant).catch((error: unknown) => log.warn('segment windows schedule not made', { error, tenantId: tenant.tenantId }));
     },
   });
-  const suppressions = createSuppressionList({ sql: db, pubsub: coordination.pubsub, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
+  const suppressions = createSuppressionList({ sql: db, pubsub: coordination.pubsub, hashKeys, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
   const events = createEventStore({
     db,
     ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full',
     requireConsentOf: async (tenantId) => (await sites.byTenant(tenantId))?.requireConsent ?? false,
     suppressions,
     networkCompanies,
-    onIdentified: (tenant, leadIds) => void inBackground(() => enrichment.enrichIdentified(tenant, leadIds)),
+    maxPendingEventsPerTenant: config.INGEST_QUEUE_MAX_EVENTS_PER_TENANT,
+    maxPendingEventsTotal: config.INGEST_QUEUE_MAX_EVENTS,
+    onIdentified: (tenant, leads, opts) => void inBackground(() => enrichment.enrichIdentified(tenant, leads, opts)),
     onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenant, leadIds, opts),
   });
 
@@ -175,13 +225,17 @@ export async function connectServices(opts: {
     temporal,
     temporalClient,
     secrets,
+    hashKeys,
+    outbound,
     keys,
     ledger,
     provisioning,
     audit: createAuditLog({ sql: db }),
     events,
     sites,
+    pixelHosts,
     asnTable,
+    geoLookup: lazyGeoLookup(),
     networkCompanies,
     enrichment,
     leadChanges,
@@ -206,6 +260,7 @@ export async function connectServices(opts: {
       background.abort();
       await keys.stop();
       await suppressions.stop();
+      await outbound.close();
       await temporal.close();
       await coordination.close();
       await orm.close();

@@ -34,8 +34,11 @@ import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { createBrowserRoutes } from './ingest/browser/browser.routes.js';
 import { createLeadService } from './leads/lead.service.js';
 import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.routes.js';
+import { createVisitorLimits } from './ingest/visitor-limits/visitor-limits.js';
+import { createSdkSettingsRoutes } from './ingest/sdk-settings/sdk-settings.routes.js';
 import { sendHealth, sendReadiness } from './http/health.routes.js';
 import { sendRequestError } from './http/respond.js';
+import { compileTrustProxy } from './http/peer-address.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
 
 /** What the gateway runs on: the process's services, less what only workers use, and its own settings. */
@@ -51,7 +54,9 @@ export type GatewayDeps = Pick<
   | 'audit'
   | 'events'
   | 'sites'
+  | 'pixelHosts'
   | 'asnTable'
+  | 'geoLookup'
   | 'networkCompanies'
   | 'enrichment'
   | 'scoring'
@@ -59,6 +64,7 @@ export type GatewayDeps = Pick<
   | 'webhooks'
   | 'webhookDispatcher'
   | 'privacy'
+  | 'hashKeys'
   | 'readiness'
 > & {
   readonly config: Config;
@@ -92,18 +98,18 @@ export function createGatewayResolvers(
     new SessionResolver(leads),
     new CompanyResolver(leads),
     new TrackingSettingsResolver({
-      settings: createTrackingSettingsService({ db: deps.db, sites: deps.sites }),
+      settings: createTrackingSettingsService({ db: deps.db, sites: deps.sites, claims: deps.pixelHosts }),
       sites: deps.sites,
       publicUrl,
       now: Date.now,
     }),
-    new IpLookupResolver(deps.asnTable, leads),
+    new IpLookupResolver(deps.asnTable, leads, deps.geoLookup),
     new EnrichmentResolver(deps.enrichment),
     new ScoringResolver(deps.scoring),
     new SegmentResolver(deps.segments, leads, deps.coordination.pubsub),
     new WebhookResolver({ registry: deps.webhooks, dispatcher: deps.webhookDispatcher }),
     new PrivacyResolver(deps.privacy),
-    new ConsentResolver(createConsentService({ db: deps.db, now: () => new Date() })),
+    new ConsentResolver(createConsentService({ db: deps.db, hashKeys: deps.hashKeys, now: () => new Date() })),
   ];
 }
 
@@ -120,6 +126,13 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
   });
   const formatError = createErrorFormatter((message, error) => deps.log.error(message, { error }));
+  // One set of limits for both transports: the HTTP plugin and the socket's subscribe guard.
+  const queryLimits = {
+    maxDepth: config.MAX_QUERY_DEPTH,
+    maxCost: config.MAX_QUERY_COST,
+    maxFirst: config.MAX_PAGE_SIZE,
+    defaultListSize: config.MAX_PAGE_SIZE,
+  };
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.NODE_ENV !== 'production',
@@ -129,24 +142,26 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     includeStacktraceInErrorResponses: false,
     formatError,
     plugins: [
-      queryLimitsPlugin({
-        maxDepth: config.MAX_QUERY_DEPTH,
-        maxCost: config.MAX_QUERY_COST,
-        maxFirst: config.MAX_PAGE_SIZE,
-        defaultListSize: config.MAX_PAGE_SIZE,
-      }),
+      queryLimitsPlugin(queryLimits),
       observabilityPlugin({ audit: deps.audit, metrics, log: deps.log }),
     ],
   });
   await apollo.start();
   await deps.keys.start();
-  const graphqlRoute = createGraphqlRoute({ apollo, authenticator, trustProxy: config.TRUST_PROXY });
+  const trustProxy = compileTrustProxy(config.TRUST_PROXY);
+  const graphqlRoute = createGraphqlRoute({ apollo, authenticator, trustProxy });
   await deps.sites.start();
+  const visitorLimits = createVisitorLimits({
+    rateLimiter: deps.coordination.rateLimiter,
+    hashKeys: deps.hashKeys,
+    settings: { perAddressPerMinute: config.INGEST_ADDRESS_RATE_LIMIT_PER_MINUTE, perVisitorPerMinute: config.INGEST_VISITOR_RATE_LIMIT_PER_MINUTE },
+  });
   const browserRoutes = createBrowserRoutes({
     keys: deps.keys,
     sites: deps.sites,
     store: deps.events,
-    trustProxy: config.TRUST_PROXY,
+    trustProxy,
+    visitorLimits,
     now: () => new Date(),
     log: deps.log,
   });
@@ -154,20 +169,24 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     keys: deps.keys,
     sites: deps.sites,
     store: deps.events,
-    rateLimiter: deps.coordination.rateLimiter,
     ratePerMinute: config.INGEST_RATE_LIMIT_PER_MINUTE,
-    trustProxy: config.TRUST_PROXY,
+    visitorLimits,
+    trustProxy,
     now: () => new Date(),
   });
+  const sdkSettingsRoutes = createSdkSettingsRoutes({ keys: deps.keys, sites: deps.sites, trustProxy });
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> => {
-    // A tenant's pixel host serves collection only: no API, health or metrics under its name.
+    // A tenant's active pixel host (a proven name on its own domain) serves collection only: no API, health or
+    // metrics under its name, nothing that names the platform. A pending claim, an address, localhost or one of
+    // the platform's own names is never a pixel host (byHost), so the platform's routes there are untouched.
     const onPixelHost = req.headers.host !== undefined && (await deps.sites.byHost(req.headers.host)) !== undefined;
     if (onPixelHost) {
       if (isSegmentPath(url.pathname)) {
         await segmentRoutes(req, res, url.pathname);
         return '/v1';
       }
+      if (await sdkSettingsRoutes(req, res, url)) return 'sdk-settings';
       if (await browserRoutes(req, res, url)) return 'browser';
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
       res.end('Not found');
@@ -192,6 +211,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
           await segmentRoutes(req, res, url.pathname);
           return '/v1';
         }
+        if (await sdkSettingsRoutes(req, res, url)) return 'sdk-settings';
         if (await browserRoutes(req, res, url)) return 'browser';
         sendRequestError(res, 404, 'NOT_FOUND', `no route ${url.pathname}`);
         return 'unmatched';
@@ -217,8 +237,15 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     server,
     schema,
     authenticator,
-    trustProxy: config.TRUST_PROXY,
-    initWaitMs: 3_000,
+    keys: deps.keys,
+    trustProxy,
+    settings: {
+      maxPayloadBytes: config.WS_MAX_PAYLOAD_BYTES,
+      initWaitMs: config.WS_INIT_TIMEOUT_MS,
+      maxConnectionsPerKey: config.WS_MAX_CONNECTIONS_PER_KEY,
+      maxSubscriptionsPerConnection: config.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      limits: queryLimits,
+    },
     formatError,
   });
 

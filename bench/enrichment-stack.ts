@@ -43,10 +43,10 @@ export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Pro
     const vendor = await startVendorServer({ key: `sk_live_${randomBytes(8).toString('hex')}`, delayMs: opts.vendorDelayMs });
     stops.push(() => vendor.close());
 
-    // development, so the plain-http local vendor is allowed.
+    // The vendor is a plain-http server on this machine: a local target, allowed only when asked for.
     const bench = await startBenchServices({
       NODE_ENV: 'development',
-      ENRICHMENT_ALLOW_HTTP_VENDORS: 'true',
+      ALLOW_LOCAL_OUTBOUND: 'true',
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_TASK_QUEUE: `enrich-bench-${randomBytes(4).toString('hex')}`,
     });

@@ -2,6 +2,10 @@ import type { Database, Sql } from '../platform/postgres/database.js';
 import type { ControlMigration, TenantMigration } from './migrations/migration.js';
 import { quoteTenantSchema } from './migrations/migration.js';
 
+// A migration may rebuild a large table, and a starter waits on the advisory lock while another
+// gateway migrates: neither is a tenant's request, so the pool's statement timeout does not apply.
+const UNBOUNDED = { statementTimeoutMs: 0 };
+
 export interface MigrationReport {
   readonly applied: readonly string[];
 }
@@ -26,7 +30,7 @@ async function applyPending(
       for (const statement of migration.statements()) await tx.query(statement);
       await tx.query(`insert into ${bookkeeping} (name) values ($1)`, [migration.name]);
       return true;
-    });
+    }, UNBOUNDED);
     if (ran) applied.push(migration.name);
   }
   return { applied };
@@ -44,7 +48,7 @@ export async function migrateControl(db: Database, migrations: readonly ControlM
     await tx.query(
       'create table if not exists control.schema_migrations (name text primary key, applied_at timestamptz not null default now())',
     );
-  });
+  }, UNBOUNDED);
   const done = await appliedNames(db, 'control.schema_migrations');
   const pending = migrations.filter((m) => !done.has(m.name)).map((m) => ({ name: m.name, statements: () => m.up() }));
   return applyPending(db, 'control', 'control.schema_migrations', pending);
@@ -64,7 +68,7 @@ export async function migrateTenant(
     await tx.query(
       `create table if not exists ${bookkeeping} (name text primary key, applied_at timestamptz not null default now())`,
     );
-  });
+  }, UNBOUNDED);
   const done = await appliedNames(db, bookkeeping);
   const pending = migrations
     .filter((m) => !done.has(m.name))

@@ -10,16 +10,30 @@ import { connectTemporalWorker, type TemporalEndpoint } from './temporal-endpoin
 import { startWorker, type WorkerDeps } from './worker.js';
 import type { NativeConnection } from '@temporalio/worker';
 import type { TenantMigration } from '../schema/migrations/migration.js';
-import type { CompanyHomepageDeps } from './enrichment/providers/company-homepage.provider.js';
+import type { CompanyHomepageSettings } from './enrichment/providers/company-homepage.provider.js';
 import { activeTenants, isTenantActive } from '../tenants/tenant-status.js';
 import { sweepStrandedDeliveries } from './webhooks/stranded-deliveries.js';
+import { ensurePixelHostSchedule } from './pixel-hosts/pixel-host-schedule.js';
 
 /** How often a worker looks for webhook deliveries recorded but never handed to their workflow. */
 const STRANDED_SWEEP_EVERY_MS = 60_000;
 
 export type WorkerServices = Pick<
   PlatformServices,
-  'db' | 'coordination' | 'ledger' | 'networkCompanies' | 'secrets' | 'temporalClient' | 'leadChanges' | 'webhooks' | 'webhookDispatcher' | 'keys' | 'sites'
+  | 'db'
+  | 'coordination'
+  | 'ledger'
+  | 'networkCompanies'
+  | 'secrets'
+  | 'hashKeys'
+  | 'outbound'
+  | 'temporalClient'
+  | 'leadChanges'
+  | 'webhooks'
+  | 'webhookDispatcher'
+  | 'keys'
+  | 'sites'
+  | 'pixelHosts'
 >;
 
 /**
@@ -33,7 +47,7 @@ export function workerDeps(opts: {
   config: Config;
   services: WorkerServices;
   log: Logger;
-  homepage?: CompanyHomepageDeps;
+  homepage?: CompanyHomepageSettings;
   tenantMigrations?: readonly TenantMigration[];
 }): WorkerDeps {
   const { config, services } = opts;
@@ -51,11 +65,13 @@ export function workerDeps(opts: {
     leadChanges: services.leadChanges,
     batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
     secrets: services.secrets,
-    production: config.NODE_ENV === 'production',
+    hashKeys: services.hashKeys,
+    outbound: services.outbound,
     webhooks: services.webhooks,
     webhookDispatcher: services.webhookDispatcher,
     revocations: services.keys,
     sites: services.sites,
+    pixelHosts: services.pixelHosts,
   };
 }
 
@@ -101,4 +117,10 @@ async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Co
     if (windowed?.any === true && (await schedules.ensureSegmentWindows(tenant))) created += 1;
   }
   if (created > 0) deps.log.info('re-enrichment schedules created', { created });
+  await ensurePixelHostSchedule({
+    client: deps.services.temporalClient,
+    taskQueue: deps.endpoint.taskQueue,
+    everyMinutes: deps.config.PIXEL_HOST_RECHECK_MINUTES,
+    graceChecks: deps.config.PIXEL_HOST_GRACE_CHECKS,
+  });
 }

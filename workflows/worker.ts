@@ -15,6 +15,8 @@ import { createRescoreActivities } from './scoring/rescore-leads.activities.js';
 import { createSegmentWindowActivities } from './segments/segment-windows.activities.js';
 import { createMigrateTenantsActivities } from './migrate-tenants/migrate-tenants.activities.js';
 import type { SecretBox } from '../tenants/secrets/secret-box.js';
+import type { HashKeys } from '../tenants/secrets/hash-keys.js';
+import type { GuardedHttpClient } from '../platform/outbound/guarded-http-client.js';
 import type { WebhookRegistry } from '../tenants/webhooks/webhook-registry.js';
 import { createDeliverWebhookActivities } from './webhooks/deliver-webhook.activities.js';
 import { createRetentionActivities } from './retention/retention.activities.js';
@@ -22,6 +24,8 @@ import { createDeletePersonActivities } from './privacy/delete-person.activities
 import { createExportPersonActivities } from './privacy/export-person.activities.js';
 import type { KeyRevocations } from '../tenants/api-keys/key-resolver.js';
 import type { TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
+import type { PixelHostClaims } from '../tenants/tracking-settings/pixel-host-claims.js';
+import { createRecheckPixelHostsActivities } from './pixel-hosts/recheck-pixel-hosts.activities.js';
 import { createOffboardTenantActivities } from './offboarding/offboard-tenant.activities.js';
 import { createTenantSchedules } from './tenant-schedules.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatch.js';
@@ -44,14 +48,18 @@ export interface WorkerDeps {
   readonly batchConcurrency: number;
   /** Opens webhook signing secrets. */
   readonly secrets: SecretBox;
-  /** NODE_ENV=production: webhook endpoints on internal addresses are refused. */
-  readonly production: boolean;
+  /** Suppression hashes and answer-cache names, keyed as the gateway keys them. */
+  readonly hashKeys: HashKeys;
+  /** Every request to a URL others chose (webhooks, homepages, vendors). */
+  readonly outbound: GuardedHttpClient;
   /** For `lead.enriched`: deliveries made by the worker. */
   readonly webhooks: WebhookRegistry;
   readonly webhookDispatcher: WebhookDispatcher;
   /** Offboarding: a tenant's keys stop working on every gateway, its pixel hosts stop serving. */
   readonly revocations: KeyRevocations;
   readonly sites: Pick<TrackingSites, 'changed'>;
+  /** Pixel hosts' DNS proofs, re-checked on the platform's schedule. */
+  readonly pixelHosts: PixelHostClaims;
 }
 
 export interface RunningWorker {
@@ -69,8 +77,9 @@ export function createActivities(deps: WorkerDeps) {
     ...createEnrichBatchActivities({ db: deps.db, dispatcher, catalog: deps.catalog, now }),
     ...createRescoreActivities(deps),
     ...createSegmentWindowActivities({ ...deps, now }),
-    ...createDeliverWebhookActivities({ db: deps.db, secrets: deps.secrets, production: deps.production, log: deps.log }),
+    ...createDeliverWebhookActivities({ db: deps.db, secrets: deps.secrets, client: deps.outbound, log: deps.log }),
     ...createRetentionActivities({ db: deps.db, now }),
+    ...createRecheckPixelHostsActivities({ claims: deps.pixelHosts }),
     ...createDeletePersonActivities(deps),
     ...createExportPersonActivities(deps),
     ...createOffboardTenantActivities({

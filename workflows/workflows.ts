@@ -9,3 +9,4 @@ export { retentionWorkflow } from './retention/retention.workflow.js';
 export { offboardTenantWorkflow } from './offboarding/offboard-tenant.workflow.js';
 export { deletePersonWorkflow } from './privacy/delete-person.workflow.js';
 export { exportPersonWorkflow } from './privacy/export-person.workflow.js';
+export { recheckPixelHostsWorkflow } from './pixel-hosts/recheck-pixel-hosts.workflow.js';

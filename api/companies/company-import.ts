@@ -1,7 +1,27 @@
-import { validateCompanyImport, type CompanyImportRow } from '../../intelligence/companies/company-import.js';
+import { validateCompanyImport, type CompanyImportRow, type ValidCompany } from '../../intelligence/companies/company-import.js';
 import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
+
+/** The tenant's word about its own accounts: replaced only by a surer source (see mergeCompanyFacts). */
+export const IMPORT_SOURCE = 'import';
+const IMPORT_CONFIDENCE = 0.9;
+
+/** The fields the import gives, as facts with their provenance. */
+function importedFacts(company: ValidCompany, fetchedAt: string): Record<string, unknown> {
+  const given: Array<[string, unknown]> = [
+    ['company.name', company.name],
+    ['company.industry', company.industry],
+    ['company.employees', company.employees],
+    ['company.revenue', company.revenue],
+    ['company.country', company.country],
+    ['company.techStack', company.techStack],
+  ];
+  return Object.fromEntries(
+    // An empty list says nothing is known, not that nothing is used: no fact, so a provider's list can fill it.
+    given.filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0)).map(([field, value]) => [field, { value, source: IMPORT_SOURCE, confidence: IMPORT_CONFIDENCE, fetchedAt }]),
+  );
+}
 
 export interface ImportResult {
   readonly created: number;
@@ -16,16 +36,18 @@ export interface ImportResult {
 export async function importCompanies(sql: TenantSql, rows: readonly CompanyImportRow[]): Promise<Outcome<ImportResult>> {
   const valid = validateCompanyImport(rows);
   if (!valid.ok) return failure(invalidInput(valid.path, valid.message));
+  const fetchedAt = new Date().toISOString();
   const written = await sql.query<{ created: boolean }>(
-    `insert into {t}.companies as c (id, domain, name, name_key, industry, employees, revenue, country, tech_stack, imported_at)
-     select v.id, v.domain, v.name, v.name_key, v.industry, v.employees, v.revenue, v.country, coalesce(v.tech_stack, '{}'), now()
+    `insert into {t}.companies as c (id, domain, name, name_key, industry, employees, revenue, country, tech_stack, facts, imported_at)
+     select v.id, v.domain, v.name, v.name_key, v.industry, v.employees, v.revenue, v.country, coalesce(v.tech_stack, '{}'), v.facts, now()
        from jsonb_to_recordset($1::jsonb) as v(id text, domain text, name text, name_key text, industry text, employees int,
-                                              revenue double precision, country text, tech_stack text[])
+                                              revenue double precision, country text, tech_stack text[], facts jsonb)
      on conflict (domain) do update set
        name = coalesce(excluded.name, c.name), name_key = coalesce(excluded.name_key, c.name_key),
        industry = coalesce(excluded.industry, c.industry), employees = coalesce(excluded.employees, c.employees),
        revenue = coalesce(excluded.revenue, c.revenue), country = coalesce(excluded.country, c.country),
        tech_stack = case when $2::text[] @> array[excluded.domain] then excluded.tech_stack else c.tech_stack end,
+       facts = c.facts || excluded.facts,
        imported_at = now(), updated_at = now()
      returning (xmax = 0) as created`,
     [
@@ -40,6 +62,7 @@ export async function importCompanies(sql: TenantSql, rows: readonly CompanyImpo
           revenue: c.revenue,
           country: c.country,
           tech_stack: c.techStack,
+          facts: importedFacts(c, fetchedAt),
         })),
       ),
       valid.companies.filter((c) => c.techStack !== null).map((c) => c.domain),

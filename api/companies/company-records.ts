@@ -1,3 +1,4 @@
+import { GROUP_CONFIDENCE } from '../../intelligence/companies/company-link.js';
 import type { CompanyFacts } from '../../intelligence/companies/group-company.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
@@ -7,9 +8,15 @@ import { newId } from '../../tenants/api-keys/api-key-secret.js';
  * fills only the fields they lack: a value already held (from enrichment, an
  * import or an earlier call) is never overwritten, and a record with nothing
  * to fill is not touched at all, so a busy company's row is not locked by
- * every batch that mentions it. Returns domain → company id.
+ * every batch that mentions it. Each value filled is recorded in the
+ * record's `facts` with `provenance` (by default a `group` call's, which is
+ * what ingestion upserts). Returns domain → company id.
  */
-export async function upsertCompanies(sql: TenantSql, facts: readonly CompanyFacts[]): Promise<Map<string, string>> {
+export async function upsertCompanies(
+  sql: TenantSql,
+  facts: readonly CompanyFacts[],
+  provenance: { readonly source: string; readonly confidence: number } = { source: 'group', confidence: GROUP_CONFIDENCE },
+): Promise<Map<string, string>> {
   const byDomain = new Map<string, CompanyFacts>();
   for (const f of facts) byDomain.set(f.domain, { ...byDomain.get(f.domain), ...f });
   if (byDomain.size === 0) return new Map();
@@ -20,17 +27,31 @@ export async function upsertCompanies(sql: TenantSql, facts: readonly CompanyFac
       return value === undefined ? null : String(value);
     });
   const domains = rows.map((f) => f.domain);
+  const fetchedAt = new Date().toISOString();
+  const factsOf = (f: CompanyFacts) => {
+    const given: Record<string, unknown> = {};
+    for (const [field, value] of [['company.domain', f.domain], ['company.name', f.name], ['company.industry', f.industry], ['company.employees', f.employees], ['company.country', f.country]] as const) {
+      if (value !== undefined) given[field] = { value, source: provenance.source, confidence: provenance.confidence, fetchedAt };
+    }
+    return JSON.stringify(given);
+  };
+  // A fact is recorded only for the column this statement fills: a value held already keeps its own provenance.
+  const filled = (column: string, field: string) => `'${field}', case when c.${column} is null then v.facts -> '${field}' end`;
   await sql.query(
     `with v as (
-       select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[])
-         as v(id, domain, name, name_key, industry, employees, country)
+       select v.id, v.domain, v.name, v.name_key, v.industry, v.employees, v.country, v.facts::jsonb as facts
+         from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::text[], $8::text[])
+         as v(id, domain, name, name_key, industry, employees, country, facts)
      ), inserted as (
-       insert into {t}.companies (id, domain, name, name_key, industry, employees, country)
+       insert into {t}.companies (id, domain, name, name_key, industry, employees, country, facts)
        select * from v on conflict (domain) do nothing returning id
      )
      update {t}.companies c set
        name = coalesce(c.name, v.name), name_key = coalesce(c.name_key, v.name_key), industry = coalesce(c.industry, v.industry),
-       employees = coalesce(c.employees, v.employees), country = coalesce(c.country, v.country), updated_at = now()
+       employees = coalesce(c.employees, v.employees), country = coalesce(c.country, v.country),
+       facts = c.facts || jsonb_strip_nulls(jsonb_build_object(${filled('name', 'company.name')}, ${filled('industry', 'company.industry')},
+         ${filled('employees', 'company.employees')}, ${filled('country', 'company.country')})),
+       updated_at = now()
        from v
       where c.domain = v.domain
         and ((c.name is null and v.name is not null) or (c.industry is null and v.industry is not null)
@@ -43,6 +64,7 @@ export async function upsertCompanies(sql: TenantSql, facts: readonly CompanyFac
       column((f) => f.industry),
       column((f) => f.employees),
       column((f) => f.country),
+      rows.map(factsOf),
     ],
   );
   const held = await sql.query<{ id: string; domain: string }>('select id, domain from {t}.companies where domain = any($1)', [domains]);

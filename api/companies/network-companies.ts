@@ -1,3 +1,4 @@
+import { NETWORK_CONFIDENCE } from '../../intelligence/companies/company-link.js';
 import type { AsnTable } from '../../intelligence/ip/asn-table.js';
 import { networkCompanyCandidate, type NetworkCompanyCandidate } from '../../intelligence/ip/network-companies.js';
 import { isPublicAddress } from '../../intelligence/ip/public-address.js';
@@ -32,6 +33,7 @@ export function createNetworkCompanies(asnTable: () => Promise<AsnTable>): Netwo
       const byDomain = await upsertCompanies(
         sql,
         known.map((k) => ({ domain: k.domain, name: k.name })),
+        { source: 'network', confidence: NETWORK_CONFIDENCE },
       );
       const nameKeys = [...new Set([...candidates.values()].flatMap((c) => (c.known === undefined && c.nameKey !== undefined ? [c.nameKey] : [])))];
       // The oldest record of a name wins, so an address keeps pointing at the same company.

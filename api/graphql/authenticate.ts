@@ -8,8 +8,16 @@ import type { Principal } from './gateway-context.js';
 import { requestError } from './errors.js';
 
 export interface Authenticator {
-  /** Resolves `Authorization: Bearer …` to a principal, or throws UNAUTHENTICATED / FORBIDDEN / RATE_LIMITED. */
+  /**
+   * Resolves `Authorization: Bearer …` to a principal, or throws UNAUTHENTICATED / FORBIDDEN / RATE_LIMITED.
+   * Counts as one operation against the key's rate.
+   */
   authenticate(authorization: string | undefined, peerIp: string): Promise<Principal>;
+  /**
+   * Counts one more operation of an already authenticated principal (a subscription on an open
+   * socket) against the same per-key rate as HTTP requests; throws RATE_LIMITED past it.
+   */
+  meter(principal: Principal): Promise<void>;
 }
 
 const digest = (value: string) => createHash('sha256').update(value).digest();
@@ -23,7 +31,25 @@ export function createAuthenticator(deps: {
 }): Authenticator {
   const adminDigest = digest(deps.adminToken);
 
+  // The operator's token is not metered: it is the platform's own.
+  const meterKey = async (keyId: string): Promise<void> => {
+    const decision = await deps.rateLimiter.hit(`key:${keyId}`, deps.ratePerMinute, 60_000);
+    if (!decision.allowed) {
+      throw requestError(
+        'RATE_LIMITED',
+        `rate limit of ${deps.ratePerMinute} requests a minute reached`,
+        429,
+        { retryAfter: decision.retryAfterSeconds },
+        { 'retry-after': String(decision.retryAfterSeconds) },
+      );
+    }
+  };
+
   return {
+    async meter(principal) {
+      if (principal.kind === 'tenant') await meterKey(principal.tenant.keyId);
+    },
+
     async authenticate(authorization, peerIp) {
       const token = /^Bearer\s+(\S+)\s*$/i.exec(authorization ?? '')?.[1];
       if (token === undefined) {
@@ -39,16 +65,7 @@ export function createAuthenticator(deps: {
       if (!ipAllowed(key.ipBlockList, peerIp)) {
         throw requestError('FORBIDDEN', 'this key may not be used from this address', 403);
       }
-      const decision = await deps.rateLimiter.hit(`key:${key.id}`, deps.ratePerMinute, 60_000);
-      if (!decision.allowed) {
-        throw requestError(
-          'RATE_LIMITED',
-          `rate limit of ${deps.ratePerMinute} requests a minute reached`,
-          429,
-          { retryAfter: decision.retryAfterSeconds },
-          { 'retry-after': String(decision.retryAfterSeconds) },
-        );
-      }
+      await meterKey(key.id);
       return {
         kind: 'tenant',
         tenant: {

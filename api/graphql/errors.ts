@@ -1,5 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { QueueFullError } from '../../platform/batching/group-commit.js';
 import type { Outcome, Problem } from '../../platform/outcome.js';
+import { isStatementTimeout } from '../../platform/postgres/statement-timeout.js';
 
 /** The closed set of codes of API.md; every error a client sees carries one. */
 export type ErrorCode =
@@ -90,6 +92,26 @@ export function createErrorFormatter(log: (message: string, error: unknown) => v
     if (mapped !== undefined) return { ...formatted, extensions: { ...formatted.extensions, code: mapped } };
     // Argument coercion failures arrive from graphql-js without a code.
     if (isCoercionError(formatted)) return { ...formatted, extensions: { code: 'BAD_USER_INPUT' } };
+    // The operation asked for more database work than one statement may take: the client's to narrow,
+    // not a fault of ours; the SQL and PostgreSQL's message stay out of the answer.
+    if (isStatementTimeout(error instanceof GraphQLError ? error.originalError : error)) {
+      return {
+        message: 'the operation took longer than the database allows one statement; ask for less (a smaller page, fewer fields or aliases, a narrower filter)',
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'QUERY_TOO_COMPLEX', reason: 'STATEMENT_TIMEOUT' },
+      };
+    }
+    // The tenant's ingestion queue was full (track, identify): nothing was written, send it again shortly.
+    const cause = error instanceof GraphQLError ? error.originalError : error;
+    if (cause instanceof QueueFullError) {
+      return {
+        message: 'too many events are waiting to be written; nothing of this call was, send it again shortly',
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'RATE_LIMITED', retryAfter: cause.retryAfterSeconds },
+      };
+    }
     log('unexpected error in a GraphQL operation', error);
     return { message: 'Internal error', path: formatted.path, locations: formatted.locations, extensions: { code: 'INTERNAL' } };
   };

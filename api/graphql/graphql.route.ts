@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { peerAddress } from '../http/peer-address.js';
+import { peerAddress, type TrustProxy } from '../http/peer-address.js';
 import { readBody } from '../http/read-body.js';
 import { sendRequestError } from '../http/respond.js';
 import type { Authenticator } from './authenticate.js';
@@ -13,7 +13,7 @@ const MAX_BODY_BYTES = 1024 * 1024;
 export function createGraphqlRoute(deps: {
   apollo: ApolloServer<GatewayContext>;
   authenticator: Authenticator;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
 }) {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let body: unknown;

@@ -1,11 +1,77 @@
 import type { IncomingMessage } from 'node:http';
+import proxyaddr from 'proxy-addr';
 
-/** The caller's address; X-Forwarded-For is believed only behind a proxy the operator vouches for. */
-export function peerAddress(req: IncomingMessage, trustProxy: boolean): string {
-  if (trustProxy) {
-    const forwarded = req.headers['x-forwarded-for'];
-    const first = (Array.isArray(forwarded) ? forwarded[0] : forwarded)?.split(',')[0]?.trim();
-    if (first) return first;
+/**
+ * Which hops in front of the gateway the operator vouches for (`TRUST_PROXY`):
+ * none, the nearest `hops` of them, or those at the listed addresses and ranges.
+ */
+export type TrustProxySetting = false | { readonly hops: number } | { readonly addresses: readonly string[] };
+
+/** Whether the hop at `address`, `index` steps from the gateway (0: the socket's peer), is a trusted proxy. */
+export type TrustProxy = (address: string, index: number) => boolean;
+
+export type TrustProxyParse = { ok: true; value: TrustProxySetting } | { ok: false; message: string };
+
+const FORMS = 'false, the number of proxies in front of the gateway (e.g. 1), or their addresses and ranges (e.g. loopback,10.0.0.0/8)';
+
+/**
+ * `true` is refused rather than read as "trust every hop": that would believe
+ * the leftmost X-Forwarded-For entry, which the client writes itself.
+ */
+export function parseTrustProxy(text: string): TrustProxyParse {
+  const value = text.trim().toLowerCase();
+  if (value === 'false' || value === 'no' || value === '0') return { ok: true, value: false };
+  if (value === 'true' || value === 'yes') {
+    return { ok: false, message: `"${text}" would trust every hop, so a client could name its own address; give ${FORMS}` };
   }
-  return req.socket.remoteAddress ?? '';
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    if (hops > 32) return { ok: false, message: 'at most 32 proxy hops' };
+    return { ok: true, value: { hops } };
+  }
+  const addresses = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (addresses.length === 0) return { ok: false, message: `give ${FORMS}` };
+  try {
+    // proxy-addr knows the names loopback, linklocal and uniquelocal, and refuses what is not an address or range.
+    proxyaddr.compile(addresses);
+  } catch (error) {
+    return { ok: false, message: `${error instanceof Error ? error.message : 'not an address'}; give ${FORMS}` };
+  }
+  return { ok: true, value: { addresses } };
+}
+
+export function compileTrustProxy(setting: TrustProxySetting): TrustProxy {
+  if (setting === false) return () => false;
+  if ('hops' in setting) {
+    const { hops } = setting;
+    return (_address, index) => index < hops;
+  }
+  return proxyaddr.compile([...setting.addresses]);
+}
+
+/**
+ * The caller's address: walking X-Forwarded-For from the right (the entries
+ * the trusted proxies appended), the first hop that is not a trusted proxy.
+ * Entries left of it were written by the client and are never believed.
+ */
+export function peerAddress(req: IncomingMessage, trust: TrustProxy): string {
+  // A socket already closed has no address: proxy-addr then answers undefined, whatever its types say.
+  return (proxyaddr(req, trust) as string | undefined) ?? '';
+}
+
+/**
+ * The scheme the browser used. X-Forwarded-Proto, like X-Forwarded-For, has
+ * one entry per proxy that appends it: the entry of the outermost trusted
+ * proxy is the one to believe (a proxy that overwrites leaves just its own).
+ */
+export function forwardedProto(req: IncomingMessage, trust: TrustProxy): string | undefined {
+  const chain = proxyaddr.all(req, trust);
+  // The socket's peer, then the forwarded hops up to the first untrusted one; with no forwarded hop, just the peer.
+  const trustedHops = chain.length > 1 ? chain.length - 1 : trust(chain[0] ?? '', 0) ? 1 : 0;
+  if (trustedHops === 0) return undefined;
+  const header = req.headers['x-forwarded-proto'];
+  const entries = (Array.isArray(header) ? header.join(',') : (header ?? '')).split(',').map((e) => e.trim()).filter((e) => e !== '');
+  if (entries.length === 0) return undefined;
+  const entry = entries[Math.max(0, entries.length - trustedHops)];
+  return entry === 'https' || entry === 'http' ? entry : undefined;
 }

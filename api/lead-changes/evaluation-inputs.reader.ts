@@ -9,10 +9,14 @@
  * (the one the last evaluation of the tenant needed). Only when that guess
  * proves wrong (the model or a segment changed) are the events read again.
  */
+import type { HeldCompany } from '../../intelligence/companies/company-link.js';
 import type { CompanyFacts, EventFact, LeadFacts } from '../../intelligence/leads/lead-facts.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { CURRENT_SCORING_MODEL_JSON, scoringModelOf, type ScoringModelRow, type ScoringModelVersion } from '../scoring/scoring-models.js';
 import { LIVE_SEGMENTS_JSON, segmentRecordOf, type SegmentRecord, type SegmentRow } from '../segments/segment-records.js';
+
+/** A lead's company as the evaluation reads it; whether a visit's network gave it is asked only when it matters. */
+export type HeldCompanyLink = Omit<HeldCompany, 'onNetwork'>;
 
 /** A lead's events beyond this many (newest first) are not looked at by rules: a bound on one evaluation's memory. */
 export const MAX_EVENTS_PER_LEAD = 5_000;
@@ -30,6 +34,8 @@ export interface EvaluationInputs {
   readonly leads: Map<string, LeadFacts>;
   /** Open stays of these leads, as `segmentId \u0000 leadId`. */
   readonly open: Set<string>;
+  /** The company of each lead with an email, and its stored link, by lead id: what a business email is weighed against. */
+  readonly heldCompanies: Map<string, HeldCompanyLink>;
 }
 
 export const stayKey = (segmentId: string, leadId: string): string => `${segmentId}\u0000${leadId}`;
@@ -40,17 +46,22 @@ interface LeadJson {
   readonly score: number;
   readonly traits: Record<string, unknown>;
   readonly company: CompanyFacts | null;
+  /** Of a lead with an email and a company only (what identify-time linking weighs). */
+  readonly companyLink?: unknown;
 }
 
 interface SegmentJson extends Omit<SegmentRow, 'createdAt'> {
   readonly createdAt: string;
 }
 
+// A lead's company link is read only for a lead with an email and a company: what identify-time linking weighs.
 const LEADS_JSON = `(select coalesce(json_agg(json_build_object(
     'id', l.id, 'email', l.email, 'score', l.score, 'traits', l.traits,
+    'companyLink', case when l.email is not null and c.id is not null then l.company_link end,
     'company', case when c.id is null then null else json_build_object(
       'domain', c.domain, 'name', c.name, 'industry', c.industry, 'employees', c.employees,
-      'revenue', c.revenue, 'country', c.country) end)), '[]')
+      'revenue', c.revenue, 'country', c.country, 'mailProvider', c.mail_provider, 'dmarcPolicy', c.dmarc_policy,
+      'techStack', c.tech_stack, 'saas', c.saas) end)), '[]')
    from {t}.leads l left join {t}.companies c on c.id = l.company_id
   where l.id = any($1) and l.merged_into is null)`;
 
@@ -106,8 +117,15 @@ export async function readEvaluationInputs(sql: TenantSql, leadIds: readonly str
   return {
     model: scoringModelOf(sql.schema, head.model),
     segments: head.segments.map(segmentRecordOf),
-    leads: new Map(head.leads.map((lead) => [lead.id, { ...lead, events: events.get(lead.id) ?? [] }])),
+    leads: new Map(
+      head.leads.map(({ companyLink: _link, ...lead }) => [lead.id, { ...lead, events: events.get(lead.id) ?? [] }]),
+    ),
     open: new Set(head.open.map(([segmentId, leadId]) => stayKey(segmentId, leadId))),
+    heldCompanies: new Map(
+      head.leads.flatMap((lead): Array<[string, HeldCompanyLink]> =>
+        lead.email === null || lead.company === null ? [] : [[lead.id, { domain: lead.company.domain, link: lead.companyLink ?? null }]],
+      ),
+    ),
   };
 }
 

@@ -5,6 +5,7 @@
  * one code path, so a lead reached any way ends in the same state.
  */
 import { MAX_RULE_WINDOW_DAYS, type LeadFacts } from '../../intelligence/leads/lead-facts.js';
+import { linkEmailCompanies } from '../companies/email-companies.js';
 import { eventNeedsOf, type ScoringModel } from '../../intelligence/scoring/scoring-model.js';
 import { scoreLead } from '../../intelligence/scoring/score-lead.js';
 import { matchesSegment } from '../../intelligence/segments/evaluate-segment.js';
@@ -62,6 +63,9 @@ export async function evaluateLeads(db: Sql, schema: string, leadIds: readonly s
   if (scope.segments === undefined) scope.needsMemo?.set(schema, needs);
   let leads = [...inputs.leads.values()];
   if (leads.length === 0) return [];
+  // A business email links its company now, not only when enrichment runs: scored below with it.
+  const linked = await linkEmailCompanies(sql, leads, inputs.heldCompanies);
+  if (linked.size > 0) leads = leads.map((lead) => ({ ...lead, company: linked.get(lead.id) ?? lead.company }));
   if (!sameNeeds(needs, guessed)) {
     const events = await readLeadEvents(sql, leads.map((lead) => lead.id), filterOf(needs, now));
     leads = leads.map((lead) => ({ ...lead, events: events.get(lead.id) ?? [] }));

@@ -10,6 +10,8 @@ export interface LeadListFilter {
   readonly tier?: LeadTier;
   readonly minScore?: number;
   readonly email?: string;
+  /** The manual review queue: leads flagged because no source found anything for them (true), or the others (false). */
+  readonly needsManualEnrichment?: boolean;
   /** Members of a segment: its rule compiled to SQL, evaluated at `now`. */
   readonly segment?: { readonly rule: SegmentRule; readonly now: Date };
 }
@@ -61,6 +63,7 @@ function filterClause(filter: LeadListFilter, values: SqlValue[]): string {
   };
   if (filter.email !== undefined) conditions.push(`lower(email) = lower(${param(filter.email.trim())})`);
   if (filter.minScore !== undefined) conditions.push(`score >= ${param(filter.minScore)}`);
+  if (filter.needsManualEnrichment !== undefined) conditions.push(`needs_manual_enrichment = ${param(filter.needsManualEnrichment)}`);
   if (filter.tier !== undefined) {
     const range = scoreRangeOf(filter.tier);
     conditions.push(`score between ${param(range.min)} and ${param(range.max)}`);

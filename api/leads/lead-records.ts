@@ -8,6 +8,11 @@ export interface LeadRecord {
   /** Every rule's contribution to the score, as the scoring model gave it. */
   readonly scoreBreakdown: ReadonlyArray<{ readonly rule: string; readonly points: number }>;
   readonly companyId: string | null;
+  /**
+   * Why the lead has its company (`leads.company_link`, see intelligence/companies/company-link.ts);
+   * null when ingestion linked it, or moved it to another company (a `group` call) since.
+   */
+  readonly companyLink?: unknown;
   readonly needsManualEnrichment: boolean;
   readonly lastEnrichedAt: Date | null;
   readonly createdAt: Date;
@@ -42,10 +47,16 @@ export interface CompanyRecord {
   readonly revenue: number | null;
   readonly country: string | null;
   readonly techStack: string[];
+  readonly mailProvider: string | null;
+  readonly dmarcPolicy: string | null;
+  readonly saas: string[];
+  /** Every fact with its provenance, by field (`companies.facts`). */
+  readonly facts: unknown;
 }
 
 export const LEAD_COLUMNS = `id, email, user_id as "userId", traits, score, score_breakdown as "scoreBreakdown", company_id as "companyId",
-  needs_manual_enrichment as "needsManualEnrichment", last_enriched_at as "lastEnrichedAt",
+  case when company_link is not null and company_link ->> 'domain' = (select c.domain from {t}.companies c where c.id = company_id)
+       then company_link end as "companyLink", needs_manual_enrichment as "needsManualEnrichment", last_enriched_at as "lastEnrichedAt",
   created_at as "createdAt", updated_at as "updatedAt"`;
 
 export const SESSION_COLUMNS = `id, lead_id as "leadId", started_at as "startedAt", last_activity_at as "endedAt",
@@ -53,4 +64,5 @@ export const SESSION_COLUMNS = `id, lead_id as "leadId", started_at as "startedA
 
 export const EVENT_COLUMNS = `id::text as id, lead_id as "leadId", name, at, properties`;
 
-export const COMPANY_COLUMNS = `id, domain, name, industry, employees, revenue, country, tech_stack as "techStack"`;
+export const COMPANY_COLUMNS = `id, domain, name, industry, employees, revenue, country, tech_stack as "techStack",
+  mail_provider as "mailProvider", dmarc_policy as "dmarcPolicy", saas, facts`;

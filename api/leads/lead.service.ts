@@ -63,14 +63,15 @@ export function createLeadService(deps: { db: Database; events: EventStore; netw
     async track(tenant, events) {
       const messages = trackMessages(events, deps.now());
       if (!messages.ok) return messages;
-      const written = await deps.events.write(tenant, messages.value);
+      // The tenant's own back end (a secret key): what it sends is the tenant's intent.
+      const written = await deps.events.write(tenant, messages.value, { source: 'tenant' });
       return success({ accepted: written.accepted, duplicates: written.duplicates, suppressed: written.suppressed, unconsented: written.unconsented });
     },
 
     async identify(tenant, input) {
       const message = identifyMessage(input, deps.now());
       if (!message.ok) return message;
-      const written = await deps.events.write(tenant, [message.value]);
+      const written = await deps.events.write(tenant, [message.value], { source: 'tenant' });
       // The tenant asked for both: telling its own back end is telling no one new.
       if (written.suppressed > 0) return failure(invalidInput(['input'], 'this person was erased: events about them are dropped'));
       if (written.unconsented > 0) {

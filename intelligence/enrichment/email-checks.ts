@@ -1,9 +1,12 @@
 import { domainToASCII } from 'node:url';
+import { mailDomainKind } from './mail-domain-kind.js';
+import { mailboxKind } from './mail-mailbox-kind.js';
 
 /**
  * What can be said of an email address without asking the network: its
- * syntax, and what its domain and local part are known to be. Pure; the
- * email verification provider adds the DNS and SMTP answers.
+ * syntax, and what its domain and local part are known to be (from the
+ * maintained lists behind `mail-domain-kind.ts` and `mail-mailbox-kind.ts`).
+ * Pure; the email verification provider adds the DNS and SMTP answers.
  */
 
 export type EmailSyntaxError =
@@ -66,79 +69,25 @@ export function checkEmailSyntax(email: string): EmailSyntax {
   return { valid: true, localPart, domain };
 }
 
-function normalizeDomain(domain: string): string {
-  return domain.trim().toLowerCase().replace(/\.$/, '');
-}
-
-/** The domain and each of its parents, `a.b.c` → `a.b.c`, `b.c`, `c`. */
-function domainAndParents(domain: string): string[] {
-  const labels = normalizeDomain(domain).split('.');
-  return labels.map((_, i) => labels.slice(i).join('.'));
-}
-
-const DISPOSABLE_DOMAINS: ReadonlySet<string> = new Set([
-  '10minutemail.com', '10minutemail.net', '20minutemail.com', '33mail.com', 'anonbox.net',
-  'burnermail.io', 'discard.email', 'dispostable.com', 'dropmail.me', 'emailondeck.com',
-  'fakeinbox.com', 'fakemail.net', 'getairmail.com', 'getnada.com', 'nada.email',
-  'guerrillamail.biz', 'guerrillamail.com', 'guerrillamail.de', 'guerrillamail.info', 'guerrillamail.net',
-  'guerrillamail.org', 'guerrillamailblock.com', 'grr.la', 'sharklasers.com', 'pokemail.net',
-  'spam4.me', 'harakirimail.com', 'incognitomail.org', 'inboxkitten.com', 'jetable.org',
-  'mailcatch.com', 'maildrop.cc', 'mailinator.com', 'mailinator.net', 'mailinator2.com',
-  'mailnesia.com', 'mailnull.com', 'mailsac.com', 'mintemail.com', 'mohmal.com',
-  'mytemp.email', 'mytrashmail.com', 'spambox.us', 'spamgourmet.com', 'spamex.com',
-  'temp-mail.io', 'temp-mail.org', 'tempail.com', 'tempmail.com', 'tempmail.net',
-  'tempmailo.com', 'tempr.email', 'throwawaymail.com', 'trash-mail.com', 'trashmail.com',
-  'trashmail.de', 'trashmail.net', 'wegwerfmail.de', 'yopmail.com', 'yopmail.fr',
-  'yopmail.net', 'mailpoof.com', 'emailfake.com', 'moakt.com', 'tmail.ws',
-]);
-
-/** A domain of a throwaway-inbox service; subdomains count, as those services hand out random ones. */
+/**
+ * A throwaway-inbox domain (subdomains count). See `mail-domain-kind.ts`; an ISP
+ * domain a disposable list also carries is an ISP's, not disposable.
+ */
 export function isDisposableDomain(domain: string): boolean {
-  return domainAndParents(domain).some((candidate) => DISPOSABLE_DOMAINS.has(candidate));
+  return mailDomainKind(domain) === 'disposable';
 }
-
-const FREE_MAIL_DOMAINS: ReadonlySet<string> = new Set([
-  'gmail.com', 'googlemail.com', 'ymail.com', 'rocketmail.com', 'msn.com',
-  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'aim.com',
-  'web.de', 'freenet.de', 't-online.de', 'proton.me', 'protonmail.com', 'protonmail.ch', 'pm.me',
-  'tutanota.com', 'tuta.io', 'mail.com', 'email.com', 'zoho.com', 'zohomail.com',
-  'mail.ru', 'inbox.ru', 'list.ru', 'bk.ru', 'ya.ru', 'rambler.ru',
-  'qq.com', '163.com', '126.com', 'yeah.net', 'sina.com', 'naver.com', 'daum.net',
-  'orange.fr', 'laposte.net', 'free.fr', 'libero.it', 'virgilio.it', 'wp.pl', 'o2.pl', 'interia.pl',
-  'seznam.cz', 'fastmail.com', 'hushmail.com', 'rediffmail.com', 'comcast.net', 'verizon.net', 'att.net',
-]);
-
-// Brands with a free mailbox under many country domains: `yahoo.fr`, `hotmail.co.uk`, `gmx.net`.
-const FREE_MAIL_BRANDS: ReadonlySet<string> = new Set(['yahoo', 'hotmail', 'outlook', 'live', 'gmx', 'yandex']);
-// What may follow a brand: a TLD, or a country's second level (`co.uk`, `com.br`, `co.jp`).
-const BRAND_SUFFIX = /^(?:[a-z]{2,}|(?:co|com|ne|net|or|org)\.[a-z]{2})$/;
 
 /**
- * A consumer mailbox provider: the address says nothing of the lead's
- * company. Exact domains only: a subdomain of a provider is its staff or a
- * service, not a consumer mailbox.
+ * A personal mailbox, free webmail or a home ISP's: the address says nothing
+ * of the lead's company. Exact domains only for webmail: a subdomain of a
+ * provider is its staff or a service, not a consumer mailbox.
  */
 export function isFreeMailDomain(domain: string): boolean {
-  const normalized = normalizeDomain(domain);
-  if (FREE_MAIL_DOMAINS.has(normalized)) return true;
-  const dot = normalized.indexOf('.');
-  return dot > 0 && FREE_MAIL_BRANDS.has(normalized.slice(0, dot)) && BRAND_SUFFIX.test(normalized.slice(dot + 1));
+  const kind = mailDomainKind(domain);
+  return kind === 'free' || kind === 'isp';
 }
-
-// Compared with dots, hyphens and underscores removed: `no-reply`, `no_reply` and `no.reply` are one name.
-const ROLE_NAMES: ReadonlySet<string> = new Set([
-  'abuse', 'accounting', 'accounts', 'admin', 'administrator', 'all', 'billing', 'bounce', 'bounces',
-  'careers', 'compliance', 'contact', 'contactus', 'customercare', 'customerservice', 'customersupport',
-  'devnull', 'donotreply', 'enquiries', 'enquiry', 'everyone', 'feedback', 'finance', 'help', 'hello',
-  'hostmaster', 'hr', 'info', 'information', 'inquiries', 'inquiry', 'invoices', 'it', 'jobs', 'legal',
-  'mailerdaemon', 'marketing', 'media', 'newsletter', 'noc', 'noreply', 'notifications', 'office', 'orders',
-  'partners', 'postmaster', 'press', 'privacy', 'recruiting', 'recruitment', 'root', 'sales', 'security',
-  'service', 'staff', 'subscribe', 'support', 'team', 'unsubscribe', 'webmaster',
-]);
 
 /** A mailbox of a function rather than a person (`sales`, `no-reply`); a `+tag` is ignored. */
 export function isRoleAccount(localPart: string): boolean {
-  const plus = localPart.indexOf('+');
-  const base = plus < 0 ? localPart : localPart.slice(0, plus);
-  return ROLE_NAMES.has(base.trim().toLowerCase().replace(/[._-]/g, ''));
+  return mailboxKind(localPart) === 'role';
 }

@@ -4,9 +4,11 @@
  * activities.
  */
 import { domainOf } from '../companies/group-company.js';
+import { registrableDomain } from '../domains/registrable-domain.js';
 import { isPublicAddress } from '../ip/public-address.js';
-import { checkEmailSyntax, isFreeMailDomain } from './email-checks.js';
+import { checkEmailSyntax } from './email-checks.js';
 import type { EnrichmentSubject } from './enrichment-types.js';
+import { mailDomainKind } from './mail-domain-kind.js';
 
 export interface LeadIdentifiers {
   readonly email: string | null;
@@ -30,14 +32,16 @@ function nameOf(traits: Readonly<Record<string, unknown>>): string | undefined {
 /**
  * The subject, or undefined when nothing in it can be looked up: an email
  * (even a malformed one: verification says so, which is an answer), a
- * company domain (the company's, else the email's unless it is a free-mail
- * provider's, which says nothing about an employer), or a public address.
+ * company domain (the company's, else the email's when it is a business
+ * domain: a webmail, home-ISP or throwaway domain says nothing about an
+ * employer), or a public address.
  * A name alone identifies nobody.
  */
 export function subjectOfLead(lead: LeadIdentifiers): EnrichmentSubject | undefined {
   const email = text(lead.email);
   const syntax = email === undefined ? undefined : checkEmailSyntax(email);
-  const emailDomain = syntax?.valid === true && !isFreeMailDomain(syntax.domain) ? syntax.domain : undefined;
+  // Only a business domain names an employer, and the employer is its registrable domain (`eu.acme.co.uk` → `acme.co.uk`).
+  const emailDomain = syntax?.valid === true && mailDomainKind(syntax.domain) === 'business' ? (registrableDomain(syntax.domain) ?? syntax.domain) : undefined;
   const domain = domainOf(lead.companyDomain) ?? emailDomain;
   const ip = lead.lastIp !== null && isPublicAddress(lead.lastIp) ? lead.lastIp : undefined;
   if (email === undefined && domain === undefined && ip === undefined) return undefined;

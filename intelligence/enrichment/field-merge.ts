@@ -2,7 +2,11 @@
  * The merge policy: which value a lead holds for a field when providers (and
  * the tenant) disagree. Pure: `now` is an argument.
  *
- * Against a held value, a candidate with
+ * A value a person set (source `manual`) is held until a person sets another:
+ * no provider, import or re-enrichment replaces it, and what they say instead
+ * is kept in `conflicts`.
+ *
+ * Against any other held value, a candidate with
  * - the same value (JSON-equal) corroborates it: the expiry restarts, the higher
  *   confidence (and the source vouching for it) is kept, verified if either is;
  * - a different value wins, in this order:
@@ -20,6 +24,11 @@ import { jsonEqual } from './json-equal.js';
 
 /** Enough to show that sources disagree and how; older disagreements add nothing to decide by. */
 export const MAX_CONFLICTS = 5;
+
+/** The source of a value a person set by hand (`setEnrichedField`). */
+export const MANUAL_SOURCE = 'manual';
+/** A person's value does not go stale as a provider's does: it is checked by a person, not re-fetched. */
+export const MANUAL_TTL_DAYS = 36_500;
 
 export type MergeCandidate = FieldCandidate & { readonly source: string; readonly supplied?: boolean };
 
@@ -47,6 +56,10 @@ export function mergeField(current: EnrichedFieldState | undefined, candidate: M
     conflicts: [],
   };
   if (current === undefined) return withThreshold(incoming, opts);
+  if (current.source === MANUAL_SOURCE && incoming.source !== MANUAL_SOURCE) {
+    if (jsonEqual(current.value, incoming.value)) return withThreshold(current, opts);
+    return withThreshold({ ...current, conflicts: recordConflict(current.conflicts, incoming, current.value) }, opts);
+  }
   if (jsonEqual(current.value, incoming.value)) return withThreshold(corroborate(current, incoming), opts);
   if (candidateWins(current, incoming, opts.now)) {
     return withThreshold({ ...incoming, conflicts: recordConflict(current.conflicts, current, incoming.value) }, opts);
@@ -144,4 +157,26 @@ export function mergeAnswers(
     .map(([field]) => field)
     .sort();
   return { fields, changed, matched, needsManualEnrichment: !matched && fields.size === 0 };
+}
+
+/**
+ * A person's value for a field: source manual, confidence 1, verified, the
+ * tenant's own; the value it replaces (a provider's or an earlier person's)
+ * is kept in `conflicts`.
+ */
+export function setManualField(current: EnrichedFieldState | undefined, field: string, value: unknown, now: Date): EnrichedFieldState {
+  const manual: EnrichedFieldState = {
+    field,
+    value,
+    confidence: 1,
+    source: MANUAL_SOURCE,
+    verified: true,
+    supplied: true,
+    fetchedAt: now,
+    expiresAt: expiresAtFor(now, MANUAL_TTL_DAYS),
+    belowThreshold: false,
+    conflicts: [],
+  };
+  if (current === undefined || jsonEqual(current.value, value)) return { ...manual, conflicts: current?.conflicts ?? [] };
+  return { ...manual, conflicts: recordConflict(current.conflicts, current, value) };
 }

@@ -1,62 +1,46 @@
 /**
- * A one-pass, linear scan of an HTML page for what homepage enrichment reads:
- * start tags with their attributes, the title, and the bodies of scripts and
- * styles. No tree, no parser dependency; every search moves forward with
- * `indexOf` or an anchored regex, so a truncated or hostile megabyte of markup
- * costs one pass, never a backtracking blow-up.
+ * A homepage parsed once by a real HTML parser (htmlparser2: forgiving, linear,
+ * entities decoded as browsers do), and the parts of it homepage enrichment
+ * reads: title, language, meta tags, links, scripts and styles. Comments,
+ * escaped code and the text of scripts never count as markup.
  */
+import { DomHandler, isTag, type Document, type Element, type AnyNode } from 'domhandler';
+import { Parser } from 'htmlparser2';
 
-export type Attributes = ReadonlyMap<string, string>;
+export interface ScannedScript {
+  readonly src?: string;
+  readonly type?: string;
+  readonly id?: string;
+  readonly text: string;
+}
 
-export interface ScannedTag {
-  /** Lower-cased element name. */
-  readonly name: string;
-  /** Lower-cased attribute names, entity-decoded values; the first of a repeated attribute wins. */
-  readonly attributes: Attributes;
-  /** The raw content of a script, style, title… element, as written. */
-  readonly text?: string;
+export interface ScannedLink {
+  readonly href: string;
+  /** Lower-cased `rel` tokens. */
+  readonly rel: readonly string[];
+}
+
+export interface ScannedAnchor {
+  readonly href: string;
+  /** Text content, whitespace collapsed (at most 200 characters). */
+  readonly text: string;
 }
 
 export interface ScannedHtml {
-  /** Start tags in document order, without the contents of raw-text elements (script, style…). */
-  readonly tags: readonly ScannedTag[];
-  /** The start tags as written, one a line: what markup signatures are tested against (never text). */
-  readonly markup: string;
-  /** The first `<title>`'s text, entity-decoded. */
+  readonly document: Document;
+  /** The first `<title>` outside an SVG, whitespace collapsed. */
   readonly title?: string;
-}
-
-const NAMED_ENTITIES: Readonly<Record<string, string>> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: '\u00a0',
-  ndash: '\u2013', mdash: '\u2014', hellip: '\u2026', middot: '\u00b7', bull: '\u2022',
-  lsquo: '\u2018', rsquo: '\u2019', sbquo: '\u201a', ldquo: '\u201c', rdquo: '\u201d', bdquo: '\u201e',
-  laquo: '\u00ab', raquo: '\u00bb', lsaquo: '\u2039', rsaquo: '\u203a',
-  copy: '\u00a9', reg: '\u00ae', trade: '\u2122', deg: '\u00b0', euro: '\u20ac', pound: '\u00a3', yen: '\u00a5', cent: '\u00a2',
-  times: '\u00d7', divide: '\u00f7', para: '\u00b6', sect: '\u00a7', shy: '\u00ad', zwj: '\u200d', zwnj: '\u200c',
-  aacute: '\u00e1', agrave: '\u00e0', acirc: '\u00e2', atilde: '\u00e3', auml: '\u00e4', aring: '\u00e5', aelig: '\u00e6',
-  ccedil: '\u00e7', eacute: '\u00e9', egrave: '\u00e8', ecirc: '\u00ea', euml: '\u00eb',
-  iacute: '\u00ed', igrave: '\u00ec', icirc: '\u00ee', iuml: '\u00ef', ntilde: '\u00f1',
-  oacute: '\u00f3', ograve: '\u00f2', ocirc: '\u00f4', otilde: '\u00f5', ouml: '\u00f6', oslash: '\u00f8',
-  uacute: '\u00fa', ugrave: '\u00f9', ucirc: '\u00fb', uuml: '\u00fc', yacute: '\u00fd', szlig: '\u00df',
-  Aacute: '\u00c1', Agrave: '\u00c0', Auml: '\u00c4', Aring: '\u00c5', Ccedil: '\u00c7', Eacute: '\u00c9',
-  Ntilde: '\u00d1', Oacute: '\u00d3', Ouml: '\u00d6', Oslash: '\u00d8', Uacute: '\u00da', Uuml: '\u00dc',
-};
-
-const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z][a-zA-Z0-9]{1,31}));/g;
-
-function codePoint(value: number): string {
-  const valid = value > 0 && value <= 0x10ffff && !(value >= 0xd800 && value <= 0xdfff);
-  return valid ? String.fromCodePoint(value) : '\ufffd';
-}
-
-/** Decodes numeric references and the common named entities; an unknown name is left as written. */
-export function decodeEntities(text: string): string {
-  if (!text.includes('&')) return text;
-  return text.replace(ENTITY, (whole, decimal?: string, hex?: string, name?: string) => {
-    if (decimal !== undefined) return codePoint(Number.parseInt(decimal, 10));
-    if (hex !== undefined) return codePoint(Number.parseInt(hex, 16));
-    return (name !== undefined && Object.hasOwn(NAMED_ENTITIES, name) ? NAMED_ENTITIES[name] : undefined) ?? whole;
-  });
+  /** `<html lang>` as written. */
+  readonly lang?: string;
+  /** Every `<meta name|property|itemprop>`'s contents, keyed lower-case, in document order. */
+  readonly meta: ReadonlyMap<string, readonly string[]>;
+  readonly anchors: readonly ScannedAnchor[];
+  readonly links: readonly ScannedLink[];
+  readonly scripts: readonly ScannedScript[];
+  /** `<style>` bodies, in order. */
+  readonly styles: readonly string[];
+  /** Every element `id`: the page's named globals (`window[id]`) before any script runs. */
+  readonly ids: ReadonlySet<string>;
 }
 
 /** Whitespace (including no-break spaces) collapsed, trimmed. */
@@ -64,103 +48,118 @@ export function collapseWhitespace(text: string): string {
   return text.replace(/[\s\u00a0]+/g, ' ').trim();
 }
 
-// Elements whose content is text up to their end tag, never markup.
-const RAW_TEXT = new Set(['script', 'style', 'title', 'textarea', 'xmp', 'iframe', 'noembed', 'noframes']);
-const TAG_NAME = /[a-zA-Z][a-zA-Z0-9:-]*/y;
-const ATTRIBUTE = /([^\s"'<>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?/g;
-const MAX_TAGS = 200_000;
+const MAX_ANCHOR_TEXT = 200;
+// Past this many elements a page is junk or an attack; what came before is read.
+const MAX_ELEMENTS = 200_000;
 
-function isLetter(code: number): boolean {
-  return (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+/** Text content of `node`, at most `limit` characters; iterative, so no nesting depth overflows the stack. */
+function textOf(node: AnyNode, limit: number): string {
+  let out = '';
+  const stack: AnyNode[] = [node];
+  while (stack.length > 0 && out.length < limit) {
+    const next = stack.pop();
+    if (next === undefined) break;
+    if (next.type === 'text') out += next.data;
+    else if ('children' in next) for (let i = next.children.length - 1; i >= 0; i -= 1) stack.push(next.children[i] as AnyNode);
+  }
+  return out.slice(0, limit);
 }
 
-/** Index of the `>` closing the tag opened at `from`, skipping quoted attribute values; -1 if the page ends first. */
-function tagEnd(html: string, from: number): number {
-  let i = from;
-  while (i < html.length) {
-    const code = html.charCodeAt(i);
-    if (code === 62 /* > */) return i;
-    if (code === 61 /* = */) {
-      i += 1;
-      while (i < html.length && /\s/.test(html[i] ?? '')) i += 1;
-      const quote = html[i];
-      if (quote === '"' || quote === "'") {
-        const close = html.indexOf(quote, i + 1);
-        if (close < 0) return -1;
-        i = close + 1;
-        continue;
-      }
-      continue;
-    }
-    i += 1;
-  }
-  return -1;
+/** The raw text inside a script, style or title element. */
+function rawText(element: Element): string {
+  return element.children.map((child) => (child.type === 'text' ? child.data : '')).join('');
 }
 
-function parseAttributes(source: string): Attributes {
-  const attributes = new Map<string, string>();
-  for (const match of source.matchAll(ATTRIBUTE)) {
-    const name = (match[1] ?? '').toLowerCase();
-    if (attributes.has(name)) continue;
-    attributes.set(name, decodeEntities(match[2] ?? match[3] ?? match[4] ?? ''));
+// Browsers cap the tree's depth too (Chromium at 512): past it, a page is an attack on the
+// parser, whose open-element stack makes every deeper tag cost more than the last.
+const MAX_DEPTH = 512;
+const CHUNK = 16 * 1024;
+
+/** A DOM handler that knows how deep the parser is. */
+class DepthHandler extends DomHandler {
+  depth = 0;
+  override onopentag(name: string, attribs: Record<string, string>): void {
+    this.depth += 1;
+    super.onopentag(name, attribs);
   }
-  return attributes;
+  override onclosetag(): void {
+    this.depth -= 1;
+    super.onclosetag();
+  }
 }
 
-const closers = new Map<string, RegExp>();
-/** Start of the end tag of raw-text element `name` at or after `from`, or -1. */
-function closingTag(html: string, name: string, from: number): number {
-  let closer = closers.get(name);
-  if (closer === undefined) {
-    closer = new RegExp(`</${name}[\\s/>]`, 'gi');
-    closers.set(name, closer);
-  }
-  closer.lastIndex = from;
-  return closer.exec(html)?.index ?? -1;
+/** The document, parsed as a stream; a page nested deeper than browsers allow is read up to there. */
+function parse(html: string): Document {
+  const handler = new DepthHandler();
+  const parser = new Parser(handler, { lowerCaseTags: true, lowerCaseAttributeNames: true, decodeEntities: true });
+  for (let at = 0; at < html.length && handler.depth <= MAX_DEPTH; at += CHUNK) parser.write(html.slice(at, at + CHUNK));
+  parser.end();
+  return handler.root;
 }
 
 export function scanHtml(html: string): ScannedHtml {
-  const tags: ScannedTag[] = [];
-  const markup: string[] = [];
+  const document = parse(html);
+  const meta = new Map<string, string[]>();
+  const anchors: ScannedAnchor[] = [];
+  const links: ScannedLink[] = [];
+  const scripts: ScannedScript[] = [];
+  const styles: string[] = [];
+  const ids = new Set<string>();
   let title: string | undefined;
-  let svgDepth = 0;
-  let at = 0;
-  while (tags.length < MAX_TAGS) {
-    const open = html.indexOf('<', at);
-    if (open < 0) break;
-    if (html.startsWith('<!--', open)) {
-      const close = html.indexOf('-->', open + 4);
-      if (close < 0) break;
-      at = close + 3;
-      continue;
+  let lang: string | undefined;
+  let elements = 0;
+
+  // Iterative, depth-first, in document order: a page nested a hundred thousand deep must not overflow the stack.
+  const stack: Array<{ node: AnyNode; inSvg: boolean }> = document.children.map((node) => ({ node, inSvg: false })).reverse();
+  while (stack.length > 0 && elements < MAX_ELEMENTS) {
+    const { node, inSvg } = stack.pop() ?? { node: document, inSvg: false };
+    if (!isTag(node)) continue;
+    elements += 1;
+    const { name, attribs } = node;
+    if (attribs.id) ids.add(attribs.id);
+    switch (name) {
+      case 'html':
+        lang ??= attribs.lang?.trim() || undefined;
+        break;
+      case 'title':
+        // An SVG's <title> labels the drawing, not the document.
+        if (title === undefined && !inSvg) title = collapseWhitespace(rawText(node));
+        break;
+      case 'meta': {
+        const key = (attribs.property ?? attribs.name ?? attribs.itemprop ?? '').trim().toLowerCase();
+        const content = attribs.content;
+        if (key !== '' && content !== undefined) meta.set(key, [...(meta.get(key) ?? []), content]);
+        break;
+      }
+      case 'a':
+        if (attribs.href !== undefined) anchors.push({ href: attribs.href, text: collapseWhitespace(textOf(node, MAX_ANCHOR_TEXT * 4)).slice(0, MAX_ANCHOR_TEXT) });
+        break;
+      case 'link':
+        if (attribs.href !== undefined) links.push({ href: attribs.href, rel: (attribs.rel ?? '').toLowerCase().split(/\s+/).filter(Boolean) });
+        break;
+      case 'script':
+        scripts.push({ src: attribs.src, type: attribs.type, id: attribs.id, text: rawText(node) });
+        break;
+      case 'style':
+        styles.push(rawText(node));
+        break;
+      default:
+        break;
     }
-    const next = html.charCodeAt(open + 1);
-    if (!isLetter(next)) {
-      // End tags, doctypes, processing instructions and a stray `<` in text: nothing to read but where an SVG ends.
-      if (next === 47 /* / */ && svgDepth > 0 && html.slice(open + 2, open + 5).toLowerCase() === 'svg') svgDepth -= 1;
-      at = open + 1;
-      continue;
+    const childInSvg = inSvg || name === 'svg';
+    for (let i = node.children.length - 1; i >= 0; i -= 1) {
+      const child = node.children[i];
+      if (child !== undefined && isTag(child)) stack.push({ node: child, inSvg: childInSvg });
     }
-    const end = tagEnd(html, open + 1);
-    if (end < 0) break;
-    TAG_NAME.lastIndex = open + 1;
-    const name = (TAG_NAME.exec(html)?.[0] ?? '').toLowerCase();
-    const raw = html.slice(open, end + 1);
-    const attributes = parseAttributes(raw.slice(name.length + 1, raw.endsWith('/>') ? -2 : -1));
-    markup.push(raw);
-    at = end + 1;
-    if (name === 'svg' && !raw.endsWith('/>')) svgDepth += 1;
-    if (!RAW_TEXT.has(name) || raw.endsWith('/>')) {
-      tags.push({ name, attributes });
-      continue;
-    }
-    const close = closingTag(html, name, at);
-    const text = html.slice(at, close < 0 ? html.length : close);
-    tags.push({ name, attributes, text });
-    // An SVG's <title> labels the drawing, not the document.
-    if (name === 'title' && title === undefined && svgDepth === 0) title = collapseWhitespace(decodeEntities(text));
-    if (close < 0) break;
-    at = close + name.length + 2;
   }
-  return { tags, markup: markup.join('\n'), title };
+  return { document, title, lang, meta, anchors, links, scripts, styles, ids };
+}
+
+/** The first non-empty content of a meta tag, trimmed. */
+export function metaContent(scanned: ScannedHtml, key: string): string | undefined {
+  for (const content of scanned.meta.get(key) ?? []) {
+    const trimmed = content.trim();
+    if (trimmed !== '') return trimmed;
+  }
+  return undefined;
 }

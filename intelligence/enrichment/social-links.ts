@@ -5,7 +5,7 @@
  * so two sources naming the same profile agree.
  */
 
-export type SocialNetwork = 'linkedin' | 'twitter' | 'github' | 'facebook' | 'youtube' | 'instagram';
+export type SocialNetwork = 'linkedin' | 'twitter' | 'github' | 'facebook' | 'youtube' | 'instagram' | 'crunchbase';
 
 export type SocialLinks = { readonly [network in SocialNetwork]?: string };
 
@@ -29,7 +29,7 @@ const SLUG = /^[\p{L}\p{N}%._-]{2,100}$/u;
 const INSTAGRAM_HANDLE = /^[A-Za-z0-9._]{1,30}$/;
 const YOUTUBE_HANDLE = /^@[\p{L}\p{N}._-]{3,30}$/u;
 
-const NETWORK_HOST = /(?:linkedin|twitter|x|github|facebook|youtube|instagram)\.com/i;
+const NETWORK_HOST = /(?:linkedin|twitter|x|github|facebook|youtube|instagram|crunchbase)\.com/i;
 
 /** The network and canonical profile URL a link points to, if it is a profile. */
 export function socialProfile(href: string, base?: string): readonly [SocialNetwork, string] | undefined {
@@ -60,6 +60,9 @@ export function socialProfile(href: string, base?: string): readonly [SocialNetw
   if (host === 'youtube.com') {
     if (YOUTUBE_HANDLE.test(first)) return ['youtube', `https://www.youtube.com/${first}`];
     return ['channel', 'c', 'user'].includes(lower) && SLUG.test(second) ? ['youtube', `https://www.youtube.com/${lower}/${second}`] : undefined;
+  }
+  if (host === 'crunchbase.com') {
+    return lower === 'organization' && SLUG.test(second) ? ['crunchbase', `https://www.crunchbase.com/organization/${second.toLowerCase()}`] : undefined;
   }
   if (host === 'instagram.com') {
     return path.length === 1 && INSTAGRAM_HANDLE.test(first) && !INSTAGRAM_RESERVED.has(lower) ? ['instagram', `https://www.instagram.com/${lower}`] : undefined;

@@ -3,6 +3,7 @@
  * key goes, what to send and how to read the answer. Pure: validation, request
  * rendering and field extraction; the provider does the I/O.
  */
+import { isIpLiteral, isLocalName, isPublicUnicast } from '../../platform/outbound/address-policy.js';
 import { z } from 'zod';
 import type { EnrichmentSubject, FieldCandidate } from './enrichment-types.js';
 
@@ -126,7 +127,10 @@ const noMatchWhen = z
   });
 
 export interface VendorConfigOptions {
-  /** The deployment's switch for local and test vendors, never a tenant's; ignored in production. */
+  /**
+   * The deployment's switch for local and test vendors (ALLOW_LOCAL_OUTBOUND), never a tenant's:
+   * plain http and internal address literals. The outbound client enforces the same where it connects.
+   */
   readonly allowInsecureHttp?: boolean;
   readonly production?: boolean;
 }
@@ -137,6 +141,9 @@ function endpointProblem(text: string, opts: VendorConfigOptions): string | unde
   const httpAllowed = opts.allowInsecureHttp === true && opts.production !== true;
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && httpAllowed)) return 'must be an https URL';
   if (url.username !== '' || url.password !== '') return 'must not carry credentials; the key goes in auth';
+  if (!httpAllowed && (isLocalName(url.hostname) || (isIpLiteral(url.hostname) && !isPublicUnicast(url.hostname)))) {
+    return 'must not be a private, loopback, link-local or reserved address';
+  }
   if (url.hash !== '') return 'must not have a fragment';
   return undefined;
 }

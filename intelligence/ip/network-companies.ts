@@ -7,7 +7,8 @@ import { classifyNetwork, mayBeVisitingCompany } from './network-kind.js';
  * a domain, so without this list (or the tenant's own companies, matched by
  * name) an organisation stays a name. Each number's name was checked against
  * @ip-location-db/asn 2.3.2026061719; networks that mostly serve content
- * (Netflix, GitHub, Dropbox) are left out on purpose.
+ * (Netflix, GitHub, Dropbox) are left out on purpose, and so are SpaceX
+ * (AS14593 is Starlink's consumer network) and Automattic (AS2635 hosts WordPress.com).
  */
 export const ORGANIZATION_DOMAINS: ReadonlyMap<number, { readonly domain: string; readonly name: string }> = new Map([
   [714, { domain: 'apple.com', name: 'Apple' }],
@@ -18,11 +19,9 @@ export const ORGANIZATION_DOMAINS: ReadonlyMap<number, { readonly domain: string
   [10361, { domain: 'bloomberg.com', name: 'Bloomberg' }],
   [14340, { domain: 'salesforce.com', name: 'Salesforce' }],
   [14413, { domain: 'linkedin.com', name: 'LinkedIn' }],
-  [14593, { domain: 'spacex.com', name: 'SpaceX' }],
   [11414, { domain: 'nvidia.com', name: 'NVIDIA' }],
   [15465, { domain: 'siemens.com', name: 'Siemens' }],
   [32590, { domain: 'valvesoftware.com', name: 'Valve' }],
-  [2635, { domain: 'automattic.com', name: 'Automattic' }],
   [2140, { domain: 'kyndryl.com', name: 'Kyndryl' }],
   [3, { domain: 'mit.edu', name: 'Massachusetts Institute of Technology' }],
   [32, { domain: 'stanford.edu', name: 'Stanford University' }],

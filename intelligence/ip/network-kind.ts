@@ -1,31 +1,47 @@
-import { HOSTING_ASNS, ISP_ASNS } from './known-networks.js';
+import { CARRIER_GROUP_WORDS, HOSTING_GROUP_WORDS, KNOWN_NETWORK_KINDS } from './known-networks.js';
 
 /**
  * - `hosting`: cloud, datacenter, CDN, VPN or proxy: a server, a bot or a
  *   person behind a relay, never the network's owner visiting.
- * - `isp`: consumer, mobile or transit carrier: the owner is the carrier.
- * - `business`: anything else, possibly the visiting organisation's own network.
+ * - `isp`: consumer, mobile or transit carrier, or a research network carrying
+ *   many member institutions: the owner is the carrier.
+ * - `business`: anything else, possibly the visiting organisation's own network
+ *   (companies, and single universities, schools and government bodies).
  */
 export type NetworkKind = 'hosting' | 'isp' | 'business';
 
 // Word edges matter: "cloud" in "Cloudflare" but not "SoundCloud", "colo" but not "Colorado",
 // "host" in "HostPapa" and "AxusHost" but not "EchoStar" or "Ghost".
 const HOSTING_NAME =
-  /hosting|\bhost|(?<!g)host(?:er|ed|s)?\b|\bcloud|\bdata ?cent(?:er|re)s?\b|\bservers?\b|\bv[pd]s\b|\bcolo(?:cation|crossing)?\b|\bcdn\b|\bvpn\b|\bproxy\b|\bdedicated\b/;
+  /hosting|\bhost|(?<!g)host(?:er|ed|s)?\b|\bcloud|\bdata ?cent(?:er|re)s?\b|\bserver|\bv[pd]s\b|\bcolo(?:cation|crossing)?\b|\bcdn\b|\bvpn\b|\bproxy\b|\bdedicated\b/;
 const ISP_NAME =
-  /tele[ck]om|\btelephone\b|\btelefonica\b|broadband|\bcable\b|\bcablevision\b|\bmobile\b|\bwireless\b|\bcellular\b|\bcommunications?\b|\bcomunica[cç](?:iones|oes|ões)\b|\binternet service provider\b|\bisp\b|\bfib(?:er|re)\b|\bdsl\b/;
+  /tele[ck]om|\btelephone\b|\btelefonica\b|broadband|\bbanda ancha\b|\bcable\b|\bcablevision\b|\bmobile\b|\bm[oó]vil\b|\bwireless\b|\bcellular\b|\bcommunications?\b|\bcomunica[cç](?:iones|oes|ões)\b|\binternet service provider\b|\bisp\b|\bfib(?:er|re)\b|\bdsl\b/;
+// Research and education networks carry many member institutions: carriers here (checked before
+// ONE_ORGANISATION_NAME, whose "university" words they often contain).
+const RESEARCH_NETWORK_NAME = /research (?:and|&) education|education(?:al)? network|research network|academic (?:and research )?network/;
+// An organisation that is one body: its own network, even where a carrier word appears
+// ("Ministry of Communications", "Telecom Italia" is not one: no word here matches it).
+const ONE_ORGANISATION_NAME =
+  /\buniversit(?:y|ies|[aäé]t|e|at|ad|à|a)\b|\bcollege\b|\bschool\b|\binstitute of technology\b|\bministry\b|\bministerio\b|\bgovernment\b|\bdepartment of\b|\bhospital\b|\bbank\b|\bbanco\b/;
 
 /**
- * A heuristic: a curated list of ASNs first, then keywords in the
- * organisation's name, hosting before ISP ("China Telecom Cloud" hosts).
- * It errs towards `business` for networks it does not know, so callers must
- * still treat a `business` organisation as a candidate, not a certainty;
- * `hosting` and `isp` networks are never to be shown as a visiting company.
+ * The network's kind: the hand-labelled number first (the largest networks,
+ * see known-networks.ts), then words in the organisation's name: a single
+ * organisation first, then the group words of known networks, then hosting
+ * and carrier words, hosting before carrier
+ * ("China Telecom Cloud" hosts). It errs towards `business` for unknown
+ * names, so callers treat a `business` network as a candidate, not a
+ * certainty; `hosting` and `isp` networks are never shown as a visiting company.
  */
 export function classifyNetwork(asn: number, organization: string): NetworkKind {
-  if (HOSTING_ASNS.has(asn)) return 'hosting';
-  if (ISP_ASNS.has(asn)) return 'isp';
+  const known = KNOWN_NETWORK_KINDS.get(asn);
+  if (known !== undefined) return known;
   const name = organization.toLowerCase();
+  if (RESEARCH_NETWORK_NAME.test(name)) return 'isp';
+  if (ONE_ORGANISATION_NAME.test(name)) return 'business';
+  const words = name.match(/[a-z0-9]+/g) ?? [];
+  if (words.some((word) => HOSTING_GROUP_WORDS.has(word))) return 'hosting';
+  if (words.some((word) => CARRIER_GROUP_WORDS.has(word))) return 'isp';
   if (HOSTING_NAME.test(name)) return 'hosting';
   if (ISP_NAME.test(name)) return 'isp';
   return 'business';

@@ -11,6 +11,12 @@ export interface CompanyFacts {
   readonly employees: number | null;
   readonly revenue: number | null;
   readonly country: string | null;
+  /** From the company's DNS (dns-records); absent in snapshots built before these facts existed. */
+  readonly mailProvider?: string | null;
+  readonly dmarcPolicy?: string | null;
+  /** Technologies seen on its homepage, and SaaS its DNS names: empty when none is known. */
+  readonly techStack?: readonly string[];
+  readonly saas?: readonly string[];
 }
 
 export interface EventFact {

@@ -41,7 +41,7 @@ const isCompanyField = (field: string): field is CompanyField => (COMPANY_FIELDS
 function readField(lead: LeadFacts, path: FieldPath): unknown {
   if (path === 'email') return lead.email;
   if (path.startsWith('traits.')) return ownValue(lead.traits, path.slice('traits.'.length));
-  const company: Readonly<Record<CompanyField, unknown>> | null = lead.company;
+  const company: Readonly<Partial<Record<CompanyField, unknown>>> | null = lead.company;
   const field = path.slice('company.'.length);
   return company !== null && isCompanyField(field) ? company[field] : undefined;
 }

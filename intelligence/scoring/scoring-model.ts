@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { isoDurationMs } from '../time/iso-duration.js';
 import { MAX_RULE_WINDOW_DAYS } from '../leads/lead-facts.js';
 
-export const COMPANY_FIELDS = ['domain', 'name', 'industry', 'employees', 'revenue', 'country'] as const;
+/** `techStack` and `saas` are lists: a MATCH matches when any entry does, an EXIST when the list is not empty. */
+export const COMPANY_FIELDS = ['domain', 'name', 'industry', 'employees', 'revenue', 'country', 'mailProvider', 'dmarcPolicy', 'techStack', 'saas'] as const;
 export type CompanyField = (typeof COMPANY_FIELDS)[number];
 
 /** A lead's field: `email`, `traits.<key>` or `company.<field>`. */

@@ -67,12 +67,22 @@ const COLUMNS: Record<string, Column> = {
   'company.employees': { sql: 'c.employees', type: 'numeric' },
   'company.revenue': { sql: 'c.revenue', type: 'float8' },
   'company.country': { sql: 'c.country', type: 'text' },
+  'company.mailProvider': { sql: 'c.mail_provider', type: 'text' },
+  'company.dmarcPolicy': { sql: 'c.dmarc_policy', type: 'text' },
+};
+
+/** Company fields held as `text[]`: entries compared whole, case-folded as everywhere else. */
+const LIST_COLUMNS: Record<string, string> = {
+  'company.techStack': 'c.tech_stack',
+  'company.saas': 'c.saas',
 };
 
 function compileField(condition: FieldCondition, bind: Bind): string {
   const ref = fieldRefOf(condition.field);
   if (ref.kind === 'tier') return compileTier(condition, bind);
   if (ref.kind === 'trait') return compileJson(condition, `(l.traits #> ${bind(ref.keys, 'text[]')})`, bind);
+  const list = LIST_COLUMNS[condition.field];
+  if (list !== undefined) return compileList(condition, list, bind);
   const column = COLUMNS[condition.field];
   return column === undefined ? 'false' : compileColumn(condition, column, bind);
 }
@@ -150,6 +160,21 @@ function compileColumn(condition: FieldCondition, column: Column, bind: Bind): s
       return isText ? never(`strpos(${subject}, ${bind(foldCase(condition.value), 'text')}) > 0`) : 'false';
     case 'startsWith':
       return isText ? never(`starts_with(${subject}, ${bind(foldCase(condition.value), 'text')})`) : 'false';
+  }
+}
+
+/** A list column (no company: null): `exists` is a non-empty list, `contains` an equal entry. */
+function compileList(condition: FieldCondition, column: string, bind: Bind): string {
+  switch (condition.op) {
+    case 'exists': {
+      const present = never(`cardinality(${column}) > 0`);
+      return condition.value ? present : `(not ${present})`;
+    }
+    case 'contains':
+      return never(`exists (select 1 from unnest(${column}) item(value) where ${folded('item.value')} = ${bind(foldCase(condition.value), 'text')})`);
+    default:
+      // The parser gives a list field no other op.
+      return 'false';
   }
 }
 

@@ -10,7 +10,9 @@
  *   strings (`"12"` is not 12). Order comparisons and `between` (inclusive)
  *   apply to numbers only.
  * - Strings compare case-insensitively in ASCII letters (`foldCase`).
- * - `contains` is a substring of a string, or an equal element of an array.
+ * - `contains` is a substring of a string, or an equal element of an array
+ *   (a company's `techStack` and `saas` are lists: `contains` names one of
+ *   their entries, and an empty list does not `exist`).
  * - An event condition counts events of exactly that name whose `at` is in
  *   [now - within, now], both ends included, and whose properties equal every
  *   `where` entry.
@@ -46,8 +48,11 @@ function fieldValue(condition: FieldCondition, lead: LeadFacts): unknown {
       return lead.score;
     case 'tier':
       return tierOf(lead.score);
-    case 'company':
-      return lead.company?.[ref.column];
+    case 'company': {
+      const value = lead.company?.[ref.column];
+      // An empty list is no value, as the SQL's `cardinality(...) > 0` reads it.
+      return Array.isArray(value) && value.length === 0 ? undefined : value;
+    }
     case 'trait':
       return readPath(lead.traits, ref.keys);
   }

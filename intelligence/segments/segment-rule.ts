@@ -25,8 +25,10 @@ export const COUNT_CMPS = ['eq', 'gt', 'gte', 'lt', 'lte'] as const;
 export type CountCmp = (typeof COUNT_CMPS)[number];
 export const LEAD_TIERS: readonly LeadTier[] = ['HOT', 'WARM', 'QUALIFIED', 'COLD'];
 
-export const COMPANY_COLUMNS = ['domain', 'name', 'industry', 'employees', 'revenue', 'country'] as const;
+export const COMPANY_COLUMNS = ['domain', 'name', 'industry', 'employees', 'revenue', 'country', 'mailProvider', 'dmarcPolicy', 'techStack', 'saas'] as const;
 export type CompanyColumn = (typeof COMPANY_COLUMNS)[number];
+/** Company fields that hold a list of names: `contains` one of them (case-insensitively), or `exists` (a non-empty list). */
+export const COMPANY_LIST_COLUMNS: readonly CompanyColumn[] = ['techStack', 'saas'];
 export type FieldPath = 'email' | 'score' | 'tier' | `company.${CompanyColumn}` | `traits.${string}`;
 
 export type Scalar = string | number | boolean;
@@ -73,10 +75,11 @@ export type FieldRef =
   | { readonly kind: 'company'; readonly column: CompanyColumn }
   | { readonly kind: 'trait'; readonly keys: readonly string[] };
 
-type ValueKind = 'text' | 'number' | 'tier' | 'json';
+type ValueKind = 'text' | 'number' | 'tier' | 'json' | 'list';
 
 const OPS_OF: Record<ValueKind, readonly FieldOp[]> = {
   text: ['eq', 'neq', 'in', 'nin', 'exists', 'contains', 'startsWith'],
+  list: ['contains', 'exists'],
   number: ['eq', 'neq', 'in', 'nin', 'gt', 'gte', 'lt', 'lte', 'between', 'exists'],
   tier: ['eq', 'neq', 'in', 'nin'],
   json: FIELD_OPS,
@@ -131,6 +134,7 @@ function valueKindOf(ref: FieldRef): ValueKind {
     case 'trait':
       return 'json';
     case 'company':
+      if (COMPANY_LIST_COLUMNS.includes(ref.column)) return 'list';
       return ref.column === 'employees' || ref.column === 'revenue' ? 'number' : 'text';
   }
 }
@@ -257,6 +261,7 @@ function finiteNumber(input: unknown, path: Path): number {
 function scalarOf(kind: ValueKind, input: unknown, path: Path): Scalar {
   switch (kind) {
     case 'text':
+    case 'list':
       return text(input, path);
     case 'number':
       return finiteNumber(input, path);

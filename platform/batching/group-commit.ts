@@ -11,8 +11,29 @@
  * Urgent requests (a visitor's own call, waiting on it) go into the next
  * group ahead of the queued bulk: behind a backlog of batches they wait for
  * the group in flight, not for the whole backlog.
+ *
+ * What waits is bounded, per key and in total (in `sizeOf` units, from
+ * submission to answer): a request that does not fit is refused at once and
+ * never queued, so a flood cannot run the process out of memory, and one
+ * key's flood fills only its own share (the per-key bound is below the total).
  */
+export type Admission<Result> = { readonly ok: true; readonly answer: Promise<Result> } | { readonly ok: false; readonly full: 'key' | 'total' };
+
+/** A request refused because the queue of its key (or all of them) is full; nothing of it was written. */
+export class QueueFullError extends Error {
+  /** What to tell the sender to wait: a queue moves in milliseconds, a second is plenty. */
+  readonly retryAfterSeconds = 1;
+
+  constructor(readonly full: 'key' | 'total') {
+    super(full === 'key' ? 'too much is waiting to be written for this key' : 'too much is waiting to be written');
+    this.name = 'QueueFullError';
+  }
+}
+
 export interface GroupCommitter<Request, Result> {
+  /** Queues the request, or refuses it at once when it does not fit (see the bounds). */
+  trySubmit(key: string, request: Request, opts?: { urgent?: boolean }): Admission<Result>;
+  /** trySubmit, a refusal rejecting with QueueFullError. */
   submit(key: string, request: Request, opts?: { urgent?: boolean }): Promise<Result>;
   /** Resolves once every submitted request has been answered. */
   drain(): Promise<void>;
@@ -34,6 +55,10 @@ export interface GroupCommitOptions<Request, Result> {
   readonly maxUrgentGroupSize?: number;
   /** Transactions in flight per key at once. */
   readonly concurrency: number;
+  /** Size waiting or in flight per key at most; a larger single request is still taken when nothing of its key waits. */
+  readonly maxPendingPerKey?: number;
+  /** Size waiting or in flight over every key at most. */
+  readonly maxPendingTotal?: number;
 }
 
 interface Pending<Request, Result> {
@@ -57,10 +82,21 @@ export function createGroupCommitter<Request, Result>(opts: GroupCommitOptions<R
   const queues = new Map<string, KeyQueue<Request, Result>>();
   const idle: Array<() => void> = [];
   let outstanding = 0;
+  // Size submitted and not yet answered, per key and in total: what the bounds count.
+  const pendingByKey = new Map<string, number>();
+  let pendingTotal = 0;
 
   const settle = () => {
     outstanding -= 1;
     if (outstanding === 0) for (const wake of idle.splice(0)) wake();
+  };
+
+  // Freed as the request is answered, so a caller that got its answer finds the room it left.
+  const free = (key: string, size: number) => {
+    pendingTotal -= size;
+    const left = (pendingByKey.get(key) ?? 0) - size;
+    if (left <= 0) pendingByKey.delete(key);
+    else pendingByKey.set(key, left);
   };
 
   // Keys with an urgent request within URGENT_RECENT_MS: kept apart from the queues, which go when empty.
@@ -131,21 +167,54 @@ export function createGroupCommitter<Request, Result>(opts: GroupCommitOptions<R
     }
   };
 
-  return {
-    submit(key, request, submitOpts = {}) {
-      outstanding += 1;
-      let queue = queues.get(key);
-      if (queue === undefined) {
-        queue = { urgent: [], waiting: [], inFlight: 0 };
-        queues.set(key, queue);
-      }
-      if (submitOpts.urgent === true) lastUrgent.set(key, performance.now());
-      const list = submitOpts.urgent === true ? queue.urgent : queue.waiting;
-      const answer = new Promise<Result>((resolve, reject) => {
-        list.push({ request, resolve, reject });
+  const refusal = (key: string, size: number): 'key' | 'total' | undefined => {
+    const mine = pendingByKey.get(key) ?? 0;
+    // A request larger than a whole share still goes when its key has nothing pending, or it could never go.
+    if (opts.maxPendingPerKey !== undefined && mine > 0 && mine + size > opts.maxPendingPerKey) return 'key';
+    if (opts.maxPendingTotal !== undefined && pendingTotal > 0 && pendingTotal + size > opts.maxPendingTotal) return 'total';
+    return undefined;
+  };
+
+  const trySubmit: GroupCommitter<Request, Result>['trySubmit'] = (key, request, submitOpts = {}) => {
+    const size = opts.sizeOf(request);
+    const full = refusal(key, size);
+    if (full !== undefined) return { ok: false, full };
+    pendingByKey.set(key, (pendingByKey.get(key) ?? 0) + size);
+    pendingTotal += size;
+    return { ok: true, answer: enqueue(key, request, size, submitOpts) };
+  };
+
+  const enqueue = (key: string, request: Request, size: number, submitOpts: { urgent?: boolean }): Promise<Result> => {
+    outstanding += 1;
+    let queue = queues.get(key);
+    if (queue === undefined) {
+      queue = { urgent: [], waiting: [], inFlight: 0 };
+      queues.set(key, queue);
+    }
+    if (submitOpts.urgent === true) lastUrgent.set(key, performance.now());
+    const list = submitOpts.urgent === true ? queue.urgent : queue.waiting;
+    const answer = new Promise<Result>((resolve, reject) => {
+      list.push({
+        request,
+        resolve: (result) => {
+          free(key, size);
+          resolve(result);
+        },
+        reject: (error) => {
+          free(key, size);
+          reject(error);
+        },
       });
-      pump(key);
-      return answer;
+    });
+    pump(key);
+    return answer;
+  };
+
+  return {
+    trySubmit,
+    submit(key, request, submitOpts) {
+      const admission = trySubmit(key, request, submitOpts);
+      return admission.ok ? admission.answer : Promise.reject(new QueueFullError(admission.full));
     },
     drain() {
       return outstanding === 0 ? Promise.resolve() : new Promise((resolve) => idle.push(resolve));

@@ -10,6 +10,11 @@ export interface RateLimiter {
    * first hit. Refused decisions carry an integer `retryAfterSeconds` >= 1.
    */
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
+  /**
+   * Counts one hit against each key, each against its own limit, in one round trip; refused when
+   * any key is over (retry after the longest wait). Keys sharing a `{tag}` stay together on a cluster.
+   */
+  hitEach(hits: ReadonlyArray<{ readonly key: string; readonly limit: number }>, windowMs: number): Promise<RateLimitDecision>;
   /** Forgets every counter whose key starts with `prefix` (a tenant's, when it is offboarded); returns how many. */
   deleteByPrefix(prefix: string): Promise<number>;
 }
@@ -79,6 +84,18 @@ export function assertTtl(ttlMs: number): void {
   if (!Number.isFinite(ttlMs) || ttlMs < 1) {
     throw new RangeError(`cache ttl must be >= 1 ms, got ${ttlMs}`);
   }
+}
+
+/** The decision of several counters: allowed when all are, else the longest wait. */
+export function combineRateLimits(decisions: readonly RateLimitDecision[]): RateLimitDecision {
+  let remaining = Number.POSITIVE_INFINITY;
+  let wait = 0;
+  for (const decision of decisions) {
+    if (decision.allowed) remaining = Math.min(remaining, decision.remaining);
+    else wait = Math.max(wait, decision.retryAfterSeconds);
+  }
+  if (wait > 0) return { allowed: false, retryAfterSeconds: wait };
+  return { allowed: true, remaining: Number.isFinite(remaining) ? remaining : 0 };
 }
 
 /** Turns a count and the window's remaining time into a decision; never tells a client to retry in 0 s. */

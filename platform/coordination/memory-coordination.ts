@@ -2,11 +2,13 @@ import {
   assertKeyPrefix,
   assertRateLimitArgs,
   assertTtl,
+  combineRateLimits,
   decideRateLimit,
   type Cache,
   type Coordination,
   type CoordinationErrorHandler,
   type PubSub,
+  type RateLimitDecision,
   type RateLimiter,
   type Unsubscribe,
 } from './coordination.js';
@@ -87,15 +89,23 @@ export function createMemoryCoordination(opts: MemoryCoordinationOptions = {}): 
   };
 
   const windows = new ExpiringMap<number>(now);
+  const countHit = (key: string, limit: number, windowMs: number): RateLimitDecision => {
+    const current = windows.get(key);
+    const expiresAt = current?.expiresAt ?? now() + Math.ceil(windowMs);
+    const count = (current?.value ?? 0) + 1;
+    windows.set(key, count, expiresAt);
+    return decideRateLimit(count, limit, expiresAt - now());
+  };
   const rateLimiter: RateLimiter = {
     async hit(key, limit, windowMs) {
       ensureOpen();
       assertRateLimitArgs(limit, windowMs);
-      const current = windows.get(key);
-      const expiresAt = current?.expiresAt ?? now() + Math.ceil(windowMs);
-      const count = (current?.value ?? 0) + 1;
-      windows.set(key, count, expiresAt);
-      return decideRateLimit(count, limit, expiresAt - now());
+      return countHit(key, limit, windowMs);
+    },
+    async hitEach(hits, windowMs) {
+      ensureOpen();
+      for (const { limit } of hits) assertRateLimitArgs(limit, windowMs);
+      return combineRateLimits(hits.map(({ key, limit }) => countHit(key, limit, windowMs)));
     },
     async deleteByPrefix(prefix) {
       ensureOpen();

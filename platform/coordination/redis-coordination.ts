@@ -3,6 +3,7 @@ import {
   assertKeyPrefix,
   assertRateLimitArgs,
   assertTtl,
+  combineRateLimits,
   decideRateLimit,
   type Cache,
   type Coordination,
@@ -35,6 +36,24 @@ return {count, ttl}
 
 const RATE_LIMIT_COMMAND = 'leadgraphRateLimitHit';
 
+// The same for every key given, in one round trip: counts and remaining times in key order.
+const RATE_LIMIT_EACH_LUA = `
+local replies = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  replies[#replies + 1] = count
+  replies[#replies + 1] = ttl
+end
+return replies
+`;
+
+const RATE_LIMIT_EACH_COMMAND = 'leadgraphRateLimitHitEach';
+
 // Compare and delete in one step: a GET then DEL could free a lease that expired in between
 // and was taken by another holder.
 const DELETE_IF_EQUALS_LUA = `
@@ -49,6 +68,8 @@ const DELETE_IF_EQUALS_COMMAND = 'leadgraphDeleteIfEquals';
 // defineCommand attaches methods ioredis' types can't know about; this is their shape.
 type ScriptHost = {
   [RATE_LIMIT_COMMAND]: (key: string, windowMs: number) => Promise<unknown>;
+  /** Without a fixed key count: the number of keys comes first. */
+  [RATE_LIMIT_EACH_COMMAND]: (keyCount: number, ...keysThenWindowMs: Array<string | number>) => Promise<unknown>;
   [DELETE_IF_EQUALS_COMMAND]: (key: string, value: string) => Promise<unknown>;
 };
 
@@ -131,6 +152,7 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
   }
 
   command.defineCommand(RATE_LIMIT_COMMAND, { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
+  command.defineCommand(RATE_LIMIT_EACH_COMMAND, { lua: RATE_LIMIT_EACH_LUA });
   command.defineCommand(DELETE_IF_EQUALS_COMMAND, { numberOfKeys: 1, lua: DELETE_IF_EQUALS_LUA });
   const scripts = command as unknown as ScriptHost;
 
@@ -140,6 +162,18 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
       const reply = await scripts[RATE_LIMIT_COMMAND](`${keyPrefix}rl:${key}`, Math.ceil(windowMs));
       const { count, ttlMs } = parseRateLimitReply(reply);
       return decideRateLimit(count, limit, ttlMs);
+    },
+    async hitEach(hits, windowMs) {
+      for (const { limit } of hits) assertRateLimitArgs(limit, windowMs);
+      if (hits.length === 0) return { allowed: true, remaining: 0 };
+      const reply = await scripts[RATE_LIMIT_EACH_COMMAND](hits.length, ...hits.map((h) => `${keyPrefix}rl:${h.key}`), Math.ceil(windowMs));
+      if (!Array.isArray(reply) || reply.length !== hits.length * 2) throw new Error(`unexpected rate limit script reply: ${JSON.stringify(reply)}`);
+      return combineRateLimits(
+        hits.map(({ limit }, i) => {
+          const { count, ttlMs } = parseRateLimitReply([reply[2 * i], reply[2 * i + 1]]);
+          return decideRateLimit(count, limit, ttlMs);
+        }),
+      );
     },
     async deleteByPrefix(prefix) {
       assertKeyPrefix(prefix);

@@ -1,9 +1,8 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { accessSync, constants, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { delimiter, dirname, join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Connection } from '@temporalio/client';
+import { findExecutable, isExecutableFile, spawnChildServer, waitUntilReady } from './child-server.js';
 import { isPortFree } from './free-port.js';
 
 export interface TemporalDevServerOptions {
@@ -34,17 +33,8 @@ const STOP_GRACE_MS = 10_000;
 const TAIL_LINES = 40;
 
 export function findTemporalCli(explicit?: string, lookup: TemporalCliLookup = {}): string | undefined {
-  if (explicit !== undefined && explicit !== '') {
-    // A configured path that is wrong is a setup mistake; silently using another binary would hide it.
-    if (!isExecutableFile(explicit)) throw new Error(`TEMPORAL_CLI points to ${explicit}, which is not an executable file`);
-    return resolve(explicit);
-  }
-  const pathEnv = lookup.pathEnv ?? process.env.PATH ?? '';
-  for (const dir of pathEnv.split(delimiter)) {
-    if (dir === '') continue;
-    const candidate = join(dir, 'temporal');
-    if (isExecutableFile(candidate)) return candidate;
-  }
+  const found = findExecutable('temporal', { explicit, setting: 'TEMPORAL_CLI', pathEnv: lookup.pathEnv });
+  if (found !== undefined) return found;
   const cached = join(lookup.homeDir ?? homedir(), '.cache', 'leadgraph', CLI_VERSION_DIR, 'temporal');
   return isExecutableFile(cached) ? cached : undefined;
 }
@@ -77,84 +67,33 @@ async function startViaCli(binary: string, opts: TemporalDevServerOptions): Prom
   if (opts.dbFile !== undefined) args.push('--db-filename', opts.dbFile);
   log(`[temporal] ${binary} ${args.join(' ')}`);
 
-  const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const stderrTail: string[] = [];
-  pipeLines(child, 'stdout', (line) => log(`[temporal] ${line}`));
-  pipeLines(child, 'stderr', (line) => {
-    stderrTail.push(line);
-    if (stderrTail.length > TAIL_LINES) stderrTail.shift();
-    log(`[temporal] ${line}`);
-  });
-
-  // A dev server outliving its parent keeps the port busy and the sqlite file locked.
-  const killOnParentExit = (): void => {
-    child.kill('SIGKILL');
-  };
-  process.on('exit', killOnParentExit);
-
-  let exitInfo: string | undefined;
-  const exited = new Promise<void>((resolveExit) => {
-    const markExited = (info: string): void => {
-      exitInfo ??= info;
-      process.off('exit', killOnParentExit);
-      resolveExit();
-    };
-    child.once('exit', (code, signal) => markExited(signal !== null ? `signal ${signal}` : `code ${String(code)}`));
-    // A failed spawn (ENOENT, EACCES) emits 'error' but never 'exit'.
-    child.once('error', (err) => {
-      if (child.pid === undefined) markExited(`spawn failed: ${err.message}`);
-    });
-  });
-
-  const stop = async (): Promise<void> => {
-    if (exitInfo !== undefined) return;
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_GRACE_MS);
-    try {
-      await exited;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-
-  try {
-    await waitUntilReady(address, namespace, () => exitInfo);
-  } catch (err) {
-    await stop();
-    const reason = err instanceof Error ? err.message : String(err);
-    throw new Error(`Temporal dev server on port ${port} failed to start: ${reason}\n${stderrTail.join('\n')}`, {
-      cause: err,
-    });
-  }
-  log(`[temporal] dev server ready at ${address} (namespace ${namespace})`);
-  return { address, stop };
-}
-
-// Readiness = the namespace answers, not just the socket: the CLI registers namespaces after binding.
-async function waitUntilReady(
-  address: string,
-  namespace: string,
-  exitInfo: () => string | undefined,
-): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    const exit = exitInfo();
-    if (exit !== undefined) throw new Error(`process exited early (${exit})`);
+  const server = spawnChildServer({ binary, args, onLine: (line) => log(`[temporal] ${line}`), tailLines: TAIL_LINES, stopGraceMs: STOP_GRACE_MS });
+  // Readiness = the namespace answers, not just the socket: the CLI registers namespaces after binding.
+  let lastError: string | undefined;
+  const namespaceAnswers = async (): Promise<boolean> => {
     let connection: Connection | undefined;
     try {
       connection = await Connection.connect({ address, connectTimeout: 2_000 });
       await connection.workflowService.describeNamespace({ namespace });
-      return;
+      return true;
     } catch (err) {
-      lastError = err;
+      lastError = err instanceof Error ? err.message : String(err);
+      return false;
     } finally {
       await connection?.close().catch(() => undefined);
     }
-    await new Promise((r) => setTimeout(r, RETRY_DELAY_MS));
+  };
+  try {
+    await waitUntilReady(server, namespaceAnswers, { timeoutMs: READY_TIMEOUT_MS, retryMs: RETRY_DELAY_MS, lastError: () => lastError });
+  } catch (err) {
+    await server.stop();
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`Temporal dev server on port ${port} failed to start: ${reason}\n${server.tail().join('\n')}`, {
+      cause: err,
+    });
   }
-  const last = lastError instanceof Error ? ` (last error: ${lastError.message})` : '';
-  throw new Error(`not ready after ${READY_TIMEOUT_MS} ms${last}`);
+  log(`[temporal] dev server ready at ${address} (namespace ${namespace})`);
+  return { address, stop: () => server.stop() };
 }
 
 // Without a local CLI the SDK downloads one; slower and needs network, hence the log line.
@@ -188,30 +127,4 @@ async function startViaSdk(opts: TemporalDevServerOptions): Promise<TemporalDevS
   };
   log(`[temporal] dev server (SDK-managed) ready at ${env.address} (namespace ${namespace})`);
   return { address: env.address, stop };
-}
-
-function pipeLines(child: ChildProcess, stream: 'stdout' | 'stderr', onLine: (line: string) => void): void {
-  let buffered = '';
-  const source = child[stream];
-  if (source === null) return;
-  source.setEncoding('utf8');
-  source.on('data', (chunk: string) => {
-    buffered += chunk;
-    const lines = buffered.split(/\r?\n/);
-    buffered = lines.pop() ?? '';
-    for (const line of lines) if (line.trim() !== '') onLine(line);
-  });
-  source.on('end', () => {
-    if (buffered.trim() !== '') onLine(buffered);
-  });
-}
-
-function isExecutableFile(path: string): boolean {
-  try {
-    if (!statSync(path).isFile()) return false;
-    accessSync(path, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { setLocalStatementTimeout } from './statement-timeout.js';
 
 export type SqlValue = string | number | boolean | null | Date | readonly (string | null)[] | readonly number[] | Buffer;
 
@@ -11,8 +12,10 @@ export interface Database extends Sql {
   /**
    * `opening`: parameterless SQL sent with BEGIN in the same round trip (a
    * lock to take first, say), for transactions where every round trip counts.
+   * `statementTimeoutMs`: this transaction's own statement timeout instead of
+   * the pool's (0: none), for work that may rightly run long, such as migrations.
    */
-  transaction<T>(work: (tx: Sql) => Promise<T>, opts?: { opening?: string }): Promise<T>;
+  transaction<T>(work: (tx: Sql) => Promise<T>, opts?: { opening?: string; statementTimeoutMs?: number }): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -20,12 +23,19 @@ export interface Database extends Sql {
 // bigint columns (balances, ids) come back as numbers; they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
-export function createDatabase(opts: { url: string; poolSize: number; applicationName: string }): Database {
+/**
+ * `statementTimeoutMs`: every statement on the pool's connections is cancelled
+ * past it, so one tenant's slow query cannot hold a connection, locks and CPU
+ * that every tenant shares. It travels as a startup parameter of each
+ * connection: no round trip is added to any query.
+ */
+export function createDatabase(opts: { url: string; poolSize: number; applicationName: string; statementTimeoutMs?: number }): Database {
   const pool = new pg.Pool({
     connectionString: opts.url,
     max: opts.poolSize,
     application_name: opts.applicationName,
     connectionTimeoutMillis: 10_000,
+    ...(opts.statementTimeoutMs === undefined ? {} : { statement_timeout: opts.statementTimeoutMs }),
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
@@ -38,7 +48,11 @@ export function createDatabase(opts: { url: string; poolSize: number; applicatio
     async transaction(work, opts = {}) {
       const client = await pool.connect();
       try {
-        await client.query(opts.opening === undefined ? 'begin' : `begin; ${opts.opening}`);
+        const opening = [
+          ...(opts.statementTimeoutMs === undefined ? [] : [setLocalStatementTimeout(opts.statementTimeoutMs)]),
+          ...(opts.opening === undefined ? [] : [opts.opening]),
+        ];
+        await client.query(['begin', ...opening].join('; '));
         const result = await work({ query: (text, values) => run(client, text, values) });
         await client.query('commit');
         return result;

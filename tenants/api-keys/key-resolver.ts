@@ -24,6 +24,11 @@ export interface KeyRevocations {
 
 export interface KeyResolver extends KeyRevocations {
   resolve(secret: string): Promise<ResolvedKey | undefined>;
+  /**
+   * Calls `listener` with the secret hash of every key revoked from now on, on this instance or
+   * another (so long-lived connections can end); returns a function that stops the calls.
+   */
+  onRevoked(listener: (secretHash: string) => void): () => void;
   /** Starts listening for revocations from other instances. */
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -52,10 +57,12 @@ export function createKeyResolver(deps: { sql: Sql; pubsub: PubSub; ttlMs: numbe
   // Bumped by every eviction: a lookup that raced a revocation must not cache its stale answer.
   let generation = 0;
   let unsubscribe: (() => Promise<void>) | undefined;
+  const revocationListeners = new Set<(secretHash: string) => void>();
 
   const evict = (hash: string) => {
     generation += 1;
     cache.delete(hash);
+    for (const listener of revocationListeners) listener(hash);
   };
 
   const load = async (hash: string): Promise<ResolvedKey | undefined> => {
@@ -92,6 +99,11 @@ export function createKeyResolver(deps: { sql: Sql; pubsub: PubSub; ttlMs: numbe
         cache.set(hash, { key, expiresAt: deps.now() + (key === undefined ? Math.min(deps.ttlMs, 2_000) : deps.ttlMs) });
       }
       return key;
+    },
+
+    onRevoked(listener) {
+      revocationListeners.add(listener);
+      return () => revocationListeners.delete(listener);
     },
 
     async announce(secretHash) {

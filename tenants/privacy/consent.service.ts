@@ -4,7 +4,8 @@ import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import { consentChangesOfLead, insertConsentChange, type ConsentChangeRecord } from './consent-changes.js';
-import { suppressionHash } from './suppression-hash.js';
+import type { HashKeys } from '../secrets/hash-keys.js';
+import { legacySuppressionHash, suppressionHash, type SuppressedKind } from './suppression-hash.js';
 
 export interface ConsentTenant {
   readonly tenantId: string;
@@ -49,17 +50,21 @@ async function leadOf(sql: TenantSql, input: ConsentInput): Promise<string | nul
   return row?.id ?? null;
 }
 
-async function isSuppressed(sql: TenantSql, tenantId: string, input: ConsentInput): Promise<boolean> {
-  const hashes = [
-    ...(input.email === undefined ? [] : [suppressionHash(tenantId, 'email', input.email)]),
-    ...(input.userId === undefined ? [] : [suppressionHash(tenantId, 'user_id', input.userId)]),
-    ...(input.anonymousId === undefined ? [] : [suppressionHash(tenantId, 'anonymous_id', input.anonymousId)]),
+/** Under the tenant's key, and under the old one for rows recorded before it (see suppression-hash.ts). */
+async function isSuppressed(sql: TenantSql, keys: HashKeys, tenantId: string, input: ConsentInput): Promise<boolean> {
+  const named: Array<[SuppressedKind, string | undefined]> = [
+    ['email', input.email],
+    ['user_id', input.userId],
+    ['anonymous_id', input.anonymousId],
   ];
+  const hashes = named.flatMap(([kind, value]) =>
+    value === undefined ? [] : [suppressionHash(keys, tenantId, kind, value), legacySuppressionHash(tenantId, kind, value)],
+  );
   const [row] = await sql.query<{ any: boolean }>('select exists (select 1 from {t}.suppressions where hash = any($1)) as any', [hashes]);
   return row?.any === true;
 }
 
-export function createConsentService(deps: { db: Database; now: () => Date }): ConsentService {
+export function createConsentService(deps: { db: Database; hashKeys: HashKeys; now: () => Date }): ConsentService {
   const sqlOf = (tenant: ConsentTenant) => tenantSql(deps.db, tenant.schema);
 
   return {
@@ -69,7 +74,7 @@ export function createConsentService(deps: { db: Database; now: () => Date }): C
       const input = parsed.value;
       const sql = sqlOf(tenant);
       // An erased person stays erased: not even their anonymous id comes back through a consent record.
-      if (await isSuppressed(sql, tenant.tenantId, input)) return failure(invalidInput(['input'], 'this person was erased; nothing about them is recorded'));
+      if (await isSuppressed(sql, deps.hashKeys, tenant.tenantId, input)) return failure(invalidInput(['input'], 'this person was erased; nothing about them is recorded'));
       return success(
         await insertConsentChange(sql, {
           leadId: await leadOf(sql, input),

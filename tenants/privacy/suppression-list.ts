@@ -9,15 +9,23 @@ import type { PubSub, Unsubscribe } from '../../platform/coordination/coordinati
 import type { Sql } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { tenantChannel } from '../tenant-channels.js';
+import type { HashKeys } from '../secrets/hash-keys.js';
+import { legacySuppressionHash, SUPPRESSION_HASH_VERSION, suppressionHash, type SuppressedKind } from './suppression-hash.js';
 
 export interface SuppressionTenant {
   readonly tenantId: string;
   readonly schema: string;
 }
 
+/** A tenant's erased identifiers, as hashes (see suppression-hash.ts); empty for most tenants. */
+export interface SuppressedSet {
+  readonly size: number;
+  /** Whether the identifier was erased: by its hash under the tenant's key, or under the old key for rows recorded before. */
+  has(kind: SuppressedKind, value: string): boolean;
+}
+
 export interface SuppressionList {
-  /** The tenant's suppressed identifier hashes (see suppression-hash.ts); empty for most tenants. */
-  hashesOf(tenant: SuppressionTenant): Promise<ReadonlySet<string>>;
+  hashesOf(tenant: SuppressionTenant): Promise<SuppressedSet>;
   stop(): Promise<void>;
 }
 
@@ -31,12 +39,13 @@ export async function publishSuppressionsChanged(pubsub: PubSub, tenantId: strin
 export function createSuppressionList(deps: {
   sql: Sql;
   pubsub: PubSub;
+  hashKeys: HashKeys;
   now: () => number;
   refreshMs?: number;
   onError: (error: unknown, context: string) => void;
 }): SuppressionList {
   const refreshMs = deps.refreshMs ?? REFRESH_MS;
-  const loaded = new Map<string, { hashes: Promise<ReadonlySet<string>>; at: number }>();
+  const loaded = new Map<string, { hashes: Promise<SuppressedSet>; at: number }>();
   const subscriptions = new Map<string, Promise<Unsubscribe | undefined>>();
 
   // Subscribed before the first load, so a change committed after that load is always heard of.
@@ -56,9 +65,16 @@ export function createSuppressionList(deps: {
     return subscription;
   };
 
-  const load = async (tenant: SuppressionTenant): Promise<ReadonlySet<string>> => {
-    const rows = await tenantSql(deps.sql, tenant.schema).query<{ hash: string }>('select hash from {t}.suppressions');
-    return new Set(rows.map((row) => row.hash));
+  const load = async (tenant: SuppressionTenant): Promise<SuppressedSet> => {
+    const rows = await tenantSql(deps.sql, tenant.schema).query<{ hash: string; version: number }>('select hash, hash_version as version from {t}.suppressions');
+    const current = new Set(rows.filter((row) => row.version === SUPPRESSION_HASH_VERSION).map((row) => row.hash));
+    const legacy = new Set(rows.filter((row) => row.version !== SUPPRESSION_HASH_VERSION).map((row) => row.hash));
+    return {
+      size: rows.length,
+      has: (kind, value) =>
+        current.has(suppressionHash(deps.hashKeys, tenant.tenantId, kind, value)) ||
+        (legacy.size > 0 && legacy.has(legacySuppressionHash(tenant.tenantId, kind, value))),
+    };
   };
 
   return {

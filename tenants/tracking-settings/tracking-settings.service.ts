@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { isValidCookieName, isValidGlobalName } from '../../api/ingest/tracking-script/script-inputs.js';
-import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
+import { failure, notFound, success, type Outcome } from '../../platform/outcome.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import type { TenantContext } from '../tenant-context.js';
-import { HOSTNAME } from '../provisioning/hostname.js';
+import type { PixelHostClaim, PixelHostClaims } from './pixel-host-claims.js';
+import { normaliseHost } from './pixel-host-rules.js';
 import type { TrackingSites } from './tracking-site.js';
 
 // Paths the gateway serves itself can't be a tenant's script path.
@@ -24,21 +25,32 @@ const settingsInput = z.object({
   eventRetentionDays: z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days (10 years)').optional(),
 });
 
-const hostInput = z.string().trim().toLowerCase().regex(HOSTNAME, 'must be a host name like t.example.com');
+// A host as typed: normalised here; which names may be claimed is the claims' rule.
+const hostInput = z.string().max(300, 'must be a host name like t.example.com').transform((raw) => normaliseHost(raw));
 
 export interface TrackingSettingsService {
   update(ctx: TenantContext, input: unknown): Promise<Outcome<void>>;
+  /** Claims a host (pending until proven); answers the tenant's active hosts, as the original contract does. */
   addPixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<string[]>>;
+  claimPixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<PixelHostClaim>>;
+  verifyPixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<PixelHostClaim>>;
   removePixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<string[]>>;
+  /** Active hosts only: those that serve. */
   pixelHosts(ctx: TenantContext): Promise<string[]>;
+  pixelHostClaims(ctx: TenantContext): Promise<PixelHostClaim[]>;
 }
 
 /** White-label settings and pixel hosts; every change is announced so cached sites are evicted everywhere. */
-export function createTrackingSettingsService(deps: { db: Database; sites: TrackingSites }): TrackingSettingsService {
-  const hostsOf = async (tenantId: string) =>
-    (await deps.db.query<{ host: string }>('select host from control.pixel_hosts where tenant_id = $1 order by host', [tenantId])).map(
-      (row) => row.host,
-    );
+export function createTrackingSettingsService(deps: {
+  db: Database;
+  sites: TrackingSites;
+  claims: PixelHostClaims;
+}): TrackingSettingsService {
+  const hostsOf = (tenantId: string) => deps.claims.activeHosts(tenantId);
+  const claim = async (ctx: TenantContext, raw: unknown): Promise<Outcome<PixelHostClaim>> => {
+    const parsed = parseInput(hostInput, raw, ['host']);
+    return parsed.ok ? deps.claims.claim(ctx.tenantId, parsed.value) : parsed;
+  };
 
   return {
     async update(ctx, input) {
@@ -56,30 +68,25 @@ export function createTrackingSettingsService(deps: { db: Database; sites: Track
     },
 
     async addPixelHost(ctx, raw) {
+      const claimed = await claim(ctx, raw);
+      return claimed.ok ? success(await hostsOf(ctx.tenantId)) : claimed;
+    },
+
+    claimPixelHost: claim,
+
+    async verifyPixelHost(ctx, raw) {
       const parsed = parseInput(hostInput, raw, ['host']);
-      if (!parsed.ok) return parsed;
-      const inserted = await deps.db.query<{ tenant_id: string }>(
-        `insert into control.pixel_hosts (host, tenant_id) values ($1, $2)
-         on conflict (host) do update set host = excluded.host returning tenant_id`,
-        [parsed.value, ctx.tenantId],
-      );
-      if (inserted[0]?.tenant_id !== ctx.tenantId) return failure(invalidInput(['host'], `${parsed.value} is already registered`));
-      await deps.sites.changed(ctx.tenantId);
-      return success(await hostsOf(ctx.tenantId));
+      return parsed.ok ? deps.claims.verify(ctx.tenantId, parsed.value) : parsed;
     },
 
     async removePixelHost(ctx, raw) {
       const parsed = parseInput(hostInput, raw, ['host']);
       if (!parsed.ok) return parsed;
-      const removed = await deps.db.query('delete from control.pixel_hosts where host = $1 and tenant_id = $2 returning host', [
-        parsed.value,
-        ctx.tenantId,
-      ]);
-      if (removed.length === 0) return failure(notFound('PixelHost'));
-      await deps.sites.changed(ctx.tenantId);
+      if (!(await deps.claims.remove(ctx.tenantId, parsed.value))) return failure(notFound('PixelHost'));
       return success(await hostsOf(ctx.tenantId));
     },
 
     pixelHosts: (ctx) => hostsOf(ctx.tenantId),
+    pixelHostClaims: (ctx) => deps.claims.list(ctx.tenantId),
   };
 }

@@ -1,6 +1,7 @@
 import type { PubSub } from '../../platform/coordination/coordination.js';
 import type { Sql } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
+import { normaliseHost, pixelHostRefusal } from './pixel-host-rules.js';
 
 /** What the browser-facing routes need to serve a tenant's white-label collection. */
 export interface TrackingSite {
@@ -15,7 +16,7 @@ export interface TrackingSite {
 }
 
 export interface TrackingSites {
-  /** The site of a registered pixel host (the request's Host header), if any. */
+  /** The site of an active pixel host (the request's Host header), if any; never for a platform name or an address. */
   byHost(host: string): Promise<TrackingSite | undefined>;
   byTenant(tenantId: string): Promise<TrackingSite | undefined>;
   /** Tells every gateway that a tenant's settings or hosts changed. */
@@ -39,7 +40,13 @@ interface SiteRow {
  * Sites are read on every pixel and script request, so they are cached in
  * process and evicted on every instance when a tenant changes them.
  */
-export function createTrackingSites(deps: { sql: Sql; pubsub: PubSub; now: () => number }): TrackingSites {
+export function createTrackingSites(deps: {
+  sql: Sql;
+  pubsub: PubSub;
+  now: () => number;
+  /** The platform's own host names (platformHostNames). */
+  platformNames?: readonly string[];
+}): TrackingSites {
   const byTenantCache = new Map<string, { site: TrackingSite | undefined; expiresAt: number }>();
   const hostCache = new Map<string, { tenantId: string | undefined; expiresAt: number }>();
   let unsubscribe: (() => Promise<void>) | undefined;
@@ -89,10 +96,12 @@ export function createTrackingSites(deps: { sql: Sql; pubsub: PubSub; now: () =>
   return {
     byTenant,
     async byHost(rawHost) {
-      const host = rawHost.toLowerCase().replace(/:\d+$/, '');
+      const host = normaliseHost(rawHost);
+      // A name the platform answers on, or one that is no DNS name, never names a tenant (whatever a row says).
+      if (pixelHostRefusal(host, deps.platformNames ?? []) !== undefined) return undefined;
       let entry = hostCache.get(host);
       if (entry === undefined || entry.expiresAt <= deps.now()) {
-        const rows = await deps.sql.query<{ tenant_id: string }>('select tenant_id from control.pixel_hosts where host = $1', [host]);
+        const rows = await deps.sql.query<{ tenant_id: string }>(`select tenant_id from control.pixel_hosts where host = $1 and status = 'active'`, [host]);
         entry = { tenantId: rows[0]?.tenant_id, expiresAt: deps.now() + TTL_MS };
         if (hostCache.size >= MAX_HOSTS) hostCache.delete(hostCache.keys().next().value ?? '');
         hostCache.set(host, entry);

@@ -5,7 +5,7 @@
  * workflow's; every query goes through the tenant's schema (tenantSql).
  */
 import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
-import { pointsInside, systemResolve, type ResolveHost } from '../../platform/network/internal-hosts.js';
+import type { GuardedHttpClient } from '../../platform/outbound/guarded-http-client.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../api-keys/api-key-secret.js';
@@ -82,9 +82,12 @@ const DELIVERY_COLUMNS = `id, webhook_id as "webhookId", event_type as "eventTyp
 export function createWebhookRegistry(deps: {
   db: Database;
   secrets: SecretBox;
-  /** https only, and no endpoint on or resolving to an internal address. */
-  production: boolean;
-  resolveHost?: ResolveHost;
+  /**
+   * The process's outbound client, whose rules a URL must pass to be stored:
+   * https to a public address in every mode; plain http and local receivers
+   * only where the deployment allows local targets.
+   */
+  outbound: Pick<GuardedHttpClient, 'check'>;
   onError: (error: unknown, context: string) => void;
   now?: () => Date;
 }): WebhookRegistry {
@@ -96,12 +99,10 @@ export function createWebhookRegistry(deps: {
     if (text.length > MAX_URL_LENGTH) return refuse(`must be at most ${MAX_URL_LENGTH} characters`);
     const url = URL.parse(text);
     if (url === null) return refuse('must be an absolute URL');
-    const schemes = deps.production ? ['https:'] : ['https:', 'http:'];
-    if (!schemes.includes(url.protocol)) return refuse(deps.production ? 'must use https' : 'must use http or https');
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') return refuse('must use https');
     if (url.username !== '' || url.password !== '') return refuse('must not carry credentials; the signature authenticates the sender');
-    if (deps.production && (await pointsInside(url, deps.resolveHost ?? systemResolve))) {
-      return refuse('must not be, or resolve to, a private, loopback or link-local address');
-    }
+    const allowed = await deps.outbound.check(url);
+    if (!allowed.ok) return refuse(allowed.refusal === 'internal-address' ? `must not be, or resolve to, an internal address: ${allowed.message}` : allowed.message);
     return success(url.href);
   }
 

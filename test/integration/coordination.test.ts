@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, inject, it } from 'vitest';
 import type { Coordination, CoordinationErrorHandler } from '../../platform/coordination/coordination.js';
 import { createMemoryCoordination } from '../../platform/coordination/memory-coordination.js';
 import { createRedisCoordination } from '../../platform/coordination/redis-coordination.js';
 import { messageCollector } from '../support/message-collector.js';
 
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+// The run's Redis: REDIS_URL, or the server the global setup started.
+const REDIS_URL = inject('redisUrl');
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -90,6 +91,24 @@ describe.each(factories)('coordination contract: $name', ({ name, create }) => {
       expect(decisions.filter((d) => d.allowed)).toHaveLength(30);
       const remaining = decisions.flatMap((d) => (d.allowed ? [d.remaining] : [])).sort((x, y) => x - y);
       expect(remaining).toEqual(Array.from({ length: 30 }, (_, i) => i));
+    });
+
+    it('hitEach counts every key against its own limit and refuses when any is over, with the longest wait', async () => {
+      const c = await create();
+      const tag = `{${randomUUID()}}`;
+      const a = `rl-each:${tag}:a`;
+      const b = `rl-each:${tag}:b`;
+      const hits = [
+        { key: a, limit: 3 },
+        { key: b, limit: 1 },
+      ];
+      expect(await c.rateLimiter.hitEach(hits, 5_000)).toEqual({ allowed: true, remaining: 0 });
+      expect(await c.rateLimiter.hitEach(hits, 5_000)).toEqual({ allowed: false, retryAfterSeconds: 5 });
+      // Both were counted: a has had two hits of its three, b is over.
+      expect(await c.rateLimiter.hit(a, 3, 5_000)).toEqual({ allowed: true, remaining: 0 });
+      expect((await c.rateLimiter.hit(b, 1, 5_000)).allowed).toBe(false);
+      expect(await c.rateLimiter.hitEach([{ key: `rl-each:${tag}:c`, limit: 2 }], 5_000)).toEqual({ allowed: true, remaining: 1 });
+      await expect(c.rateLimiter.hitEach([{ key: a, limit: -1 }], 1_000)).rejects.toThrow(RangeError);
     });
 
     it('rejects nonsensical limits and windows', async () => {

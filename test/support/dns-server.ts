@@ -12,8 +12,14 @@ export interface DnsEntry {
   /** `exchange: ''` is a null MX (RFC 7505): the domain accepts no mail. */
   readonly mx?: ReadonlyArray<{ readonly exchange: string; readonly priority: number }>;
   readonly a?: readonly string[];
+  /** TXT strings; each becomes one record (split into 255-byte character strings as the protocol needs). */
+  readonly txt?: readonly string[];
+  /** The name is an alias: every question about it is answered with this CNAME (and the target's records, when in the zone). */
+  readonly cname?: string;
   /** `drop` never answers (the client times out); `servfail` answers SERVFAIL. */
   readonly behaviour?: 'drop' | 'servfail';
+  /** Answers that change by themselves (DNS rebinding): the n-th A question gets the n-th entry's records, the last one from then on. */
+  readonly sequence?: readonly DnsEntry[];
 }
 
 export type DnsTable = Readonly<Record<string, DnsEntry>>;
@@ -27,10 +33,14 @@ export interface DnsServer {
   readonly port: number;
   /** Every question received, in order (dropped ones included). */
   readonly queries: readonly DnsQueryLog[];
+  /** Puts (or replaces) a name's records while running: a record published or changed. */
+  set(name: string, entry: DnsEntry): void;
+  /** Takes a name out of the zone: afterwards it is NXDOMAIN. */
+  remove(name: string): void;
   close(): Promise<void>;
 }
 
-export const DNS_TYPE = { A: 1, MX: 15 } as const;
+export const DNS_TYPE = { A: 1, CNAME: 5, MX: 15, TXT: 16 } as const;
 const CLASS_IN = 1;
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4 } as const;
 const HEADER_LENGTH = 12;
@@ -80,29 +90,43 @@ function encodeName(name: string): Buffer {
   return Buffer.concat([...parts, Buffer.of(0)]);
 }
 
-/** One resource record whose owner is the question's name, by a compression pointer to offset 12. */
-function resourceRecord(type: number, rdata: Buffer): Buffer {
-  const fixed = Buffer.alloc(12);
-  fixed.writeUInt16BE(0xc000 | HEADER_LENGTH, 0);
-  fixed.writeUInt16BE(type, 2);
-  fixed.writeUInt16BE(CLASS_IN, 4);
-  fixed.writeUInt32BE(TTL_SECONDS, 6);
-  fixed.writeUInt16BE(rdata.length, 10);
-  return Buffer.concat([fixed, rdata]);
+/**
+ * One resource record. Its owner is the question's name (a compression pointer to offset 12) unless
+ * `owner` names another (a CNAME's target, written out in full).
+ */
+function resourceRecord(type: number, rdata: Buffer, owner?: string): Buffer {
+  const ownerBytes = owner === undefined ? Buffer.of(0xc0 | (HEADER_LENGTH >> 8), HEADER_LENGTH & 0xff) : encodeName(owner);
+  const fixed = Buffer.alloc(10);
+  fixed.writeUInt16BE(type, 0);
+  fixed.writeUInt16BE(CLASS_IN, 2);
+  fixed.writeUInt32BE(TTL_SECONDS, 4);
+  fixed.writeUInt16BE(rdata.length, 8);
+  return Buffer.concat([ownerBytes, fixed, rdata]);
 }
 
-function answersFor(entry: DnsEntry, type: number): Buffer[] {
+function txtData(text: string): Buffer {
+  const bytes = Buffer.from(text, 'utf8');
+  const strings: Buffer[] = [];
+  for (let offset = 0; offset < bytes.length || strings.length === 0; offset += 255) {
+    const chunk = bytes.subarray(offset, offset + 255);
+    strings.push(Buffer.concat([Buffer.of(chunk.length), chunk]));
+  }
+  return Buffer.concat(strings);
+}
+
+function answersFor(entry: DnsEntry, type: number, owner?: string): Buffer[] {
+  if (type === DNS_TYPE.TXT) return (entry.txt ?? []).map((text) => resourceRecord(DNS_TYPE.TXT, txtData(text), owner));
   if (type === DNS_TYPE.MX) {
     return (entry.mx ?? []).map(({ exchange, priority }) => {
       const preference = Buffer.alloc(2);
       preference.writeUInt16BE(priority, 0);
-      return resourceRecord(DNS_TYPE.MX, Buffer.concat([preference, encodeName(exchange)]));
+      return resourceRecord(DNS_TYPE.MX, Buffer.concat([preference, encodeName(exchange)]), owner);
     });
   }
   if (type === DNS_TYPE.A) {
     return (entry.a ?? []).map((address) => {
       if (!isIPv4(address)) throw new Error(`not an IPv4 address: ${address}`);
-      return resourceRecord(DNS_TYPE.A, Buffer.from(address.split('.').map(Number)));
+      return resourceRecord(DNS_TYPE.A, Buffer.from(address.split('.').map(Number)), owner);
     });
   }
   return [];
@@ -125,12 +149,21 @@ function answer(packet: Buffer, table: ReadonlyMap<string, DnsEntry>, log: DnsQu
   if (query === 'malformed') return response(packet.readUInt16BE(0), packet.readUInt16BE(2), RCODE.FORMERR, undefined, []);
   log.push({ name: query.name, type: query.type });
   if (((query.flags >> 11) & 0xf) !== 0) return response(query.id, query.flags, RCODE.NOTIMP, query.section, []);
-  const entry = table.get(query.name);
+  const listed = table.get(query.name);
+  const asked = log.filter((q) => q.name === query.name && q.type === DNS_TYPE.A).length;
+  const entry = listed?.sequence?.[Math.min(Math.max(asked - 1, 0), listed.sequence.length - 1)] ?? listed;
   if (entry?.behaviour === 'drop') return undefined;
   if (entry?.behaviour === 'servfail') return response(query.id, query.flags, RCODE.SERVFAIL, query.section, []);
   if (entry === undefined) return response(query.id, query.flags, RCODE.NXDOMAIN, query.section, []);
-  const records = query.qclass === CLASS_IN ? answersFor(entry, query.type) : [];
-  return response(query.id, query.flags, RCODE.NOERROR, query.section, records);
+  if (query.qclass !== CLASS_IN) return response(query.id, query.flags, RCODE.NOERROR, query.section, []);
+  if (entry.cname !== undefined) {
+    // An alias answers every question with itself, then (as a resolver would chase it) the target's records.
+    const alias = resourceRecord(DNS_TYPE.CNAME, encodeName(entry.cname));
+    const target = table.get(entry.cname.toLowerCase().replace(/\.$/, ''));
+    const chased = query.type === DNS_TYPE.CNAME || target === undefined ? [] : answersFor(target, query.type, entry.cname);
+    return response(query.id, query.flags, RCODE.NOERROR, query.section, [alias, ...chased]);
+  }
+  return response(query.id, query.flags, RCODE.NOERROR, query.section, answersFor(entry, query.type));
 }
 
 /** Starts the server on 127.0.0.1 and a free port. */
@@ -152,6 +185,8 @@ export async function startDnsServer(table: DnsTable): Promise<DnsServer> {
   return {
     port: socket.address().port,
     queries,
+    set: (name, entry) => zone.set(name.toLowerCase().replace(/\.$/, ''), entry),
+    remove: (name) => zone.delete(name.toLowerCase().replace(/\.$/, '')),
     close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
   };
 }

@@ -12,6 +12,8 @@ export interface TestGateway {
   readonly services: PlatformServices;
   /** POST /graphql as `token`; returns the parsed body and the HTTP status. */
   gql<T = Record<string, unknown>>(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<GqlResponse<T>>;
+  /** The same request's data; its errors, if any, fail the test with their text. */
+  data<T = Record<string, unknown>>(token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -34,8 +36,9 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     DATABASE_POOL_SIZE: '5',
     LOG_LEVEL: 'error',
     SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
-    // Vendors in tests are local servers speaking plain HTTP.
-    ENRICHMENT_ALLOW_HTTP_VENDORS: 'true',
+    // Vendors, homepages and webhook receivers in tests are local servers speaking plain HTTP;
+    // the security suite turns this off to show what a deployment refuses.
+    ALLOW_LOCAL_OUTBOUND: 'true',
     ...overrides,
   });
   if (!parsed.ok) throw new Error(parsed.message);
@@ -69,6 +72,7 @@ export async function startTestGateway(opts: { config?: Config; adminToken?: str
     config,
     services,
     gql: (token, query, variables) => postGraphql(gateway.url, token, query, variables),
+    data: (token, query, variables) => graphqlData(gateway.url, token, query, variables),
     async close() {
       await gateway.close();
       await services.close();
@@ -89,6 +93,12 @@ export async function postGraphql<T>(
   });
   const body = (await response.json()) as { data?: T | null; errors?: GqlResponse<T>['errors'] };
   return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
+}
+
+export async function graphqlData<T>(baseUrl: string, token: string | undefined, query: string, variables?: Record<string, unknown>): Promise<T> {
+  const response = await postGraphql<T>(baseUrl, token, query, variables);
+  if (response.errors !== undefined) throw new Error(JSON.stringify(response.errors));
+  return response.data as T;
 }
 
 export interface TestTenant {

@@ -1,7 +1,7 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../platform/logging/logger.js';
 import type { TenantMigration } from '../../schema/migrations/migration.js';
-import type { CompanyHomepageDeps } from '../../workflows/enrichment/providers/company-homepage.provider.js';
+import type { CompanyHomepageSettings } from '../../workflows/enrichment/providers/company-homepage.provider.js';
 import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
 import { startWorker, type RunningWorker } from '../../workflows/worker.js';
 import { workerDeps } from '../../workflows/worker-process.js';
@@ -16,7 +16,7 @@ let runtimeInstalled = false;
  */
 export async function startTestWorker(
   gateway: TestGateway,
-  opts: { homepage?: CompanyHomepageDeps; tenantMigrations?: readonly TenantMigration[] } = {},
+  opts: { homepage?: CompanyHomepageSettings; tenantMigrations?: readonly TenantMigration[] } = {},
 ): Promise<RunningWorker & { close(): Promise<void> }> {
   if (!runtimeInstalled) {
     // The SDK's own log (bundling, state changes) only when something goes wrong.

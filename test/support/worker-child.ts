@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../api/config.js';
+import { allowLocalOutbound } from '../../platform/outbound/outbound-config.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -26,7 +27,9 @@ export function spawnWorker(gateway: { readonly config: Config }): Promise<Child
       TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
       TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE,
       SECRETS_MASTER_KEY: config.SECRETS_MASTER_KEY,
-      ENRICHMENT_ALLOW_HTTP_VENDORS: 'true',
+      // As the gateway decided it (ALLOW_LOCAL_OUTBOUND, or its older name outside production).
+      ALLOW_LOCAL_OUTBOUND: String(allowLocalOutbound(config)),
+      ...(config.OUTBOUND_DNS_SERVERS === undefined ? {} : { OUTBOUND_DNS_SERVERS: config.OUTBOUND_DNS_SERVERS.join(',') }),
     },
   });
   let output = '';

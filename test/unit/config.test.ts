@@ -53,7 +53,7 @@ describe('parseConfig', () => {
         REDIS_URL: 'rediss://cache.internal:6380',
         TEMPORAL_ADDRESS: 'temporal.internal:7233',
         TEMPORAL_TLS: 'true',
-        TRUST_PROXY: 'yes',
+        TRUST_PROXY: '1',
         ADMIN_TOKEN: VALID_ADMIN_TOKEN,
       }),
     );
@@ -63,7 +63,7 @@ describe('parseConfig', () => {
     expect(config.REDIS_URL).toBe('rediss://cache.internal:6380');
     expect(config.TEMPORAL_ADDRESS).toBe('temporal.internal:7233');
     expect(config.TEMPORAL_TLS).toBe(true);
-    expect(config.TRUST_PROXY).toBe(true);
+    expect(config.TRUST_PROXY).toEqual({ hops: 1 });
     expect(config.ADMIN_TOKEN).toBe(VALID_ADMIN_TOKEN);
   });
 

@@ -1,8 +1,12 @@
 import { ApolloServer } from '@apollo/server';
-import { buildSchema, parse, type GraphQLFormattedError } from 'graphql';
+import { buildSchema, parse, type GraphQLFormattedError, type GraphQLObjectType } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { analyseOperation } from '../../api/graphql/limits/query-complexity.js';
 import { queryLimitsPlugin } from '../../api/graphql/limits/query-limits.plugin.js';
+import { checkOperationLimits } from '../../api/graphql/limits/operation-limits.js';
+import { fieldCost, fieldWeight, LOOKUP_COST, SCAN_COST } from '../../api/graphql/limits/field-cost.js';
+import { buildGatewaySchema } from '../../api/graphql/build-schema.js';
+import { createMemoryCoordination } from '../../platform/coordination/memory-coordination.js';
 
 const typeDefs = /* GraphQL */ `
   type Query {
@@ -260,5 +264,53 @@ describe('analyseOperation on connections', () => {
     expect(cost('{ leads(first: 3) { edges { node { id } } } }')).toBe(1 + 1 + 3 * 2);
     expect(cost('{ leads { edges { node { id } } } }')).toBe(1 + 1 + 50 * 2);
     expect(cost('{ leads(first: 3) { ...Page } } fragment Page on LeadConnection { edges { node { id } } }')).toBe(1 + 1 + 3 * 2);
+  });
+});
+
+describe('declared field weights', () => {
+  // The extensions type-graphql's @Extensions(fieldCost(n)) writes, set here by hand on an SDL schema.
+  const weighted = buildSchema(`
+    type Query { segment(id: ID!): Segment  segments: [Segment!]! }
+    type Segment { id: ID!  count: Int! }
+  `);
+  Object.assign((weighted.getType('Segment') as GraphQLObjectType).getFields()['count']!, { extensions: fieldCost(200) });
+  const cost = (query: string) =>
+    analyseOperation({ schema: weighted, document: parse(query), variables: {}, maxFirst: 100, defaultListSize: 10 }).cost;
+
+  it('adds the weight once per resolution, multiplied by the lists above it', () => {
+    expect(cost('{ segment(id: "s") { id count } }')).toBe(1 + 1 + 200);
+    expect(cost('{ segments { count } }')).toBe(1 + 10 * 200);
+    expect(cost('{ a: segment(id: "s") { count } b: segment(id: "t") { count } }')).toBe(2 * 201);
+  });
+
+  it('falls back to 1 for fields that declare no weight or nonsense', () => {
+    expect(fieldWeight(undefined)).toBe(1);
+    const field = (weighted.getType('Segment') as GraphQLObjectType).getFields()['id']!;
+    expect(fieldWeight(field)).toBe(1);
+    for (const nonsense of [0, -5, 1.5, '300', Number.NaN]) expect(fieldWeight({ ...field, extensions: { cost: nonsense } })).toBe(1);
+  });
+
+  it('is declared on the gateway schema for the fields that scan, aggregate or search', async () => {
+    const schema = await buildGatewaySchema(undefined, createMemoryCoordination().pubsub);
+    const weightOf = (type: string, name: string) => fieldWeight((schema.getType(type) as GraphQLObjectType).getFields()[name]);
+    expect(weightOf('Segment', 'count')).toBe(SCAN_COST);
+    expect(weightOf('Segment', 'members')).toBe(SCAN_COST);
+    expect(weightOf('Query', 'leads')).toBe(SCAN_COST);
+    expect(weightOf('Query', 'usage')).toBe(SCAN_COST);
+    expect(weightOf('Query', 'leadByEmail')).toBe(LOOKUP_COST);
+    expect(weightOf('Query', 'lookupIp')).toBe(LOOKUP_COST);
+    expect(weightOf('Query', 'company')).toBe(LOOKUP_COST);
+    expect(weightOf('Lead', 'email')).toBe(1);
+  });
+});
+
+describe('checkOperationLimits, shared by HTTP and the socket', () => {
+  const limits = { maxDepth: 4, maxCost: 200, maxFirst: 100, defaultListSize: 10 };
+  const check = (query: string) => checkOperationLimits(limits, { schema, document: parse(query), variables: {} });
+
+  it('passes what is within the limits and refuses the rest with the API codes', () => {
+    expect(check('{ me { id } }')).toBeUndefined();
+    expect(check('{ leads(first: 500) { id } }')?.extensions).toMatchObject({ code: 'BAD_USER_INPUT', argumentPath: 'leads.first' });
+    expect(check('{ leads(first: 100) { id email } }')?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', cost: 201 });
   });
 });

@@ -81,11 +81,8 @@ describe('deletePersonWorkflow on the real Temporal server', () => {
     await receiver?.close();
   }, 60_000);
 
-  const gql = async <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const response = await gateway.gql<T>(tenant.secretKey, query, variables);
-    if (response.errors !== undefined) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const gql = <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> =>
+    gateway.data<T>(tenant.secretKey, query, variables);
   const rows = <T extends object>(tenant: TestTenant, sql: string, values: string[] = []) => tenantRows<T>(gateway, tenant.id, sql, values);
 
   /** A tenant that subscribes to every lead event, keeps a segment of known people and has an email-keyed vendor. */
@@ -169,7 +166,7 @@ describe('deletePersonWorkflow on the real Temporal server', () => {
     await rows(tenant, `insert into {t}.consent_changes (anonymous_id, granted, source) values ($1, false, 'banner')`, [anonymousIds[1]]);
     const answer = JSON.stringify({ kind: 'match', fields: [{ field: 'person.email', value: email, confidence: 1 }] });
     for (const providerId of ['email-verification', `vendor:${VENDOR_ID}`]) {
-      await gateway.services.coordination.cache.set(answerCacheKey({ tenantId: tenant.id, providerId, key: `email=${email}` }), answer, 3_600_000);
+      await gateway.services.coordination.cache.set(answerCacheKey(gateway.services.hashKeys, { tenantId: tenant.id, providerId, key: `email=${email}` }), answer, 3_600_000);
     }
     // The lead-change pipeline scores the person and puts them in the segment, each pushed to the webhook.
     await eventually(
@@ -293,7 +290,7 @@ describe('deletePersonWorkflow on the real Temporal server', () => {
     const first = await deletePerson(gateway, tenant, { email });
     expect(first).toMatchObject({ status: 'COMPLETED', erased: { suppressionsRecorded: 1 } });
     const suppressed = await rows<{ hash: string; kind: string }>(tenant, 'select hash, kind from {t}.suppressions');
-    expect(suppressed).toEqual([{ hash: suppressionHash(tenant.id, 'email', email), kind: 'email' }]);
+    expect(suppressed).toEqual([{ hash: suppressionHash(gateway.services.hashKeys, tenant.id, 'email', email), kind: 'email' }]);
 
     const again = await deletePerson(gateway, tenant, { email: email.toLowerCase() });
     expect(again.status).toBe('COMPLETED');
@@ -344,7 +341,7 @@ describe('deletePersonWorkflow on the real Temporal server', () => {
     const bByEmail = await deletePerson(gateway, b, { email: 'shared@erase.example' });
     expect(bByEmail.status).toBe('COMPLETED');
     expect(await rows(a, 'select id from {t}.leads where id = $1', [lead.id])).toHaveLength(1);
-    expect(await rows(a, 'select hash from {t}.suppressions where hash = $1', [suppressionHash(a.id, 'email', 'shared@erase.example')])).toEqual([]);
+    expect(await rows(a, 'select hash from {t}.suppressions where hash = $1', [suppressionHash(gateway.services.hashKeys, a.id, 'email', 'shared@erase.example')])).toEqual([]);
     expect(await deletionRequest(gateway, a, bRequest.id)).toBeNull();
   }, 120_000);
 });

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DNS_TYPE, startDnsServer, type DnsServer } from '../support/dns-server.js';
-import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
+import { describe, expect, it } from 'vitest';
+import { DNS_TYPE, type DnsServer } from '../support/dns-server.js';
+import { codeOf, createTenant, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { answerCacheKey } from '../../workflows/enrichment/answer-cache.js';
-import { startTestWorker } from '../support/test-worker.js';
-import { companyBody, startVendorServer, vendorConfig, type VendorServer } from '../support/vendor-server.js';
+import { companyBody, vendorConfig, type VendorServer } from '../support/vendor-server.js';
+import { withEnrichmentStack } from '../support/enrichment-stack.js';
 
 const VENDOR = 'vendor:clearbit-like';
 
@@ -30,39 +30,17 @@ const JOB = 'id leadId status creditsCharged error pausedReason';
 
 describe('enrichLeadWorkflow on the real Temporal server, with a Clearbit-like vendor and a DNS server', () => {
   let gateway: TestGateway;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let vendor: VendorServer;
   let dns: DnsServer;
 
-  beforeAll(async () => {
-    vendor = await startVendorServer({ key: `sk_live_${randomBytes(8).toString('hex')}` });
-    dns = await startDnsServer({
-      'mail.example': { mx: [{ exchange: 'mx1.mail.example', priority: 10 }] },
-    });
-    gateway = await startTestGateway({
-      config: testConfig({
-        TEMPORAL_TASK_QUEUE: `enrich-test-${randomBytes(4).toString('hex')}`,
-        ENRICHMENT_DNS_SERVERS: `127.0.0.1:${dns.port}`,
-        ENRICHMENT_DNS_TIMEOUT_MS: '500',
-        // A hundred jobs polled at once are not the API's rate limit under test.
-        RATE_LIMIT_PER_MINUTE: '1000000',
-      }),
-    });
-    worker = await startTestWorker(gateway);
-  }, 180_000);
+  withEnrichmentStack({ name: 'enrich-test', dns: { 'mail.example': { mx: [{ exchange: 'mx1.mail.example', priority: 10 }] } }, vendor: {} }, (s) => {
+    gateway = s.gateway;
+    dns = s.dns!;
+    vendor = s.vendor!;
+  });
 
-  afterAll(async () => {
-    await worker?.close();
-    await gateway?.close();
-    await vendor?.close();
-    await dns?.close();
-  }, 60_000);
-
-  const gql = async <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const response = await gateway.gql<T>(tenant.secretKey, query, variables);
-    if (response.errors !== undefined) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const gql = <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> =>
+    gateway.data<T>(tenant.secretKey, query, variables);
 
   /** A tenant whose waterfall is the given providers, with the vendor configured. */
   async function tenantWith(waterfall: string[], opts: { credits?: number; vendor?: Record<string, unknown>; settings?: Record<string, unknown> } = {}) {
@@ -370,7 +348,7 @@ describe('enrichLeadWorkflow on the real Temporal server, with a Clearbit-like v
     // 100 days on, the answer caches (24 hours, 60 days) have long forgotten these companies too.
     await sql('delete from {t}.company_answers', []);
     for (const leadId of [low, mid, high]) {
-      await gateway.services.coordination.cache.delete(answerCacheKey({ tenantId: tenant.id, providerId: VENDOR, key: `domain=${await emailDomainOf(tenant, leadId)}` }));
+      await gateway.services.coordination.cache.delete(answerCacheKey(gateway.services.hashKeys, { tenantId: tenant.id, providerId: VENDOR, key: `domain=${await emailDomainOf(tenant, leadId)}` }));
     }
     // Room today for two more leads at the vendor's price of 3, after the 12 credits spent above.
     await gql(tenant, 'mutation { updateEnrichmentSettings(input: { dailyCreditLimit: 18 }) { dailyCreditLimit } }');

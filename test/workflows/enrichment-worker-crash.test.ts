@@ -23,11 +23,8 @@ describe('a worker killed with SIGKILL in the middle of an enrichment', () => {
     await vendor?.close();
   }, 60_000);
 
-  const gql = async <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const response = await gateway.gql<T>(tenant.secretKey, query, variables);
-    if (response.errors !== undefined) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const gql = <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> =>
+    gateway.data<T>(tenant.secretKey, query, variables);
 
   it('is finished by another worker, and the ledger shows the provider call charged once', async () => {
     const first = await spawnWorker(gateway);

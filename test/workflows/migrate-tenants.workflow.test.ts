@@ -1,16 +1,19 @@
 import { randomBytes } from 'node:crypto';
 import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Database } from '../../platform/postgres/database.js';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createDatabase, type Database } from '../../platform/postgres/database.js';
+import { controlMigrations } from '../../schema/migrations/control/control-migrations.js';
+import { migrateControl } from '../../schema/migrator.js';
 import { quoteTenantSchema, type TenantMigration } from '../../schema/migrations/migration.js';
 import { tenantMigrations } from '../../schema/migrations/tenant/tenant-migrations.js';
 import type { TenantProvisioning } from '../../tenants/provisioning/tenant-provisioning.js';
 import type { migrateTenantsWorkflow } from '../../workflows/migrate-tenants/migrate-tenants.workflow.js';
+import { createScratchDatabase } from '../support/scratch-postgres.js';
 import { startTestGateway, testConfig, type TestGateway } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';
 
-// The workflow reaches every active tenant in the shared database, so the test migration is
-// harmless anywhere (its own table, created only if missing) and assertions are about the tenants made here.
+// The workflow reaches every active tenant of its database: this file gets a database of its own,
+// so it migrates its own tenants only, and the run's other files (hundreds of tenants) neither slow it nor see its table.
 const probe = `wf_probe_${randomBytes(4).toString('hex')}`;
 const extra: TenantMigration = {
   name: `9999-test-${probe}`,
@@ -27,9 +30,14 @@ describe('migrateTenantsWorkflow', () => {
   let db: Database;
   let provisioning: TenantProvisioning;
   let client: Client;
+  let scratch: Awaited<ReturnType<typeof createScratchDatabase>> | undefined;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({ config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue }) });
+    scratch = await createScratchDatabase(inject('databaseUrl'), 'leadgraph_migrate_test');
+    const setup = createDatabase({ url: scratch.url, poolSize: 1, applicationName: 'leadgraph-migrate-test' });
+    await migrateControl(setup, controlMigrations);
+    await setup.close();
+    gateway = await startTestGateway({ config: testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, DATABASE_URL: scratch.url }) });
     worker = await startTestWorker(gateway, { tenantMigrations: [...tenantMigrations, extra] });
     db = gateway.services.db;
     provisioning = gateway.services.provisioning;
@@ -39,6 +47,7 @@ describe('migrateTenantsWorkflow', () => {
   afterAll(async () => {
     await worker?.close();
     await gateway?.close();
+    await scratch?.drop();
   }, 60_000);
 
   async function provisionTenants(count: number): Promise<string[]> {

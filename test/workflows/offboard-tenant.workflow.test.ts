@@ -11,6 +11,7 @@ import { rawRequest } from '../support/raw-request.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';
 import { startVendorServer, vendorConfig, type VendorServer } from '../support/vendor-server.js';
+import { eventually } from '../support/eventually.js';
 
 const FIELDS = 'id status requestedAt completedAt erased error';
 const DELETE_TENANT = `mutation ($id: ID!) { deleteTenant(id: $id) { ${FIELDS} } }`;
@@ -25,14 +26,6 @@ interface DeletionView {
   readonly error: string | null;
 }
 
-async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() > deadline) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('offboarding a tenant with deleteTenant', () => {
   let gateway: TestGateway;
@@ -65,11 +58,8 @@ describe('offboarding a tenant with deleteTenant', () => {
     await new Promise<void>((resolve) => (refusing ? refusing.close(() => resolve()) : resolve()));
   });
 
-  const gql = async <T>(target: TestGateway, token: string, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const response = await target.gql<T>(token, query, variables);
-    if (response.errors !== undefined) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const gql = <T>(target: TestGateway, token: string, query: string, variables?: Record<string, unknown>): Promise<T> =>
+    target.data<T>(token, query, variables);
 
   const redisKeysNaming = async (text: string): Promise<string[]> => {
     const found: string[] = [];

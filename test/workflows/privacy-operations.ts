@@ -1,5 +1,6 @@
 import { Redis } from 'ioredis';
 import type { TestGateway, TestTenant } from '../support/test-gateway.js';
+import { eventually as lastRead } from '../support/eventually.js';
 
 /** A deletion or export request as these tests read it back. */
 export interface RequestView {
@@ -34,13 +35,9 @@ async function data<T>(gateway: TestGateway, token: string, query: string, varia
 }
 
 export async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 60_000, what = 'condition'): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`${what} not reached in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  const value = await lastRead(read, ok, timeoutMs);
+  if (!ok(value)) throw new Error(`${what} not reached in ${timeoutMs} ms; last: ${JSON.stringify(value)}`);
+  return value;
 }
 
 const settled = (request: RequestView | null) => request?.status === 'COMPLETED' || request?.status === 'FAILED';

@@ -6,6 +6,7 @@ import { startVendorServer, vendorConfig, type VendorServer } from '../support/v
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { verifyWebhook } from '../../tenants/webhooks/webhook-signature.js';
+import { eventually } from '../support/eventually.js';
 
 describe('scoring model changes and enrichment rescore leads through the worker', () => {
   let gateway: TestGateway;
@@ -24,20 +25,9 @@ describe('scoring model changes and enrichment rescore leads through the worker'
     await vendor?.close();
   });
 
-  const gql = async <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const response = await gateway.gql<T>(tenant.secretKey, query, variables);
-    if (response.errors !== undefined) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const gql = <T>(tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> =>
+    gateway.data<T>(tenant.secretKey, query, variables);
 
-  async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (ok(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   const scores = (tenant: TestTenant) =>
     gateway.services.db.query<{ id: string; score: number; breakdown: Array<{ rule: string; points: number }> }>(
@@ -74,10 +64,14 @@ describe('scoring model changes and enrichment rescore leads through the worker'
     });
     await gql(tenant, 'mutation { updateEnrichmentSettings(input: { waterfall: ["vendor:clearbit-like"], autoEnrich: false }) { waterfall } }');
     const lead = (await gql<{ identify: { id: string } }>(tenant, 'mutation { identify(input: { userId: "u-1", email: "ann@scored-corp.test" }) { id } }')).identify;
-    const before = await eventually(() => scores(tenant), (rows) => rows[0]?.score === 15);
-    expect(before[0]?.breakdown).toEqual([{ rule: 'Known person', points: 15 }]);
+    // A business email names its company at identify, before any enrichment: known person 15, company identified 10.
+    const before = await eventually(() => scores(tenant), (rows) => rows[0]?.score === 25);
+    expect(before[0]?.breakdown).toEqual([
+      { rule: 'Known person', points: 15 },
+      { rule: 'Company identified', points: 10 },
+    ]);
     await gql(tenant, 'mutation ($id: ID!) { enrichLead(id: $id) { id } }', { id: lead.id });
-    const after = await eventually(() => scores(tenant), (rows) => (rows[0]?.score ?? 0) > 15);
+    const after = await eventually(() => scores(tenant), (rows) => (rows[0]?.score ?? 0) > 25);
     // Known person 15, company identified 10, 250 employees in 50–5000: 15.
     expect(after[0]?.breakdown).toEqual([
       { rule: 'Known person', points: 15 },

@@ -14,6 +14,7 @@ import { problemError } from '../../api/graphql/errors.js';
 import type { GatewayContext } from '../../api/graphql/gateway-context.js';
 import { WebhookResolver } from '../../api/graphql/webhooks/webhook.resolver.js';
 import { createLogger } from '../../platform/logging/logger.js';
+import { createGuardedHttpClient, type GuardedHttpClient, type GuardedHttpClientOptions } from '../../platform/outbound/guarded-http-client.js';
 import type { Outcome } from '../../platform/outcome.js';
 import type { Scope } from '../../tenants/api-keys/scopes.js';
 import type { WebhookEventType } from '../../tenants/webhooks/webhook-events.js';
@@ -75,6 +76,14 @@ describe('webhook delivery on the real Temporal server', () => {
   let running: Promise<void>;
   let registry: WebhookRegistry;
   const receivers: Receiver[] = [];
+  const clients: GuardedHttpClient[] = [];
+
+  /** The production client as a deployment without ALLOW_LOCAL_OUTBOUND builds it. */
+  const guardedClient = (options: Partial<GuardedHttpClientOptions> = {}): GuardedHttpClient => {
+    const client = createGuardedHttpClient({ allowLocal: false, maxBodyBytes: 1024 * 1024, timeoutMs: 15_000, maxRedirects: 5, ...options });
+    clients.push(client);
+    return client;
+  };
 
   beforeAll(async () => {
     try {
@@ -84,14 +93,15 @@ describe('webhook delivery on the real Temporal server', () => {
     }
     gateway = await startTestGateway();
     const { db, secrets } = gateway.services;
-    registry = createWebhookRegistry({ db, secrets, production: false, onError: (error) => logLines.push(String(error)) });
+    // The gateway's own outbound client: the test deployment allows local receivers (ALLOW_LOCAL_OUTBOUND).
+    registry = createWebhookRegistry({ db, secrets, outbound: gateway.services.outbound, onError: (error) => logLines.push(String(error)) });
     connection = await connectTemporalWorker({ address: gateway.config.TEMPORAL_ADDRESS ?? '', namespace: gateway.config.TEMPORAL_NAMESPACE, taskQueue, tls: false });
     worker = await Worker.create({
       connection,
       namespace: gateway.config.TEMPORAL_NAMESPACE,
       taskQueue,
       workflowsPath: fileURLToPath(new URL('../../workflows/webhooks/deliver-webhook.workflow.ts', import.meta.url)),
-      activities: createDeliverWebhookActivities({ db, secrets, production: false, log: createLogger({ level: 'warn', write: (line) => logLines.push(line) }) }),
+      activities: createDeliverWebhookActivities({ db, secrets, client: gateway.services.outbound, log: createLogger({ level: 'warn', write: (line) => logLines.push(line) }) }),
     });
     running = worker.run();
   }, 180_000);
@@ -101,6 +111,7 @@ describe('webhook delivery on the real Temporal server', () => {
     await running;
     await connection?.close();
     await Promise.all(receivers.map((r) => r.close()));
+    await Promise.all(clients.map((c) => c.close()));
     await gateway?.close();
   }, 60_000);
 
@@ -328,13 +339,14 @@ describe('webhook delivery on the real Temporal server', () => {
   });
 
   describe('security', () => {
-    it('refuses, in production, endpoints on or resolving to internal addresses, and plain http', async () => {
+    it('refuses, where local targets are not allowed (in any mode), endpoints on or resolving to internal addresses, and plain http', async () => {
       const tenant = await newTenant();
       const production = createWebhookRegistry({
         db: gateway.services.db,
         secrets: gateway.services.secrets,
-        production: true,
-        resolveHost: async (host) => (host === 'inside.example.com' ? ['10.1.2.3'] : ['93.184.215.14']),
+        outbound: guardedClient({
+          resolve: async (host) => [{ address: host === 'inside.example.com' ? '10.1.2.3' : '93.184.215.14', family: 4 }],
+        }),
         onError: () => undefined,
       });
       const refused = async (url: string) => {
@@ -351,19 +363,19 @@ describe('webhook delivery on the real Temporal server', () => {
       expect(await production.create(tenant, { url: 'https://hooks.example.com/x', events: ['lead.scored'] })).toMatchObject({ ok: true });
     });
 
-    it('does not send, in production, to an endpoint that has come to point inside', async () => {
+    it('does not send, where local targets are not allowed, to an endpoint that has come to point inside', async () => {
       const endpoint = await receiver(() => ({ status: 200 }));
       const tenant = await newTenant();
       const { webhook } = await hook(tenant, endpoint.url, ['lead.scored']);
       const [id] = (await registry.enqueue(tenant, 'lead.scored', {})) as [string];
-      const activities = createDeliverWebhookActivities({ db: gateway.services.db, secrets: gateway.services.secrets, production: true, log: createLogger({ level: 'error' }) });
+      const activities = createDeliverWebhookActivities({ db: gateway.services.db, secrets: gateway.services.secrets, client: guardedClient(), log: createLogger({ level: 'error' }) });
       const error = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') })
         .run(activities.attemptDelivery, { ...tenant, deliveryId: id, maxRetryDelayMs: 1000 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApplicationFailure);
-      expect(error).toMatchObject({ type: 'WebhookUrlInternal', nonRetryable: true });
+      expect(error).toMatchObject({ type: 'WebhookUrlRefused', nonRetryable: true });
       expect(endpoint.requests).toHaveLength(0);
-      expect(await deliveryOf(tenant, webhook.id, id)).toMatchObject({ status: 'PENDING', attempts: 1, lastError: expect.stringMatching(/internal|private/) });
+      expect(await deliveryOf(tenant, webhook.id, id)).toMatchObject({ status: 'PENDING', attempts: 1, lastError: expect.stringMatching(/^not sent: the URL is refused/) });
     });
 
     it("keeps one tenant's webhooks and deliveries out of another's reach", async () => {

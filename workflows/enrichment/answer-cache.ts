@@ -5,6 +5,7 @@
  * the long term. Failures are never kept: they say nothing about the subject.
  */
 import { createHash } from 'node:crypto';
+import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
 import type { ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
 import type { Cache } from '../../platform/coordination/coordination.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
@@ -30,16 +31,30 @@ export interface AnswerCache {
 
 const HOUR_MS = 3_600_000;
 
-/** Hashed, so a person's email never becomes a Redis key name. */
-export function answerCacheKey(question: Pick<CachedQuestion, 'tenantId' | 'providerId' | 'key'>): string {
+/**
+ * Keyed by a secret derived for the tenant, so a person's email never becomes
+ * a Redis key name, and a dump of the key names cannot be matched against
+ * guessed addresses.
+ */
+export function answerCacheKey(keys: HashKeys, question: Pick<CachedQuestion, 'tenantId' | 'providerId' | 'key'>): string {
+  const digest = keys.hash('answer-cache', question.tenantId, `${question.providerId}\n${question.key}`);
+  return `enrich:answer:${question.tenantId}:${question.providerId}:v2:${digest}`;
+}
+
+/**
+ * The name entries had before they were keyed (an unsalted SHA-256): never
+ * written any more, only deleted with a person, until the last of them expires
+ * (they lived answerCacheHours).
+ */
+export function legacyAnswerCacheKey(question: Pick<CachedQuestion, 'tenantId' | 'providerId' | 'key'>): string {
   const digest = createHash('sha256').update(question.key).digest('base64url');
   return `enrich:answer:${question.tenantId}:${question.providerId}:${digest}`;
 }
 
-export function createAnswerCache(cache: Cache): AnswerCache {
+export function createAnswerCache(cache: Cache, keys: HashKeys): AnswerCache {
   return {
     async read(sql, question, now) {
-      const short = await cache.get(answerCacheKey(question));
+      const short = await cache.get(answerCacheKey(keys, question));
       if (short !== undefined) return JSON.parse(short) as ProviderAnswer;
       if (question.domain === undefined) return undefined;
       const rows = await sql.query<{ answer: ProviderAnswer }>(
@@ -51,7 +66,7 @@ export function createAnswerCache(cache: Cache): AnswerCache {
 
     async write(sql, question, answer, policy, now) {
       if (answer.kind === 'failure') return;
-      await cache.set(answerCacheKey(question), JSON.stringify(answer), policy.answerCacheHours * HOUR_MS);
+      await cache.set(answerCacheKey(keys, question), JSON.stringify(answer), policy.answerCacheHours * HOUR_MS);
       if (question.domain === undefined) return;
       await sql.query(
         `insert into {t}.company_answers (domain, provider, answer, fetched_at, expires_at)

@@ -5,6 +5,15 @@
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { upsertCompanies } from '../../api/companies/company-records.js';
+import { companyFactsOfAnswers, mergeCompanyFacts, type CompanyColumnName, type CompanyFact, type StoredCompanyFact } from '../../intelligence/companies/company-facts.js';
+import {
+  decideCompanyLink,
+  evidenceOfLead,
+  sourceOfProvider,
+  type CompanyEvidence,
+  type CompanyLink,
+} from '../../intelligence/companies/company-link.js';
+import { domainOf } from '../../intelligence/companies/group-company.js';
 import { organizationNameKey } from '../../intelligence/ip/network-companies.js';
 import { subjectOfLead } from '../../intelligence/enrichment/enrichment-subject.js';
 import type { EnrichmentSubject, ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
@@ -17,10 +26,11 @@ import type { WebhookRegistry } from '../../tenants/webhooks/webhook-registry.js
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
 import type { Coordination } from '../../platform/coordination/coordination.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import type { Database } from '../../platform/postgres/database.js';
+import type { Database, SqlValue } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { CreditLedger } from '../../tenants/credits/credit-ledger.js';
 import { readEnrichmentSettings, type EnrichmentSettings } from '../../tenants/enrichment-settings/enrichment-settings.js';
+import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
 import { createAnswerCache, type CachedQuestion } from './answer-cache.js';
 import { JOB_ERRORS, type EnrichLeadInput, type JobPlan, type ProviderOutcome, type Reservation, type TenantRef } from './enrichment-plan.js';
 import { readLeadFields, writeLeadFields } from './lead-fields.js';
@@ -31,6 +41,8 @@ export interface EnrichmentDeps {
   readonly db: Database;
   readonly ledger: CreditLedger;
   readonly coordination: Coordination;
+  /** Keys the answer cache's names (derived from the master key, as every process derives them). */
+  readonly hashKeys: HashKeys;
   readonly catalog: ProviderCatalog;
   readonly leadChanges: LeadChangePipeline;
   readonly webhooks: WebhookRegistry;
@@ -57,12 +69,17 @@ interface LeadRow {
   readonly traits: Record<string, unknown>;
   readonly mergedInto: string | null;
   readonly companyDomain: string | null;
+  /** Why the lead has its company (`leads.company_link`); null when ingestion linked it. */
+  readonly companyLink: unknown;
+  /** The lead's company is the network company of one of its visits. */
+  readonly companyOnNetwork: boolean;
   readonly lastIp: string | null;
 }
 
 async function leadIdentifiers(sql: TenantSql, leadId: string): Promise<LeadRow | undefined> {
   const rows = await sql.query<LeadRow>(
-    `select l.email, l.traits, l.merged_into as "mergedInto", c.domain as "companyDomain",
+    `select l.email, l.traits, l.merged_into as "mergedInto", c.domain as "companyDomain", l.company_link as "companyLink",
+            exists (select 1 from {t}.sessions s where s.lead_id = l.id and s.company_id = l.company_id) as "companyOnNetwork",
             (select s.ip from {t}.sessions s where s.lead_id = l.id and s.ip is not null order by s.started_at desc limit 1) as "lastIp"
        from {t}.leads l left join {t}.companies c on c.id = l.company_id
       where l.id = $1`,
@@ -71,10 +88,25 @@ async function leadIdentifiers(sql: TenantSql, leadId: string): Promise<LeadRow 
   return rows[0];
 }
 
+/** What is known of the lead's company before asking anyone: its current link and its business email. */
+function leadEvidence(lead: LeadRow): CompanyEvidence[] {
+  return evidenceOfLead({ domain: lead.companyDomain, link: lead.companyLink, onNetwork: lead.companyOnNetwork }, lead.email);
+}
+
+/**
+ * The subject providers are asked about: its company domain is the one the
+ * evidence held so far points at, so a business email outweighs a weaker
+ * network company and the providers describe the company the lead will be linked to.
+ */
+function subjectOfRow(lead: LeadRow): EnrichmentSubject | undefined {
+  const decided = decideCompanyLink(leadEvidence(lead), domainOf(lead.companyDomain));
+  return subjectOfLead({ ...lead, companyDomain: decided?.domain ?? lead.companyDomain });
+}
+
 /** A subject as a provider is asked: undefined when the lead no longer has what the provider needs. */
 async function subjectOf(sql: TenantSql, leadId: string): Promise<EnrichmentSubject | undefined> {
   const lead = await leadIdentifiers(sql, leadId);
-  return lead === undefined || lead.mergedInto !== null ? undefined : subjectOfLead(lead);
+  return lead === undefined || lead.mergedInto !== null ? undefined : subjectOfRow(lead);
 }
 
 const hasData = (answer: ProviderAnswer): boolean =>
@@ -85,7 +117,7 @@ const outcomeOf = (answer: ProviderAnswer): 'match' | 'no-match' | 'failure' => 
 const reasonOf = (answer: ProviderAnswer): string | null => (answer.kind === 'failure' ? answer.reason : null);
 
 export function createEnrichLeadActivities(deps: EnrichmentDeps) {
-  const answers = createAnswerCache(deps.coordination.cache);
+  const answers = createAnswerCache(deps.coordination.cache, deps.hashKeys);
   const gate = createProviderGate(deps.coordination);
   const sqlOf = (tenant: TenantRef) => tenantSql(deps.db, tenant.schema);
 
@@ -137,7 +169,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
       };
       if (lead === undefined) return fail('NOT_FOUND: the lead no longer exists');
       if (lead.mergedInto !== null) return fail(`NOT_FOUND: the lead was merged into ${lead.mergedInto}; enrich that lead`);
-      const subject = subjectOfLead(lead);
+      const subject = subjectOfRow(lead);
       if (subject === undefined) return fail('BAD_USER_INPUT: the lead has no email, company domain or public IP address to look up');
 
       const settings = await readEnrichmentSettings(sql);
@@ -310,21 +342,31 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
           ? `${JOB_ERRORS.allFailed}: ${failures.map((f) => `${f.source}: ${reasonOf(f.answer) ?? ''}`).join('; ')}`
           : null;
       const anyAnswer = answered.some((a) => a.answer.kind !== 'failure');
+      const lead = await leadIdentifiers(sql, job.leadId);
+      const factsByDomain = companyFactsOfAnswers(answered, lead === undefined ? undefined : subjectOfRow(lead)?.domain, {
+        now,
+        confidenceThreshold: settings.confidenceThreshold,
+      });
+      const link =
+        lead === undefined || lead.mergedInto !== null
+          ? undefined
+          : decideCompanyLink([...leadEvidence(lead), ...evidenceOfAnswers(answered, merged.fields, settings.confidenceThreshold)], domainOf(lead.companyDomain));
 
       const finished = await deps.db.transaction(async (tx) => {
         const tsql = tenantSql(tx, job.schema);
         const jobRow = await tsql.query(`select 1 from {t}.enrichment_jobs where id = $1 and status = 'RUNNING' for update`, [job.jobId]);
-        if (jobRow.length === 0) return false; // finished by an earlier attempt of this activity
+        if (jobRow.length === 0) return undefined; // finished by an earlier attempt of this activity
         await writeLeadFields(tsql, job.leadId, [...merged.fields.values()]);
-        const companyId = await linkCompany(tsql, merged.fields);
+        const company = link === undefined ? undefined : await linkCompany(tsql, link, factsByDomain.get(link.domain) ?? []);
         await tsql.query(
           `update {t}.leads set
              last_enriched_at = case when $2 then $3::timestamptz else last_enriched_at end,
              needs_manual_enrichment = $4,
-             company_id = coalesce(company_id, $5),
+             company_id = coalesce($5, company_id),
+             company_link = case when $5::text is null then company_link else $6::jsonb end,
              updated_at = now()
            where id = $1`,
-          [job.leadId, anyAnswer, now, merged.needsManualEnrichment, companyId ?? null],
+          [job.leadId, anyAnswer, now, merged.needsManualEnrichment, company?.id ?? null, link === undefined ? null : JSON.stringify(link)],
         );
         await tsql.query(
           `update {t}.enrichment_jobs j set
@@ -333,56 +375,119 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
            where id = $1`,
           [job.jobId, error === null ? 'COMPLETED' : 'FAILED', error],
         );
-        return true;
+        return { company };
       });
+      // Other leads of a company whose facts changed are scored and segmented on them too (in the bulk lane).
+      if (finished?.company !== undefined && finished.company.changed) {
+        const others = await sql.query<{ id: string }>(
+          'select id from {t}.leads where company_id = $1 and id <> $2 and merged_into is null order by id limit $3',
+          [finished.company.id, job.leadId, MAX_COMPANY_LEADS_REEVALUATED],
+        );
+        deps.leadChanges.touched(job, others.map((r) => r.id));
+      }
       // The lead's score and segments follow its new fields (a retried activity evaluates again: harmless).
-      if (finished || merged.changed.length > 0) await deps.leadChanges.evaluate(job, [job.leadId]);
-      if (finished && merged.changed.length > 0) {
+      if (finished !== undefined || merged.changed.length > 0) await deps.leadChanges.evaluate(job, [job.leadId]);
+      if (finished !== undefined && merged.changed.length > 0) {
         await sendEvent(deps.webhooks, deps.webhookDispatcher, job, 'lead.enriched', { leadId: job.leadId, jobId: job.jobId, fields: merged.changed });
       }
     },
   };
 }
 
-const stringOf = (state: EnrichedFieldState | undefined): string | undefined => (typeof state?.value === 'string' && state.value !== '' ? state.value : undefined);
-const numberOf = (state: EnrichedFieldState | undefined): number | undefined =>
-  typeof state?.value === 'number' && Number.isFinite(state.value) ? state.value : undefined;
+/**
+ * What the job's answers and the lead's fields say of its company: each
+ * provider's `company.domain` (trusted ones only) as evidence of its kind,
+ * and the domains held from earlier jobs with the values they beat.
+ */
+function evidenceOfAnswers(
+  answered: ReadonlyArray<{ readonly source: string; readonly answer: ProviderAnswer }>,
+  fields: ReadonlyMap<string, EnrichedFieldState>,
+  confidenceThreshold: number,
+): CompanyEvidence[] {
+  const evidence: CompanyEvidence[] = [];
+  const add = (value: unknown, source: string, confidence: number) => {
+    const domain = domainOf(value);
+    if (domain !== undefined && confidence >= confidenceThreshold) {
+      evidence.push({ domain, source: sourceOfProvider(source), confidence, detail: `company.domain from ${source}` });
+    }
+  };
+  for (const { source, answer } of answered) {
+    if (answer.kind !== 'match') continue;
+    for (const field of answer.fields) if (field.field === 'company.domain') add(field.value, source, field.confidence);
+  }
+  const held = fields.get('company.domain');
+  if (held !== undefined && !held.belowThreshold) {
+    add(held.value, held.source, held.confidence);
+    for (const beaten of held.conflicts) add(beaten.value, beaten.source, beaten.confidence);
+  }
+  return evidence;
+}
+
+/** Leads of a company re-evaluated when its facts change, at most (a huge account is rescored by the sweep, not here). */
+const MAX_COMPANY_LEADS_REEVALUATED = 5_000;
+
+interface CompanyRow {
+  readonly id: string;
+  readonly facts: Record<string, StoredCompanyFact>;
+  readonly name: string | null;
+  readonly industry: string | null;
+  readonly employees: number | null;
+  readonly revenue: number | null;
+  readonly country: string | null;
+  readonly tech_stack: string[];
+  readonly mail_provider: string | null;
+  readonly saas: string[];
+  readonly dmarc_policy: string | null;
+}
+
+// The columns a fact may set, as written: the names come from COMPANY_FACT_COLUMNS, never from input.
+const COLUMN_CASTS: Readonly<Record<CompanyColumnName, string>> = {
+  name: 'text',
+  industry: 'text',
+  employees: 'int',
+  revenue: 'double precision',
+  country: 'text',
+  tech_stack: 'text[]',
+  mail_provider: 'text',
+  saas: 'text[]',
+  dmarc_policy: 'text',
+};
 
 /**
- * The company record of the enriched domain: created where missing, its empty
- * fields filled from the lead's trusted values (a held value, the tenant's
- * own or an earlier provider's, is not overwritten here). Returns its id.
+ * The company record of the decided domain, created where missing, with the
+ * job's facts about that domain merged in (the surer claim of each field
+ * wins; see mergeCompanyFacts). The row is locked for the merge, so two jobs
+ * about one company do not lose each other's facts. Returns its id and
+ * whether its facts changed.
  */
-async function linkCompany(sql: TenantSql, fields: ReadonlyMap<string, EnrichedFieldState>): Promise<string | undefined> {
-  const trusted = (field: string) => {
-    const state = fields.get(field);
-    return state === undefined || state.belowThreshold ? undefined : state;
-  };
-  const domain = stringOf(trusted('company.domain'));
-  if (domain === undefined) return undefined;
-  const name = stringOf(trusted('company.name'));
-  const employees = numberOf(trusted('company.employees'));
+async function linkCompany(sql: TenantSql, link: CompanyLink, claims: readonly CompanyFact[]): Promise<{ id: string; changed: boolean } | undefined> {
+  const name = claims.find((c) => c.field === 'company.name')?.value;
   const ids = await upsertCompanies(sql, [
-    {
-      domain,
-      ...(name === undefined ? {} : { name, nameKey: organizationNameKey(name) }),
-      ...(stringOf(trusted('company.industry')) === undefined ? {} : { industry: stringOf(trusted('company.industry')) }),
-      ...(employees === undefined || !Number.isSafeInteger(employees) ? {} : { employees }),
-      ...(stringOf(trusted('company.country')) === undefined ? {} : { country: stringOf(trusted('company.country')) }),
-    },
+    { domain: link.domain, ...(typeof name === 'string' ? { nameKey: organizationNameKey(name) } : {}) },
   ]);
-  const id = ids.get(domain);
-  const revenue = numberOf(trusted('company.revenue'));
-  const tech = trusted('company.techStack')?.value;
-  const techStack = Array.isArray(tech) ? tech.filter((t): t is string => typeof t === 'string') : [];
-  if (id !== undefined && (revenue !== undefined || techStack.length > 0)) {
-    await sql.query(
-      `update {t}.companies set revenue = coalesce(revenue, $2), tech_stack = case when cardinality(tech_stack) = 0 then $3::text[] else tech_stack end
-        where id = $1`,
-      [id, revenue ?? null, techStack],
-    );
+  const id = ids.get(link.domain);
+  if (id === undefined || claims.length === 0) return id === undefined ? undefined : { id, changed: false };
+  const rows = await sql.query<CompanyRow>(
+    `select id, facts, name, industry, employees, revenue, country, tech_stack, mail_provider, saas, dmarc_policy
+       from {t}.companies where id = $1 for update`,
+    [id],
+  );
+  const row = rows[0];
+  if (row === undefined) return undefined;
+  const merged = mergeCompanyFacts(row.facts, row, claims);
+  if (merged.changed.length === 0) return { id, changed: false };
+  const sets = ['facts = $2::jsonb', 'updated_at = now()'];
+  const values: SqlValue[] = [id, JSON.stringify(merged.facts)];
+  for (const [column, value] of merged.columns) {
+    values.push(value);
+    sets.push(`${column} = $${values.length}::${COLUMN_CASTS[column]}`);
   }
-  return id;
+  if (merged.columns.has('name')) {
+    values.push(organizationNameKey(String(merged.columns.get('name'))) ?? null);
+    sets.push(`name_key = coalesce(name_key, $${values.length}::text)`);
+  }
+  await sql.query(`update {t}.companies set ${sets.join(', ')} where id = $1`, values);
+  return { id, changed: true };
 }
 
 export type EnrichLeadActivities = ReturnType<typeof createEnrichLeadActivities>;

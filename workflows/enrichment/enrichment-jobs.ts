@@ -6,7 +6,7 @@
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
+export type JobStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'SKIPPED';
 export type JobTrigger = 'request' | 'batch' | 'identified' | 'stale' | 'retry';
 
 export interface EnrichmentJobRecord {

@@ -2,14 +2,21 @@ import type { Config } from '../../api/config.js';
 import type { NetworkCompanies } from '../../api/companies/network-companies.js';
 import type { SecretBox } from '../../tenants/secrets/secret-box.js';
 import { createProviderCatalog, type ProviderCatalog } from './provider-catalog.js';
-import type { CompanyHomepageDeps } from './providers/company-homepage.provider.js';
+import type { CompanyHomepageSettings } from './providers/company-homepage.provider.js';
+import type { GuardedHttpClient } from '../../platform/outbound/guarded-http-client.js';
+import { createDnsRecordsResolver } from './providers/dns-records.provider.js';
 import { createDnsMxResolver } from './providers/email-verification.provider.js';
 import { createDnsHostResolver, createSmtpProbe } from './providers/smtp-probe.js';
 
 /** The deployment's providers as configured; `homepage` lets a caller point the homepage fetch elsewhere (a test's local server). */
 export function providerCatalogFromConfig(
-  config: Pick<Config, 'ENRICHMENT_DNS_SERVERS' | 'ENRICHMENT_DNS_TIMEOUT_MS' | 'ENRICHMENT_SMTP_PROBE' | 'ENRICHMENT_SMTP_HELO' | 'ENRICHMENT_ALLOW_HTTP_VENDORS' | 'NODE_ENV'>,
-  deps: { readonly secrets: SecretBox; readonly networkCompanies: NetworkCompanies; readonly homepage?: CompanyHomepageDeps },
+  config: Pick<Config, 'ENRICHMENT_DNS_SERVERS' | 'ENRICHMENT_DNS_TIMEOUT_MS' | 'ENRICHMENT_SMTP_PROBE' | 'ENRICHMENT_SMTP_HELO'>,
+  deps: {
+    readonly secrets: SecretBox;
+    readonly networkCompanies: NetworkCompanies;
+    readonly outbound: GuardedHttpClient;
+    readonly homepage?: CompanyHomepageSettings;
+  },
 ): ProviderCatalog {
   const servers = config.ENRICHMENT_DNS_SERVERS;
   const timeoutMs = config.ENRICHMENT_DNS_TIMEOUT_MS;
@@ -17,6 +24,7 @@ export function providerCatalogFromConfig(
     secrets: deps.secrets,
     networkCompanies: deps.networkCompanies,
     resolveMx: createDnsMxResolver(servers, timeoutMs),
+    dnsRecords: createDnsRecordsResolver(servers, timeoutMs),
     ...(config.ENRICHMENT_SMTP_PROBE
       ? {
           smtpProbe: createSmtpProbe({
@@ -28,6 +36,7 @@ export function providerCatalogFromConfig(
         }
       : {}),
     ...(deps.homepage ? { homepage: deps.homepage } : {}),
-    vendorOptions: { allowInsecureHttp: config.ENRICHMENT_ALLOW_HTTP_VENDORS, production: config.NODE_ENV === 'production' },
+    outbound: deps.outbound,
+    vendorOptions: { allowInsecureHttp: deps.outbound.allowLocal },
   });
 }

@@ -49,18 +49,23 @@ function fieldState(row: FieldRow): EnrichedFieldState {
   };
 }
 
-/** Replaces the lead's rows of these fields (one statement). */
+/**
+ * Replaces the lead's rows of these fields (one statement). A value a person
+ * set (source manual) is replaced only by another person's: an enrichment
+ * that merged from a read taken before the person's write cannot undo it.
+ */
 export async function writeLeadFields(sql: TenantSql, leadId: string, fields: readonly EnrichedFieldState[]): Promise<void> {
   if (fields.length === 0) return;
   await sql.query(
-    `insert into {t}.lead_fields (lead_id, field, value, confidence, source, verified, supplied, fetched_at, expires_at, below_threshold, conflicts)
+    `insert into {t}.lead_fields as lf (lead_id, field, value, confidence, source, verified, supplied, fetched_at, expires_at, below_threshold, conflicts)
      select $1, f.field, f.value, f.confidence, f.source, f.verified, f.supplied, f."fetchedAt", f."expiresAt", f."belowThreshold", f.conflicts
        from jsonb_to_recordset($2::jsonb) as f(field text, value jsonb, confidence double precision, source text, verified boolean,
             supplied boolean, "fetchedAt" timestamptz, "expiresAt" timestamptz, "belowThreshold" boolean, conflicts jsonb)
      on conflict (lead_id, field) do update set
        value = excluded.value, confidence = excluded.confidence, source = excluded.source, verified = excluded.verified,
        supplied = excluded.supplied, fetched_at = excluded.fetched_at, expires_at = excluded.expires_at,
-       below_threshold = excluded.below_threshold, conflicts = excluded.conflicts`,
+       below_threshold = excluded.below_threshold, conflicts = excluded.conflicts
+     where lf.source <> 'manual' or excluded.source = 'manual'`,
     [leadId, JSON.stringify(fields)],
   );
 }

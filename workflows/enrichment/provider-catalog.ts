@@ -7,10 +7,12 @@
 import type { NetworkCompanies } from '../../api/companies/network-companies.js';
 import type { EnrichmentProvider, EnrichmentSubject } from '../../intelligence/enrichment/enrichment-types.js';
 import { parseVendorConfig, type SubjectField, type VendorConfigOptions } from '../../intelligence/enrichment/vendor-config.js';
+import type { GuardedHttpClient } from '../../platform/outbound/guarded-http-client.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { vendorSecretAad, type SecretBox } from '../../tenants/secrets/secret-box.js';
 import type { TenantRef } from './enrichment-plan.js';
-import { createCompanyHomepageProvider, type CompanyHomepageDeps } from './providers/company-homepage.provider.js';
+import { createCompanyHomepageProvider, type CompanyHomepageSettings } from './providers/company-homepage.provider.js';
+import { createDnsRecordsProvider, DNS_RECORDS_PROVIDER_DEFAULTS, DNS_RECORDS_PROVIDER_ID, type DnsRecordsResolver } from './providers/dns-records.provider.js';
 import { createEmailVerificationProvider, EMAIL_VERIFICATION_PROVIDER_ID, type MxResolver } from './providers/email-verification.provider.js';
 import { createHttpVendorProvider } from './providers/http-vendor.provider.js';
 import { createIpOrganizationProvider, IP_ORGANIZATION_PROVIDER_ID } from './providers/ip-organization.provider.js';
@@ -81,16 +83,34 @@ export const BUILT_IN_PROVIDERS: Readonly<Record<string, BuiltInProviderDefaults
     keyedBy: ['domain'],
     local: false,
   },
+  [DNS_RECORDS_PROVIDER_ID]: DNS_RECORDS_PROVIDER_DEFAULTS,
 };
+
+/** The operator's price of each built-in provider: the floor a tenant's own price may not go under. */
+export const BUILT_IN_PRICES: Readonly<Record<string, number>> = Object.fromEntries(Object.entries(BUILT_IN_PROVIDERS).map(([id, p]) => [id, p.priceCredits]));
+
+/**
+ * What a built-in provider's answer costs the tenant: its own price where it
+ * raised it, never below the operator's (a lower price stored before the
+ * floor existed is ignored).
+ */
+export function builtInPrice(id: string, prices: Readonly<Record<string, number>>): number {
+  const floor = BUILT_IN_PRICES[id] ?? 0;
+  const own = Object.hasOwn(prices, id) ? prices[id] : undefined;
+  return typeof own === 'number' && Number.isSafeInteger(own) && own > floor ? own : floor;
+}
 
 export interface ProviderCatalogDeps {
   readonly secrets: SecretBox;
   readonly networkCompanies: NetworkCompanies;
   readonly resolveMx: MxResolver;
+  /** MX and TXT lookups of the DNS records provider, at the same servers as `resolveMx`. */
+  readonly dnsRecords: DnsRecordsResolver;
   readonly smtpProbe?: SmtpProbe;
-  readonly homepage?: CompanyHomepageDeps;
+  readonly homepage?: CompanyHomepageSettings;
   readonly vendorOptions: VendorConfigOptions;
-  readonly vendorFetch?: typeof fetch;
+  /** Homepages and vendors are reached through it only. */
+  readonly outbound: GuardedHttpClient;
 }
 
 export interface TenantProviders {
@@ -118,7 +138,9 @@ export function createProviderCatalog(deps: ProviderCatalogDeps): ProviderCatalo
       case EMAIL_VERIFICATION_PROVIDER_ID:
         return createEmailVerificationProvider({ resolveMx: deps.resolveMx, ...(deps.smtpProbe ? { smtpProbe: deps.smtpProbe } : {}) });
       case COMPANY_HOMEPAGE_PROVIDER_ID:
-        return createCompanyHomepageProvider(deps.homepage);
+        return createCompanyHomepageProvider({ ...deps.homepage, client: deps.outbound });
+      case DNS_RECORDS_PROVIDER_ID:
+        return createDnsRecordsProvider({ resolver: deps.dnsRecords });
       default:
         throw new Error(`no built-in provider ${id}`);
     }
@@ -128,7 +150,7 @@ export function createProviderCatalog(deps: ProviderCatalogDeps): ProviderCatalo
     async forTenant(tenant, sql, prices) {
       const entries = new Map<string, ProviderEntry>();
       for (const [id, defaults] of Object.entries(BUILT_IN_PROVIDERS)) {
-        entries.set(id, { ...defaults, provider: builtIn(id, sql), builtIn: true, priceCredits: prices[id] ?? defaults.priceCredits });
+        entries.set(id, { ...defaults, provider: builtIn(id, sql), builtIn: true, priceCredits: builtInPrice(id, prices) });
       }
       const vendors = await sql.query<VendorRow>('select id, config, sealed_key as "sealedKey" from {t}.enrichment_vendors order by id');
       for (const row of vendors) {
@@ -139,8 +161,7 @@ export function createProviderCatalog(deps: ProviderCatalogDeps): ProviderCatalo
         const config = parsed.config;
         const provider = createHttpVendorProvider(config, {
           apiKey: async () => deps.secrets.open(row.sealedKey, vendorSecretAad(tenant.tenantId, row.id)) ?? '',
-          allowInternal: deps.vendorOptions.allowInsecureHttp === true && deps.vendorOptions.production !== true,
-          ...(deps.vendorFetch ? { fetch: deps.vendorFetch } : {}),
+          client: deps.outbound,
         });
         entries.set(provider.id, {
           provider,

@@ -33,12 +33,13 @@ export function isTenantWorkflow(workflowId: string, tenantId: string): boolean 
  * Coordination keys naming the tenant or one of its API keys: the enrichment
  * caches and leases (answer-cache.ts, provider-gate.ts) and the rate limits of
  * the enrichment gate, the GraphQL API (`key:<key id>`, authenticate.ts) and
- * ingestion (`ingest:<key id>`, `ingest:host:<tenant>`, segment.routes.ts).
+ * ingestion (`ingest:<key id>`, `ingest:host:<tenant>`, segment.routes.ts) and the
+ * per-visitor limits (`ingest-visitor:{<tenant>}:`, visitor-limits.ts).
  * Tenant and key ids have a fixed length, so an exact key is a safe prefix.
  */
 export function tenantCoordinationPrefixes(tenantId: string, keyIds: readonly string[]): { cache: string[]; rateLimits: string[] } {
   return {
     cache: [`enrich:answer:${tenantId}:`, `enrich:slot:${tenantId}:`, `enrich:flight:${tenantId}:`],
-    rateLimits: [`enrich:rate:${tenantId}:`, `ingest:host:${tenantId}`, ...keyIds.flatMap((id) => [`key:${id}`, `ingest:${id}`])],
+    rateLimits: [`enrich:rate:${tenantId}:`, `ingest:host:${tenantId}`, `ingest-visitor:{${tenantId}}:`, ...keyIds.flatMap((id) => [`key:${id}`, `ingest:${id}`])],
   };
 }

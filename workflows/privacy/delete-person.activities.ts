@@ -17,6 +17,7 @@ import type { WebhookRegistry } from '../../tenants/webhooks/webhook-registry.js
 import { enrichLeadWorkflowId } from '../enrichment/enrichment-dispatch.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
 import { ERASURE_PAGE_SIZE, type ErasureStep } from './erasure-steps.js';
+import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
 import { personAnswerCacheKeys } from './person-cache-keys.js';
 import { resolvePerson } from './person-resolution.js';
 import { failDeletionRequest, type PersonRequestInput, type TenantRef } from './privacy-requests.js';
@@ -30,6 +31,8 @@ export interface DeletePersonDeps {
   readonly webhooks: WebhookRegistry;
   readonly webhookDispatcher: WebhookDispatcher;
   readonly log: Logger;
+  /** Keys the suppression hashes and the answer cache's names, as the gateway keys them. */
+  readonly hashKeys: HashKeys;
 }
 
 export interface ErasureRef extends TenantRef {
@@ -119,8 +122,8 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
         const person = await resolvePerson(sql, input.person);
         return {
           leadIds: person.leadIds,
-          suppressions: suppressedIdentifiers(input.tenantId, person),
-          cacheKeys: await personAnswerCacheKeys(sql, input.tenantId, person.subjects),
+          suppressions: suppressedIdentifiers(deps.hashKeys, input.tenantId, person),
+          cacheKeys: await personAnswerCacheKeys(sql, deps.hashKeys, input.tenantId, person.subjects),
         };
       });
     },
@@ -137,6 +140,10 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
             [input.suppressions.map((s) => s.hash), input.suppressions.map((s) => s.kind)],
           );
           await addToCounts(sql, input.requestId, 'suppressionsRecorded', added);
+          // Rows from before the keyed hash, for the same identifiers: the new rows hold them now, and these could be guessed.
+          // (A plan made before the upgrade carries no `replaces`.)
+          const replaced = input.suppressions.map((s) => s.replaces).filter((hash): hash is string => typeof hash === 'string');
+          await sql.query('delete from {t}.suppressions where hash = any($1) and hash_version = 1', [replaced]);
         });
         await publishSuppressionsChanged(deps.coordination.pubsub, input.tenantId);
       });

@@ -8,7 +8,8 @@
 import type { EnrichmentSubject } from '../../intelligence/enrichment/enrichment-types.js';
 import { SUBJECT_FIELDS, type SubjectField } from '../../intelligence/enrichment/vendor-config.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
-import { answerCacheKey } from '../enrichment/answer-cache.js';
+import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
+import { answerCacheKey, legacyAnswerCacheKey } from '../enrichment/answer-cache.js';
 import { BUILT_IN_PROVIDERS, subjectKey } from '../enrichment/provider-catalog.js';
 
 interface KeyedProvider {
@@ -29,12 +30,20 @@ async function emailKeyedProviders(sql: TenantSql): Promise<KeyedProvider[]> {
   return [...builtIn, ...configured].filter((provider) => provider.keyedBy.includes('email'));
 }
 
-export async function personAnswerCacheKeys(sql: TenantSql, tenantId: string, subjects: readonly EnrichmentSubject[]): Promise<string[]> {
+/** Today's names, and the unkeyed names entries had before, which may not have expired yet. */
+export async function personAnswerCacheKeys(
+  sql: TenantSql,
+  hashKeys: HashKeys,
+  tenantId: string,
+  subjects: readonly EnrichmentSubject[],
+): Promise<string[]> {
   const providers = await emailKeyedProviders(sql);
   const keys = providers.flatMap((provider) =>
     subjects.flatMap((subject) => {
       const key = subjectKey(provider, subject);
-      return key === undefined ? [] : [answerCacheKey({ tenantId, providerId: provider.providerId, key })];
+      if (key === undefined) return [];
+      const question = { tenantId, providerId: provider.providerId, key };
+      return [answerCacheKey(hashKeys, question), legacyAnswerCacheKey(question)];
     }),
   );
   return [...new Set(keys)];

@@ -33,7 +33,7 @@ const SECTIONS: ReadonlyArray<readonly [string, string]> = [
   [
     'enrichment',
     `select lead_id as "leadId", field, value, confidence, source, verified, supplied, fetched_at as "fetchedAt", expires_at as "expiresAt",
-            below_threshold as "belowThreshold", conflicts
+            below_threshold as "belowThreshold", conflicts, edited_by as "editedBy", edit_note as "editNote"
        from {t}.lead_fields where lead_id = any($2) order by lead_id, field`,
   ],
   [

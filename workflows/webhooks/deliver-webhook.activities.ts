@@ -7,7 +7,7 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { retryAfterMs } from '../../platform/network/retry-after.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import { pointsInside, systemResolve, type ResolveHost } from '../../platform/network/internal-hosts.js';
+import type { GuardedHttpClient, OutboundResponse } from '../../platform/outbound/guarded-http-client.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { SecretBox } from '../../tenants/secrets/secret-box.js';
@@ -23,11 +23,12 @@ const ERROR_LIMIT = 1000;
 export interface DeliverWebhookDeps {
   readonly db: Database;
   readonly secrets: SecretBox;
-  /** Refuses endpoints on, or resolving to, internal addresses; elsewhere (tests, development) they are allowed. */
-  readonly production: boolean;
+  /**
+   * Sends every attempt: https to public addresses only, checked where it
+   * connects, in every mode; local receivers only where the deployment allows local targets.
+   */
+  readonly client: GuardedHttpClient;
   readonly log: Logger;
-  readonly resolveHost?: ResolveHost;
-  readonly fetch?: typeof fetch;
   readonly now?: () => Date;
 }
 
@@ -51,24 +52,14 @@ interface DeliveryRow {
 
 
 /** The start of the receiver's answer, for the delivery's last_error; the rest is not read. */
-async function excerpt(response: Response): Promise<string> {
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+async function excerpt(response: OutboundResponse): Promise<string> {
+  let bytes: Uint8Array;
   try {
-    while (size < ANSWER_EXCERPT_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
-    }
+    ({ bytes } = await response.read(ANSWER_EXCERPT_BYTES));
   } catch {
-    // An answer cut short still has a status worth recording.
-  } finally {
-    await reader.cancel().catch(() => undefined);
+    return ''; // an answer cut short still has a status worth recording
   }
-  return Buffer.concat(chunks).subarray(0, ANSWER_EXCERPT_BYTES).toString('utf8').replace(/\uFFFD+$/, '').trim();
+  return Buffer.from(bytes).toString('utf8').replace(/\uFFFD+$/, '').trim();
 }
 
 const causeOf = (error: unknown): string => {
@@ -78,7 +69,6 @@ const causeOf = (error: unknown): string => {
 };
 
 export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
-  const fetchFn = deps.fetch ?? fetch;
   const now = deps.now ?? (() => new Date());
   const sqlOf = (ref: DeliveryRef): TenantSql => tenantSql(deps.db, ref.schema);
 
@@ -118,9 +108,6 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
         return 'not-sent';
       }
       const url = new URL(row.url);
-      if (deps.production && (await pointsInside(url, deps.resolveHost ?? systemResolve))) {
-        return refuse(ref, 'not sent: the URL points to a private, loopback or link-local address', 'WebhookUrlInternal');
-      }
       const secret = deps.secrets.open(row.sealedSecret, webhookSecretAad(ref.tenantId, row.webhookId));
       if (secret === undefined) return refuse(ref, 'not sent: the signing secret does not open under this deployment', 'WebhookSecretUnreadable');
 
@@ -129,14 +116,15 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
       const signed = signWebhook({ id: ref.deliveryId, timestamp: now().getTime() / 1000, body, secret });
       const context = Context.current();
       const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
-      let response: Response;
+      let result: Awaited<ReturnType<GuardedHttpClient['request']>>;
       try {
         // Redirects are not followed: the signed event goes to the URL the tenant registered, nowhere else.
-        response = await fetchFn(url, {
+        result = await deps.client.request(url, {
           method: 'POST',
           headers: { ...signed, 'content-type': 'application/json', 'user-agent': 'LeadGraph-Webhooks/1' },
           body,
           redirect: 'manual',
+          timeoutMs: REQUEST_TIMEOUT_MS,
           signal: AbortSignal.any([context.cancellationSignal, timeout]),
         });
       } catch (error) {
@@ -145,9 +133,12 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
         await recordAttempt(ref, null, reason);
         throw ApplicationFailure.retryable(reason, 'WebhookUnreachable');
       }
+      // Refused before a byte was sent: by its scheme or literal address, or where the connection resolved the name.
+      if (!result.ok) return refuse(ref, `not sent: the URL is refused (${result.message})`, 'WebhookUrlRefused');
+      const response = result.response;
 
       if (response.status >= 200 && response.status < 300) {
-        await response.body?.cancel().catch(() => undefined);
+        await response.discard();
         await deps.db.transaction(async (tx) => {
           const sql = tenantSql(tx, ref.schema);
           const delivered = await sql.query(

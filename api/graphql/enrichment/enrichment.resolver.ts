@@ -1,20 +1,33 @@
-import { Arg, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver } from 'type-graphql';
-import type { EnrichmentService, ProviderInfo, VendorRecord } from '../../enrichment/enrichment.service.js';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
+import type { EnrichmentNowRecord, EnrichmentService, ProviderInfo, VendorRecord } from '../../enrichment/enrichment.service.js';
+import type { LeadRecord } from '../../leads/lead-records.js';
+import { Lead } from '../leads/lead.types.js';
 import type { EnrichmentSettings as SettingsRecord } from '../../../tenants/enrichment-settings/enrichment-settings.js';
 import type { EnrichmentJobRecord } from '../../../workflows/enrichment/enrichment-jobs.js';
 import { unwrap } from '../errors.js';
+import { fieldCost } from '../limits/field-cost.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { withoutNulls } from '../without-nulls.js';
 import {
+  AutomaticEnrichment,
   EnrichmentJob,
+  EnrichmentNow,
   EnrichmentProvider,
   EnrichmentSettings,
   EnrichmentSettingsInput,
   EnrichmentVendor,
   EnrichmentVendorInput,
+  EnrichLeadNowArgs,
+  SetEnrichedFieldArgs,
 } from './enrichment.types.js';
 
 const MAX_FAILED_JOBS = 100;
+/**
+ * Each enrichLeadNow may hold its request for up to 5 s, and a mutation's
+ * fields run one after another: weighed so one operation carries only a few
+ * (five under the default MAX_QUERY_COST), not a hundred aliases in a row.
+ */
+const ENRICH_NOW_COST = 5_000;
 
 /** Enrichment jobs, settings and vendors of the caller's tenant. */
 @Resolver(() => EnrichmentSettings)
@@ -35,6 +48,17 @@ export class EnrichmentResolver {
     return this.service.failedJobs(requireTenant(ctx, 'leads:read'), limit);
   }
 
+  @Query(() => [EnrichmentJob], {
+    description: "Automatic enrichments the tenant's policy skipped (status SKIPPED, the reason in error), newest first (at most 100); retryEnrichmentJob runs one.",
+  })
+  skippedEnrichmentJobs(
+    @Ctx() ctx: GatewayContext,
+    @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
+  ): Promise<EnrichmentJobRecord[]> {
+    const limit = Math.min(Math.max(first ?? 50, 0), MAX_FAILED_JOBS);
+    return this.service.skippedJobs(requireTenant(ctx, 'leads:read'), limit);
+  }
+
   @Query(() => EnrichmentSettings, { description: 'The waterfall, prices, threshold, staleness and limits enrichment runs with.' })
   enrichmentSettings(@Ctx() ctx: GatewayContext): Promise<SettingsRecord> {
     return this.service.settings(requireTenant(ctx, 'tenant:read'));
@@ -50,6 +74,24 @@ export class EnrichmentResolver {
   })
   async enrichLead(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<EnrichmentJobRecord> {
     return unwrap(await this.service.enrichLead(requireTenant(ctx, 'enrich'), id));
+  }
+
+  @Mutation(() => EnrichmentNow, {
+    description:
+      'Enriches a lead as enrichLead does (the same durable job, metered the same, once) and answers when the job finishes or after waitMs (0 to 5000), whichever comes first, with the job and the lead as they are then.',
+  })
+  @Extensions(fieldCost(ENRICH_NOW_COST))
+  async enrichLeadNow(@Ctx() ctx: GatewayContext, @Args(() => EnrichLeadNowArgs) args: EnrichLeadNowArgs): Promise<EnrichmentNowRecord> {
+    return unwrap(await this.service.enrichNow(requireTenant(ctx, 'enrich'), args.id, args.waitMs ?? 2000));
+  }
+
+  @Mutation(() => Lead, {
+    description:
+      "A person's value for a lead's field (the manual review queue): source manual, confidence 1, verified; no re-enrichment replaces it. Clears needsManualEnrichment; the lead is rescored. Audited (never the value).",
+  })
+  async setEnrichedField(@Ctx() ctx: GatewayContext, @Args(() => SetEnrichedFieldArgs) args: SetEnrichedFieldArgs): Promise<LeadRecord> {
+    const { leadId, field, value, note } = args;
+    return unwrap(await this.service.setField(requireTenant(ctx, 'leads:write'), { leadId, field, value, note: note ?? undefined }));
   }
 
   @Mutation(() => [EnrichmentJob], {
@@ -70,9 +112,16 @@ export class EnrichmentResolver {
     @Arg('input', () => EnrichmentSettingsInput) input: EnrichmentSettingsInput,
   ): Promise<SettingsRecord> {
     const tenant = requireTenant(ctx, 'tenant:write');
-    // Null means "no limit" for dailyCreditLimit only; for the other fields it means "unchanged", like an omitted one.
-    const { dailyCreditLimit, ...rest } = input;
-    const change = { ...withoutNulls(rest), ...(dailyCreditLimit === undefined ? {} : { dailyCreditLimit }) };
+    // Null means "no limit" for dailyCreditLimit and automatic.dailyCreditCap only; elsewhere "unchanged", like an omitted field.
+    const { dailyCreditLimit, automatic, ...rest } = input;
+    const { dailyCreditCap, rule, ...policy } = automatic ?? {};
+    const change = {
+      ...withoutNulls(rest),
+      ...(dailyCreditLimit === undefined ? {} : { dailyCreditLimit }),
+      ...(automatic === undefined || automatic === null
+        ? {}
+        : { automatic: { ...withoutNulls(policy), ...(dailyCreditCap === undefined ? {} : { dailyCreditCap }), ...(rule === undefined ? {} : { rule }) } }),
+    };
     return unwrap(await this.service.updateSettings(tenant, change));
   }
 
@@ -88,6 +137,19 @@ export class EnrichmentResolver {
   @Mutation(() => Boolean, { description: 'Removes a vendor, its key, and its place in the waterfall.' })
   async removeEnrichmentVendor(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<boolean> {
     return unwrap(await this.service.removeVendor(requireTenant(ctx, 'tenant:write'), id));
+  }
+
+  // The parent field already checked the key's scope.
+  @FieldResolver(() => AutomaticEnrichment, { description: "The policy of automatic enrichment from publishable-key calls, with today's use." })
+  async automatic(@Root() settings: SettingsRecord, @Ctx() ctx: GatewayContext): Promise<AutomaticEnrichment> {
+    const day = await this.service.automaticDay(requireTenant(ctx));
+    return {
+      businessOnly: settings.autoBusinessOnly,
+      dailyCreditCap: settings.autoDailyCreditCap,
+      perVisitorDaily: settings.autoPerVisitorDaily,
+      rule: settings.autoRule ?? null,
+      ...day,
+    };
   }
 
   // The parent field already checked the key's scope.

@@ -1,7 +1,9 @@
 import { isIP } from 'node:net';
-import { Arg, Ctx, Query, Resolver } from 'type-graphql';
+import { Arg, Ctx, Extensions, Query, Resolver } from 'type-graphql';
+import { fieldCost, LOOKUP_COST } from '../limits/field-cost.js';
 import type { AsnTable } from '../../../intelligence/ip/asn-table.js';
 import { classifyNetwork } from '../../../intelligence/ip/network-kind.js';
+import type { GeoLookup } from '../../../platform/ip-dataset/geo-lookup.js';
 import type { LeadService } from '../../leads/lead.service.js';
 import { apiError } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
@@ -12,16 +14,30 @@ export class IpLookupResolver {
   constructor(
     private readonly asnTable: () => Promise<AsnTable>,
     private readonly leads: LeadService,
+    private readonly geo: () => Promise<GeoLookup>,
   ) {}
 
-  @Query(() => IpLookup, { description: 'IP address → network organisation (public ASN ranges, CC BY 4.0 RouteViews, DB-IP, NRO).' })
+  @Query(() => IpLookup, { description: 'IP address → network organisation and location (public ASN ranges, CC BY 4.0 RouteViews, DB-IP, NRO; DB-IP City Lite, CC BY 4.0).' })
+  @Extensions(fieldCost(LOOKUP_COST)) // a range search, then the organisation's company
   async lookupIp(@Ctx() ctx: GatewayContext, @Arg('ip', () => String) ip: string): Promise<IpLookup> {
     const tenant = requireTenant(ctx, 'leads:read');
     const address = ip.trim();
     if (isIP(address) === 0) throw apiError('BAD_USER_INPUT', 'ip: not an IPv4 or IPv6 address', { argumentPath: ['ip'] });
-    const match = (await this.asnTable()).lookup(address);
+    const [asnTable, geo] = await Promise.all([this.asnTable(), this.geo()]);
+    const match = asnTable.lookup(address);
+    const location = geo.lookup(address);
     const kind = match === undefined ? null : classifyNetwork(match.asn, match.organization);
     const company = kind === 'business' ? ((await this.leads.companyOfNetwork(tenant, address)) ?? null) : null;
-    return { ip: address, asn: match?.asn ?? null, organization: match?.organization ?? null, isHosting: kind === 'hosting', networkKind: kind, company };
+    return {
+      ip: address,
+      asn: match?.asn ?? null,
+      organization: match?.organization ?? null,
+      isHosting: kind === 'hosting',
+      networkKind: kind,
+      country: location?.country ?? null,
+      region: location?.region ?? null,
+      city: location?.city ?? null,
+      company,
+    };
   }
 }

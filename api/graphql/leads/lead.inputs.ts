@@ -15,6 +15,12 @@ export class LeadFilter {
 
   @Field(() => String, { nullable: true, description: 'Case-insensitive, exact.' })
   email?: string | null;
+
+  @Field(() => Boolean, {
+    nullable: true,
+    description: 'The manual review queue (true): leads no source found anything for, to fix with setEnrichedField; false: the others.',
+  })
+  needsManualEnrichment?: boolean | null;
 }
 
 // Argument classes keep the SDL's argument order as declared (parameter decorators run in reverse).

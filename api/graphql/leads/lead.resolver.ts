@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolver, Root } from 'type-graphql';
+import { fieldCost, LOOKUP_COST, SCAN_COST } from '../limits/field-cost.js';
 import { isStale, type EnrichedFieldState } from '../../../intelligence/enrichment/field-provenance.js';
 import { tierOf } from '../../../intelligence/scoring/lead-tier.js';
 import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../leads/lead-records.js';
@@ -52,11 +53,13 @@ export class LeadResolver {
   }
 
   @Query(() => Lead, { nullable: true, description: 'Case-insensitive.' })
+  @Extensions(fieldCost(LOOKUP_COST)) // a search by email, not a read by id
   async leadByEmail(@Ctx() ctx: GatewayContext, @Arg('email', () => String) email: string): Promise<LeadRecord | null> {
     return (await this.service.leadByEmail(requireTenant(ctx, 'leads:read'), email)) ?? null;
   }
 
   @Query(() => LeadConnection, { description: 'Newest first.' })
+  @Extensions(fieldCost(SCAN_COST)) // a filtered page plus the count of every match, whether totalCount is asked or not
   async leads(@Ctx() ctx: GatewayContext, @Args(() => LeadsArgs) args: LeadsArgs): Promise<LeadConnection> {
     const tenant = requireTenant(ctx, 'leads:read');
     const { segmentId, ...given } = withoutNulls({ ...args.filter });

@@ -33,8 +33,86 @@ export class Company implements CompanyRecord {
   @Field(() => String, { nullable: true })
   country!: string | null;
 
-  @Field(() => [String])
+  @Field(() => [String], { description: 'Technologies in use: seen on its homepage, or from the tenant\'s import.' })
   techStack!: string[];
+
+  @Field(() => String, { nullable: true, description: 'Who holds its mail, from its MX records (e.g. "Google Workspace", "Microsoft 365").' })
+  mailProvider!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Its DMARC policy: none, quarantine or reject (null: no DMARC record).' })
+  dmarcPolicy!: string | null;
+
+  @Field(() => [String], { description: 'SaaS its DNS names (SPF includes, verification records), e.g. "Salesforce".' })
+  saas!: string[];
+
+  // `facts` and the fields read from them are resolved in company.resolver.ts.
+  facts!: unknown;
+}
+
+@ObjectType('CompanyFact', { description: 'One fact about a company with where it came from: the surest source of each field wins.' })
+export class CompanyFact {
+  @Field(() => String, { description: 'Dotted path, e.g. company.mailProvider, company.logo, company.socialLinks.linkedin.' })
+  field!: string;
+
+  @Field(() => GraphQLJSON, { nullable: true })
+  value!: unknown;
+
+  @Field(() => String, { description: 'The provider id (dns-records, company-homepage, ...), import, group or network.' })
+  source!: string;
+
+  @Field(() => Float)
+  confidence!: number;
+
+  @Field(() => Date)
+  fetchedAt!: Date;
+}
+
+@ObjectType('CompanyLinkEvidence', { description: 'Evidence of a lead\'s company that is not the strongest for the linked one.' })
+export class CompanyLinkEvidence {
+  @Field(() => String)
+  domain!: string;
+
+  @Field(() => String, { description: 'group, dataset, email, network, vendor or enrichment.' })
+  source!: string;
+
+  @Field(() => Float)
+  confidence!: number;
+
+  @Field(() => String)
+  detail!: string;
+}
+
+@ObjectType('CompanyLink', { description: 'Why a lead belongs to its company: the evidence, its confidence, and what it beat.' })
+export class CompanyLinkView {
+  @Field(() => String)
+  domain!: string;
+
+  @Field(() => String, { description: 'The strongest evidence: group, dataset, email, network, vendor or enrichment.' })
+  source!: string;
+
+  @Field(() => Float, { description: 'All the evidence for this company combined, 0 to 1.' })
+  confidence!: number;
+
+  @Field(() => Float, { description: 'The confidence of the strongest evidence alone.' })
+  sourceConfidence!: number;
+
+  @Field(() => String)
+  reason!: string;
+
+  @Field(() => [CompanyLinkEvidence], { description: 'Corroborating evidence, then other companies the evidence pointed at, surest first.' })
+  alternatives!: CompanyLinkEvidence[];
+}
+
+@ObjectType('Device', { description: "What the visit's user agent names (ua-parser-js 1.x, isbot)." })
+export class Device {
+  @Field(() => String, { nullable: true, description: 'Name and major version, e.g. "Chrome 131".' })
+  browser!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'Name and version, e.g. "iOS 17.5".' })
+  os!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'desktop, mobile, tablet, tv, console, wearable, embedded or bot.' })
+  type!: string | null;
 }
 
 @ObjectType('Session', { description: 'A visit: a new one starts after 30 idle minutes or on a new campaign.' })
@@ -148,6 +226,9 @@ export class Lead implements LeadRecord {
   scoreBreakdown!: ReadonlyArray<{ readonly rule: string; readonly points: number }>;
 
   companyId!: string | null;
+
+  @Field(() => CompanyLinkView, { nullable: true, description: 'Why the lead has its company; null when it has none, or ingestion linked it and no enrichment ran since.' })
+  companyLink!: CompanyLinkView | null;
 
   @Field(() => Boolean)
   needsManualEnrichment!: boolean;

@@ -3,7 +3,8 @@ import type { CompanyRecord, SessionRecord } from '../../leads/lead-records.js';
 import type { LeadService } from '../../leads/lead.service.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { leadLoaders } from './lead-request-loaders.js';
-import { Company, Session } from './lead.types.js';
+import { deviceOf } from '../../../intelligence/visitors/device.js';
+import { Company, Device, Session } from './lead.types.js';
 
 @Resolver(() => Session)
 export class SessionResolver {
@@ -12,5 +13,10 @@ export class SessionResolver {
   @FieldResolver(() => Company, { nullable: true, description: 'The organisation the visit came from, when its network tells.' })
   async company(@Ctx() ctx: GatewayContext, @Root() session: SessionRecord): Promise<CompanyRecord | null> {
     return session.companyId === null ? null : leadLoaders(ctx, this.leads).company(session.companyId);
+  }
+
+  @FieldResolver(() => Device, { nullable: true, description: 'Browser, system and kind of device, from the user agent the visit opened with.' })
+  device(@Root() session: SessionRecord): Device | null {
+    return deviceOf(session.properties['userAgent']);
   }
 }

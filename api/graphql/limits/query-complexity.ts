@@ -18,6 +18,7 @@ import {
   type OperationDefinitionNode,
   type SelectionSetNode,
 } from 'graphql';
+import { fieldWeight } from './field-cost.js';
 
 export interface FirstViolation {
   /** Response-key path of the field plus the argument, e.g. `account.leads.first`. */
@@ -56,9 +57,10 @@ const NOTHING: Measure = { depth: 0, cost: 0 };
  * Static depth/cost analysis of one operation of a parsed (normally validated) document.
  *
  * - depth: deepest field nesting; `__typename` is free, `__schema`/`__type` count like any field.
- * - cost(field) = 1 + multiplier * sum(cost(children)), where multiplier is, for list-returning
- *   fields, the `first`/`limit` argument (literal or variable), else that argument's schema default,
- *   else `defaultListSize`; for non-list fields it is 1.
+ * - cost(field) = weight + multiplier * sum(cost(children)), where weight is the field's declared
+ *   `extensions.cost` (see field-cost.ts; 1 when it declares none) and multiplier is, for
+ *   list-returning fields, the `first`/`limit` argument (literal or variable), else that argument's
+ *   schema default, else `defaultListSize`; for non-list fields it is 1.
  * - @skip/@include are ignored, so the result is an upper bound.
  * - firstViolations: supplied `first` arguments outside [0, maxFirst], each argument node once.
  */
@@ -142,7 +144,7 @@ export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis 
       : NOTHING;
     const inherited = pageSize !== undefined && CONNECTION_LISTS.has(name) && !hasPageSizeArgument(field) ? pageSize : undefined;
     const multiplier = field && isList ? (inherited ?? listSize(node, field, variableValues, defaultListSize)) : 1;
-    return { depth: 1 + children.depth, cost: 1 + multiplier * children.cost };
+    return { depth: 1 + children.depth, cost: fieldWeight(field) + multiplier * children.cost };
   };
 
   const rootType = schema.getRootType(operation.operation) ?? undefined;

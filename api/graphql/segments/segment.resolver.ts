@@ -1,4 +1,5 @@
-import { Arg, Args, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { fieldCost, SCAN_COST } from '../limits/field-cost.js';
 import type { PubSub } from '../../../platform/coordination/coordination.js';
 import { tenantChannel } from '../../../tenants/tenant-channels.js';
 import type { MembershipMessage, ScoredMessage } from '../../lead-changes/publish-lead-changes.js';
@@ -45,6 +46,7 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => Int, { description: 'Live leads the rule matches now (the rule compiled to SQL).' })
+  @Extensions(fieldCost(SCAN_COST)) // counts every live lead the rule matches
   async count(@Ctx() ctx: GatewayContext, @Root() segment: Segment): Promise<number> {
     const tenant = requireTenant(ctx, 'leads:read');
     const record = await this.segmentService.find(tenant, segment.id);
@@ -52,6 +54,7 @@ export class SegmentResolver {
   }
 
   @FieldResolver(() => LeadConnection, { description: 'Newest first, as `leads`.' })
+  @Extensions(fieldCost(SCAN_COST)) // a page plus the count of every match, whether totalCount is asked or not
   async members(@Ctx() ctx: GatewayContext, @Root() segment: Segment, @Args(() => MembersArgs) args: MembersArgs): Promise<LeadConnection> {
     const tenant = requireTenant(ctx, 'leads:read');
     const record = await this.segmentService.find(tenant, segment.id);

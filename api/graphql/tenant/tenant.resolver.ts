@@ -1,4 +1,5 @@
-import { Args, Ctx, FieldResolver, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { Args, Ctx, Extensions, FieldResolver, Query, Resolver, Root, Subscription } from 'type-graphql';
+import { fieldCost, SCAN_COST } from '../limits/field-cost.js';
 import { Tenant } from '../../../schema/entities/control/tenant.entity.js';
 import { TenantSettings } from '../../../schema/entities/tenant/tenant-settings.entity.js';
 import type { CreditLedger } from '../../../tenants/credits/credit-ledger.js';
@@ -31,6 +32,7 @@ export class TenantResolver {
   }
 
   @Query(() => [UsageLine], { description: 'Metered operations between from (inclusive) and to (exclusive).' })
+  @Extensions(fieldCost(SCAN_COST)) // aggregates the ledger over the whole period
   async usage(@Ctx() ctx: GatewayContext, @Args(() => UsageArgs) { from, to }: UsageArgs): Promise<UsageLine[]> {
     const tenant = requireTenant(ctx, 'usage:read');
     if (from && to && from > to) throw apiError('BAD_USER_INPUT', 'from must not be after to', { argumentPath: ['from'] });

@@ -7,7 +7,8 @@ import { signEmailPixelToken } from '../../ingest/pixels/email-pixel-token.js';
 import { apiError, unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { withoutNulls } from '../without-nulls.js';
-import { EmailPixelArgs, TrackingSettingsInput } from './tracking-settings.types.js';
+import type { PixelHostClaim } from '../../../tenants/tracking-settings/pixel-host-claims.js';
+import { EmailPixelArgs, PixelHost, PixelHostOrigin, PixelHostStatus, TrackingSettingsInput } from './tracking-settings.types.js';
 
 const email = z.string().trim().toLowerCase().email();
 
@@ -34,14 +35,33 @@ export class TrackingSettingsResolver {
     return tenant.em.findOneOrFail(TenantSettings, { id: true }, { refresh: true });
   }
 
-  @Query(() => [String], { description: "Hosts on the tenant's own domains that serve its script and pixels." })
+  @Query(() => [String], { description: "Active hosts on the tenant's own domains that serve its script and pixels." })
   pixelHosts(@Ctx() ctx: GatewayContext): Promise<string[]> {
     return this.deps.settings.pixelHosts(requireTenant(ctx, 'tenant:read'));
   }
 
-  @Mutation(() => [String], { description: 'Point a CNAME of your domain at the service, then register it here.' })
+  @Query(() => [PixelHost], { description: 'Every host claimed, pending or active, with the DNS records that prove it.' })
+  async pixelHostClaims(@Ctx() ctx: GatewayContext): Promise<PixelHost[]> {
+    return (await this.deps.settings.pixelHostClaims(requireTenant(ctx, 'tenant:read'))).map(toPixelHost);
+  }
+
+  @Mutation(() => [String], {
+    description: 'Claims a host (see claimPixelHost) and answers the active hosts: a new host is among them only once proven.',
+  })
   async addPixelHost(@Ctx() ctx: GatewayContext, @Arg('host', () => String) host: string): Promise<string[]> {
     return unwrap(await this.deps.settings.addPixelHost(requireTenant(ctx, 'tenant:write'), host));
+  }
+
+  @Mutation(() => PixelHost, {
+    description: 'Claims a host on your domain. It serves nothing until proven: publish one of its records, then call verifyPixelHost.',
+  })
+  async claimPixelHost(@Ctx() ctx: GatewayContext, @Arg('host', () => String) host: string): Promise<PixelHost> {
+    return toPixelHost(unwrap(await this.deps.settings.claimPixelHost(requireTenant(ctx, 'tenant:write'), host)));
+  }
+
+  @Mutation(() => PixelHost, { description: "Checks a claimed host's DNS proof now; a proven host becomes ACTIVE." })
+  async verifyPixelHost(@Ctx() ctx: GatewayContext, @Arg('host', () => String) host: string): Promise<PixelHost> {
+    return toPixelHost(unwrap(await this.deps.settings.verifyPixelHost(requireTenant(ctx, 'tenant:write'), host)));
   }
 
   @Mutation(() => [String])
@@ -64,4 +84,30 @@ export class TrackingSettingsResolver {
     const base = host === undefined ? this.deps.publicUrl : `https://${host}`;
     return `${base}/o/${token}.gif`;
   }
+}
+
+const STATUS: Readonly<Record<PixelHostClaim['status'], PixelHostStatus>> = { pending: PixelHostStatus.PENDING, active: PixelHostStatus.ACTIVE };
+const ORIGIN: Readonly<Record<PixelHostClaim['origin'], PixelHostOrigin>> = {
+  tenant: PixelHostOrigin.TENANT,
+  operator: PixelHostOrigin.OPERATOR,
+  legacy: PixelHostOrigin.LEGACY,
+};
+
+function toPixelHost(claim: PixelHostClaim): PixelHost {
+  const record = (type: 'TXT' | 'CNAME') => {
+    const found = claim.records.find((r) => r.type === type);
+    return found === undefined ? null : { ...found };
+  };
+  return {
+    host: claim.host,
+    status: STATUS[claim.status],
+    origin: ORIGIN[claim.origin],
+    record: record('TXT'),
+    cnameRecord: record('CNAME'),
+    provenBy: claim.provenBy,
+    verifiedAt: claim.verifiedAt,
+    lastCheckedAt: claim.lastCheckedAt,
+    failedChecks: claim.failedChecks,
+    lastCheckError: claim.lastCheckError,
+  };
 }

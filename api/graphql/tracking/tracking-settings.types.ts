@@ -1,4 +1,4 @@
-import { ArgsType, Field, InputType, Int } from 'type-graphql';
+import { ArgsType, Field, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
 
 @InputType('TrackingSettingsInput', { description: 'White-label collection settings; omitted fields keep their value.' })
 export class TrackingSettingsInput {
@@ -31,4 +31,74 @@ export class EmailPixelArgs {
 
   @Field(() => String, { nullable: true })
   campaign?: string | null;
+}
+
+export enum PixelHostStatus {
+  PENDING = 'PENDING',
+  ACTIVE = 'ACTIVE',
+}
+registerEnumType(PixelHostStatus, {
+  name: 'PixelHostStatus',
+  description: 'PENDING: claimed, serves nothing until proven; ACTIVE: serves the script and pixels.',
+});
+
+export enum PixelHostOrigin {
+  TENANT = 'TENANT',
+  OPERATOR = 'OPERATOR',
+  LEGACY = 'LEGACY',
+}
+registerEnumType(PixelHostOrigin, {
+  name: 'PixelHostOrigin',
+  description: 'Who vouched for the host: your DNS proof (re-checked), the operator, or registration before proofs existed.',
+});
+
+@ObjectType('DnsRecord', { description: 'A DNS record to publish at your DNS provider.' })
+export class DnsRecord {
+  @Field(() => String, { description: 'TXT or CNAME.' })
+  type!: string;
+
+  @Field(() => String)
+  name!: string;
+
+  @Field(() => String)
+  value!: string;
+}
+
+@ObjectType('PixelHost', { description: 'A host on your own domain that serves your script and pixels once proven in DNS.' })
+export class PixelHost {
+  @Field(() => String)
+  host!: string;
+
+  @Field(() => PixelHostStatus)
+  status!: PixelHostStatus;
+
+  @Field(() => PixelHostOrigin)
+  origin!: PixelHostOrigin;
+
+  @Field(() => DnsRecord, {
+    nullable: true,
+    description: 'The TXT record that proves the host (it works beside any other record of the host); then call verifyPixelHost. Null for hosts the operator gave.',
+  })
+  record!: DnsRecord | null;
+
+  @Field(() => DnsRecord, {
+    nullable: true,
+    description: 'Or instead: the CNAME that proves the host, when the service has a pixel domain. Null otherwise.',
+  })
+  cnameRecord!: DnsRecord | null;
+
+  @Field(() => String, { nullable: true, description: 'TXT or CNAME: the record that proved the host.' })
+  provenBy!: string | null;
+
+  @Field(() => Date, { nullable: true })
+  verifiedAt!: Date | null;
+
+  @Field(() => Date, { nullable: true, description: 'Proven hosts are checked again on a schedule; a proof missing several checks in a row makes the host PENDING.' })
+  lastCheckedAt!: Date | null;
+
+  @Field(() => Int, { description: 'Checks in a row that found no proof.' })
+  failedChecks!: number;
+
+  @Field(() => String, { nullable: true, description: 'What the last check found wrong.' })
+  lastCheckError!: string | null;
 }

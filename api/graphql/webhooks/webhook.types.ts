@@ -84,7 +84,7 @@ export class WebhookDelivery implements WebhookDeliveryRecord {
 
 @InputType('WebhookInput')
 export class WebhookInput {
-  @Field(() => String, { description: 'https (in production), absolute, without credentials, not on an internal address.' })
+  @Field(() => String, { description: 'https, absolute, without credentials, not on (nor resolving to) an internal address; plain http and local receivers only where the deployment sets ALLOW_LOCAL_OUTBOUND.' })
   url!: string;
 
   @Field(() => [WebhookEventTypeEnum])

@@ -1,15 +1,17 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../platform/logging/logger.js';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
 import type { TrackingSite, TrackingSites } from '../../../tenants/tracking-settings/tracking-site.js';
-import { peerAddress } from '../../http/peer-address.js';
+import { peerAddress, type TrustProxy } from '../../http/peer-address.js';
 import { claimedEmailPixelTenant, verifyEmailPixelToken } from '../pixels/email-pixel-token.js';
 import { pageEventFromPixelQuery } from '../pixels/pixel-event.js';
 import { TRANSPARENT_GIF, TRANSPARENT_GIF_HEADERS } from '../pixels/transparent-gif.js';
 import { parseSegmentMessage } from '../segment/segment-message.js';
+import { QueueFullError } from '../../../platform/batching/group-commit.js';
 import type { EventStore } from '../store/event-store.js';
+import type { VisitorLimits } from '../visitor-limits/visitor-limits.js';
 import { renderTrackingScript } from '../tracking-script/render-tracking-script.js';
 import { cookieValue, requestOrigin } from './request-origin.js';
 
@@ -25,7 +27,8 @@ export function createBrowserRoutes(deps: {
   keys: KeyResolver;
   sites: TrackingSites;
   store: EventStore;
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
+  visitorLimits: VisitorLimits;
   now: () => Date;
   log: Logger;
 }) {
@@ -56,8 +59,22 @@ export function createBrowserRoutes(deps: {
     res.end(body);
   };
 
+  /** Whether the visitor may record another event now; over its limit, a pixel still gets its GIF and records nothing. */
+  const visitorMayRecord = async (req: IncomingMessage, tenantId: string, visitorId: string): Promise<boolean> =>
+    (await deps.visitorLimits.admit(tenantId, { address: peerAddress(req, deps.trustProxy), visitorIds: [visitorId] })).allowed;
+
+  /** Writes, unless the tenant's write queue is full: then nothing is recorded and the pixel is answered all the same. */
+  const record = async (...args: Parameters<EventStore['write']>): Promise<void> => {
+    await deps.store.write(...args).catch((error: unknown) => {
+      if (!(error instanceof QueueFullError)) throw error;
+    });
+  };
+
   const pagePixel = async (req: IncomingMessage, res: ServerResponse, url: URL, hostSite: TrackingSite | undefined) => {
-    const site = hostSite ?? (await siteOfKey(url.searchParams.get('k')));
+    // A key in the request names its tenant wherever it is sent: the Host only speaks for requests without one,
+    // so a host that serves one tenant can never take in another's traffic.
+    const key = url.searchParams.get('k');
+    const site = key === null || key === '' ? hostSite : await siteOfKey(key);
     if (site === undefined) return sendGif(res, 401);
     const query = new URLSearchParams(url.searchParams);
     if (!query.get('url') && typeof req.headers.referer === 'string') query.set('url', req.headers.referer);
@@ -73,7 +90,8 @@ export function createBrowserRoutes(deps: {
     }
     const parsed = parseSegmentMessage({ ...page, anonymousId }, { now: deps.now() });
     if (!parsed.ok) return sendGif(res, 400);
-    await deps.store.write({ tenantId: site.tenantId, schema: site.schema }, [parsed.message], {
+    if (!(await visitorMayRecord(req, site.tenantId, anonymousId))) return sendGif(res, 200, headers);
+    await record({ tenantId: site.tenantId, schema: site.schema }, [parsed.message], {
       ip: peerAddress(req, deps.trustProxy),
     });
     sendGif(res, 200, headers);
@@ -84,9 +102,11 @@ export function createBrowserRoutes(deps: {
     const tenantId = claimedEmailPixelTenant(token);
     const site = tenantId === undefined ? undefined : await deps.sites.byTenant(tenantId);
     const payload = site === undefined ? undefined : verifyEmailPixelToken(token, site.pixelSecret);
-    if (site !== undefined && payload !== undefined && payload.tenantId === site.tenantId) {
+    // The token stands for the recipient in the limit: a digest, so no address sits in a counter's key.
+    const recipient = `o:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
+    if (site !== undefined && payload !== undefined && payload.tenantId === site.tenantId && (await visitorMayRecord(req, site.tenantId, recipient))) {
       const userAgent = req.headers['user-agent'];
-      await deps.store.write({ tenantId: site.tenantId, schema: site.schema }, [
+      await record({ tenantId: site.tenantId, schema: site.schema }, [
         {
           messageId: randomUUID(),
           type: 'track',

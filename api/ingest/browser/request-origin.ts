@@ -1,10 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
+import { forwardedProto, type TrustProxy } from '../../http/peer-address.js';
 
-/** The scheme and host the browser used to reach us (X-Forwarded-Proto only behind a trusted proxy). */
-export function requestOrigin(req: IncomingMessage, trustProxy: boolean): string {
-  const forwarded = trustProxy ? String(req.headers['x-forwarded-proto'] ?? '').split(',')[0]?.trim() : '';
-  const scheme = forwarded || ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
+/** The scheme and host the browser used to reach us (X-Forwarded-Proto only from a trusted proxy). */
+export function requestOrigin(req: IncomingMessage, trustProxy: TrustProxy): string {
+  const scheme = forwardedProto(req, trustProxy) ?? ((req.socket as TLSSocket).encrypted ? 'https' : 'http');
   return `${scheme}://${req.headers.host ?? 'localhost'}`;
 }
 

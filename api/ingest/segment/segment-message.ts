@@ -27,6 +27,9 @@ export interface IngestMessage {
 }
 
 const id = z.union([z.string().trim().min(1).max(256), z.number().finite()]).transform(String);
+// SDKs send the ids they do not have as "" or null (RudderStack's browser SDK: `userId: ""` before identify):
+// for the optional ones that means absent, as Segment's API reads it.
+const optionalId = z.preprocess((value) => (value === null || (typeof value === 'string' && value.trim() === '') ? undefined : value), id.optional());
 const record = z.record(z.string(), z.unknown());
 const context = z
   .object({
@@ -40,9 +43,9 @@ const context = z
   .catchall(z.unknown());
 
 const common = {
-  messageId: id.optional(),
-  anonymousId: id.optional(),
-  userId: id.optional(),
+  messageId: optionalId,
+  anonymousId: optionalId,
+  userId: optionalId,
   timestamp: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).optional(),
   context: context.optional(),
   integrations: z.unknown().optional(),

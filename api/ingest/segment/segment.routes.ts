@@ -1,13 +1,14 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { RateLimiter } from '../../../platform/coordination/coordination.js';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
 import type { TrackingSites } from '../../../tenants/tracking-settings/tracking-site.js';
 import { originAllowed } from '../../../tenants/api-keys/network-allowlist.js';
-import { peerAddress } from '../../http/peer-address.js';
-import { readBody } from '../../http/read-body.js';
+import { peerAddress, type TrustProxy } from '../../http/peer-address.js';
+import { ACCEPTED_ENCODINGS, readDecodedBody } from '../../http/decoded-body.js';
 import { sendJson } from '../../http/respond.js';
+import { QueueFullError } from '../../../platform/batching/group-commit.js';
 import type { EventStore, IngestTenant } from '../store/event-store.js';
+import type { VisitorLimits } from '../visitor-limits/visitor-limits.js';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, parseSegmentMessage, type IngestMessage, type MessageType } from './segment-message.js';
 
 const SINGLE: Readonly<Record<string, MessageType>> = {
@@ -27,6 +28,8 @@ const BATCH = new Set(['/v1/batch', '/v1/import']);
 
 export const isSegmentPath = (path: string): boolean => BATCH.has(path) || path in SINGLE;
 
+type Authorised = { readonly tenant: IngestTenant; readonly keyLimit: { readonly key: string; readonly limit: number } };
+
 type Refusal = { status: number; error: string; reason: string; headers?: Record<string, string> };
 
 const refuse = (status: number, error: string, reason: string, headers?: Record<string, string>): Refusal => ({
@@ -44,16 +47,26 @@ function basicUser(authorization: string | undefined): string | undefined {
   return user === '' ? undefined : user;
 }
 
-/** Browsers post with sendBeacon or fetch from the tenant's pages; answer their CORS questions for allowed origins. */
+// A comma-separated list of header names, as a preflight's Access-Control-Request-Headers carries it.
+const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
+
+/**
+ * Browsers post with sendBeacon, fetch or XHR from the tenant's pages; answer their CORS questions for
+ * allowed origins. SDKs add headers of their own (RudderStack's SentAt, Segment's X-Retry-Count), so the
+ * headers a preflight asks for are allowed: no credentials are accepted cross-origin, and every request
+ * still needs its key.
+ */
 function corsHeaders(req: IncomingMessage): Record<string, string> {
   const origin = req.headers.origin;
   if (origin === undefined) return {};
+  const requested = req.headers['access-control-request-headers'];
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-methods': 'POST, OPTIONS',
-    'access-control-allow-headers': 'authorization, content-type',
+    'access-control-allow-headers':
+      requested !== undefined && HEADER_LIST.test(requested.trim()) ? requested.trim() : 'authorization, content-type, content-encoding',
     'access-control-max-age': '86400',
-    vary: 'Origin',
+    vary: 'Origin, Access-Control-Request-Headers',
   };
 }
 
@@ -90,39 +103,43 @@ export function createSegmentRoutes(deps: {
   keys: KeyResolver;
   sites: TrackingSites;
   store: EventStore;
-  rateLimiter: RateLimiter;
   ratePerMinute: number;
-  trustProxy: boolean;
+  visitorLimits: VisitorLimits;
+  trustProxy: TrustProxy;
   now: () => Date;
 }) {
-  /** The tenant the request writes into: its publishable key's, or on a registered pixel host, the host's. */
-  const authorise = async (req: IncomingMessage, body: Record<string, unknown>): Promise<IngestTenant | Refusal> => {
+  /**
+   * The tenant the request writes into: its publishable key's, or on a
+   * registered pixel host, the host's; with the key's rate-limit counter,
+   * counted together with the visitor's once the messages are read.
+   */
+  const authorise = async (req: IncomingMessage, body: Record<string, unknown>): Promise<Authorised | Refusal> => {
     const writeKey = basicUser(req.headers.authorization) ?? (typeof body['writeKey'] === 'string' ? body['writeKey'] : undefined);
-    let tenant: IngestTenant;
-    let limitKey: string;
     if (writeKey === undefined) {
       const site = req.headers.host === undefined ? undefined : await deps.sites.byHost(req.headers.host);
       if (site === undefined) return refuse(401, 'unauthorized', 'send the publishable key as the Basic user name or as writeKey');
-      tenant = { tenantId: site.tenantId, schema: site.schema };
-      limitKey = `ingest:host:${site.tenantId}`;
-    } else {
-      const key = writeKey.startsWith('pk_') ? await deps.keys.resolve(writeKey) : undefined;
-      if (key === undefined || key.kind !== ApiKeyKind.PUBLISHABLE) return refuse(401, 'unauthorized', 'unknown or revoked publishable key');
-      if (!originAllowed(key.allowedOrigins, req.headers.origin)) return refuse(403, 'forbidden', 'this origin may not use this key');
-      tenant = { tenantId: key.tenantId, schema: key.schema };
-      limitKey = `ingest:${key.id}`;
+      // `{tenant}` keeps the counter in the slot of the tenant's visitor counters (one script on a Redis cluster).
+      return { tenant: { tenantId: site.tenantId, schema: site.schema }, keyLimit: { key: `ingest:host:${site.tenantId}:{${site.tenantId}}`, limit: deps.ratePerMinute } };
     }
-    const decision = await deps.rateLimiter.hit(limitKey, deps.ratePerMinute, 60_000);
-    if (!decision.allowed) {
-      const retryAfter = String(decision.retryAfterSeconds);
-      return refuse(429, 'rate_limited', `more than ${deps.ratePerMinute} requests a minute`, { 'retry-after': retryAfter });
-    }
-    return tenant;
+    const key = writeKey.startsWith('pk_') ? await deps.keys.resolve(writeKey) : undefined;
+    if (key === undefined || key.kind !== ApiKeyKind.PUBLISHABLE) return refuse(401, 'unauthorized', 'unknown or revoked publishable key');
+    if (!originAllowed(key.allowedOrigins, req.headers.origin)) return refuse(403, 'forbidden', 'this origin may not use this key');
+    return { tenant: { tenantId: key.tenantId, schema: key.schema }, keyLimit: { key: `ingest:${key.id}:{${key.tenantId}}`, limit: deps.ratePerMinute } };
   };
 
   const handle = async (req: IncomingMessage, path: string): Promise<Refusal | { accepted: number; duplicates: number }> => {
-    const read = await readBody(req, path in SINGLE ? MAX_EVENT_BYTES : MAX_BATCH_BYTES);
-    if (!read.ok) return refuse(413, 'too_large', read.reason);
+    // Limits hold for the decompressed body: a gzip or deflate body is counted as it inflates.
+    const read = await readDecodedBody(req, path in SINGLE ? MAX_EVENT_BYTES : MAX_BATCH_BYTES);
+    if (!read.ok) {
+      switch (read.status) {
+        case 400:
+          return refuse(400, 'bad_request', read.reason);
+        case 413:
+          return refuse(413, 'too_large', read.reason);
+        case 415:
+          return refuse(415, 'unsupported_encoding', read.reason, { 'accept-encoding': ACCEPTED_ENCODINGS });
+      }
+    }
     let body: unknown;
     try {
       body = JSON.parse(read.text);
@@ -131,16 +148,28 @@ export function createSegmentRoutes(deps: {
     }
     if (typeof body !== 'object' || body === null || Array.isArray(body)) return refuse(400, 'bad_request', 'the body must be a JSON object');
     const record = body as Record<string, unknown>;
-    const tenant = await authorise(req, record);
-    if ('status' in tenant) return tenant;
+    const authorised = await authorise(req, record);
+    if ('status' in authorised) return authorised;
+    const { tenant } = authorised;
     const messages = messagesOf(path, record, deps.now());
     if ('status' in messages) return messages;
-    const written = await deps.store.write(tenant, messages, {
-      ip: peerAddress(req, deps.trustProxy),
+    const ip = peerAddress(req, deps.trustProxy);
+    // The key's limit and the visitor's (its address, its anonymous ids) in one round trip.
+    const visitorIds = messages.flatMap((m) => m.anonymousId ?? m.userId ?? []);
+    const limited = await deps.visitorLimits.admit(tenant.tenantId, { address: ip, visitorIds }, [authorised.keyLimit]);
+    if (!limited.allowed) {
+      return refuse(429, 'rate_limited', `over a rate limit: ${deps.ratePerMinute} requests a minute per key, or this visitor's own`, {
+        'retry-after': String(limited.retryAfterSeconds),
+      });
+    }
+    const written = await deps.store.write(tenant, messages, { ip, source: 'public' }).catch((error: unknown) => {
+      if (error instanceof QueueFullError) return refuse(503, 'overloaded', 'too many events are waiting to be written; nothing of this request was', { 'retry-after': String(error.retryAfterSeconds) });
+      throw error;
     });
-    // The sender learns nothing of the tenant's privacy rules: a dropped message is answered as a stored one,
+    if ('status' in written) return written;
+    // The sender learns nothing of the tenant's privacy rules or of being taken for a crawler: a dropped message is answered as a stored one,
     // so an erased person's SDK cannot tell that it is being ignored (and there is nothing for it to resend).
-    return { accepted: written.accepted + written.suppressed + written.unconsented, duplicates: written.duplicates };
+    return { accepted: written.accepted + written.suppressed + written.unconsented + written.bots, duplicates: written.duplicates };
   };
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {

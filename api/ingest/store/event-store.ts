@@ -10,6 +10,7 @@ import type { IngestMessage } from '../segment/segment-message.js';
 import { writeRun, type MessageOutcome } from './batch-writer.js';
 import { resolveLead } from './identity-resolver.js';
 import { prepareMessage, type PreparedMessage } from './prepared-message.js';
+import { screenBots } from './bot-screen.js';
 import { screenMessages } from './privacy-screen.js';
 
 export interface IngestTenant {
@@ -29,11 +30,31 @@ export interface WriteResult extends Committed {
   readonly suppressed: number;
   /** Messages only a userId or email placed, where the tenant requires consent and they carried none: not stored. */
   readonly unconsented: number;
+  /** Anonymous messages of crawlers (user agent, or a crawler's published range): never stored, no lead. */
+  readonly bots: number;
+}
+
+/**
+ * Who sent the messages: `public` a publishable key's caller (a browser, a
+ * pixel, an SDK: anyone holding the page's key), `tenant` the tenant's own
+ * back end with a secret key. Automatic enrichment follows the tenant's
+ * policy for the first, the tenant's word for the second.
+ */
+export type WriteSource = 'public' | 'tenant';
+
+/** A lead a message just gave an email or a company, and the visitor (anonymous id) the message came from. */
+export interface IdentifiedLead {
+  readonly leadId: string;
+  readonly anonymousId: string | undefined;
 }
 
 export interface EventStore {
-  /** Writes the messages all together or not at all; resolves once they are committed. */
-  write(tenant: IngestTenant, messages: readonly IngestMessage[], opts?: { ip?: string | null }): Promise<WriteResult>;
+  /**
+   * Writes the messages all together or not at all; resolves once they are
+   * committed. Rejects with QueueFullError, having written nothing, when the
+   * tenant's share of the write queue (or the whole queue) is full.
+   */
+  write(tenant: IngestTenant, messages: readonly IngestMessage[], opts?: { ip?: string | null; source?: WriteSource }): Promise<WriteResult>;
   /** Resolves once every write handed in has been answered: the database may close after it. */
   drain(): Promise<void>;
 }
@@ -57,12 +78,16 @@ export interface EventStoreOptions {
   readonly maxUrgentGroupEvents?: number;
   /** Group transactions in flight per tenant. */
   readonly commitConcurrency?: number;
+  /** Events waiting or being written per tenant at most; more is refused (QueueFullError). */
+  readonly maxPendingEventsPerTenant?: number;
+  /** Events waiting or being written over all tenants at most. */
+  readonly maxPendingEventsTotal?: number;
   /**
    * Told after a commit about the leads of messages that carried an email or
    * a company (identify, group): enrichment starts from there. A listener's
    * failure is its own; the write has succeeded.
    */
-  readonly onIdentified?: (tenant: IngestTenant, leadIds: readonly string[]) => void;
+  readonly onIdentified?: (tenant: IngestTenant, leads: readonly IdentifiedLead[], opts: { readonly source: WriteSource }) => void;
   /**
    * Told after every commit about the leads written (scores and segments
    * follow from there); `urgent` when the write was a visitor's own call.
@@ -183,17 +208,21 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
     maxGroupSizeWhileUrgent: deps.maxGroupEventsWhileUrgent ?? 500,
     maxUrgentGroupSize: deps.maxUrgentGroupEvents ?? 100,
     concurrency: deps.commitConcurrency ?? 1,
+    ...(deps.maxPendingEventsPerTenant === undefined ? {} : { maxPendingPerKey: deps.maxPendingEventsPerTenant }),
+    ...(deps.maxPendingEventsTotal === undefined ? {} : { maxPendingTotal: deps.maxPendingEventsTotal }),
   });
 
   const write: EventStore['write'] = async (tenant, messages, opts = {}) => {
-    if (messages.length === 0) return { accepted: 0, duplicates: 0, suppressed: 0, unconsented: 0, leadIds: [] };
+    if (messages.length === 0) return { accepted: 0, duplicates: 0, suppressed: 0, unconsented: 0, bots: 0, leadIds: [] };
     const [storage, requireConsent, suppressed] = await Promise.all([
       deps.ipStorageOf(tenant.tenantId),
       deps.requireConsentOf(tenant.tenantId),
       deps.suppressions.hashesOf(tenant),
     ]);
+    // Crawlers' messages never make or score a lead, so none of them reaches the store.
+    const people = screenBots(messages, opts.ip ?? null);
     // Before anything is prepared: a suppressed person's event is never stored, not even for a moment.
-    const screened = screenMessages(tenant.tenantId, messages, { suppressed, requireConsent });
+    const screened = screenMessages(people.kept, { suppressed, requireConsent });
     const kept = screened.kept;
     const prepared = kept.map((m) => prepareMessage(m, opts.ip ?? null, storage));
     // One message is a browser's, a pixel's or an SDK's single call, made as the visitor acts; batches are bulk.
@@ -203,10 +232,15 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
     await countSuppressedEvents(tenantSql(deps.db, tenant.schema), screened.suppressed);
     if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)], { urgent });
     if (deps.onIdentified !== undefined) {
-      const identified = result.leadIds.filter((_, i) => kept[i]?.email !== undefined || prepared[i]?.groupCompany !== undefined);
-      if (identified.length > 0) deps.onIdentified(tenant, [...new Set(identified)]);
+      const identified = new Map<string, IdentifiedLead>();
+      result.leadIds.forEach((leadId, i) => {
+        const message = kept[i];
+        if (message?.email === undefined && prepared[i]?.groupCompany === undefined) return;
+        if (!identified.has(leadId)) identified.set(leadId, { leadId, anonymousId: message?.anonymousId });
+      });
+      if (identified.size > 0) deps.onIdentified(tenant, [...identified.values()], { source: opts.source ?? 'public' });
     }
-    return { ...result, suppressed: screened.suppressed, unconsented: screened.unconsented };
+    return { ...result, suppressed: screened.suppressed, unconsented: screened.unconsented, bots: people.bots };
   };
   // Writes still reading the tenant's settings or counting suppressions are not in the committer yet.
   const writing = new Set<Promise<unknown>>();

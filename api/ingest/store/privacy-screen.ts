@@ -1,5 +1,6 @@
 import { consentStateOf } from '../../../intelligence/privacy/consent.js';
-import { suppressionHash, type SuppressedKind } from '../../../tenants/privacy/suppression-hash.js';
+import type { SuppressedKind } from '../../../tenants/privacy/suppression-hash.js';
+import type { SuppressedSet } from '../../../tenants/privacy/suppression-list.js';
 import type { IngestMessage } from '../segment/segment-message.js';
 
 export interface ScreenedMessages {
@@ -33,19 +34,18 @@ function withoutIdentity(message: IngestMessage): IngestMessage {
  * skipped entirely for a tenant without suppressions.
  */
 export function screenMessages(
-  tenantId: string,
   messages: readonly IngestMessage[],
-  policy: { readonly suppressed: ReadonlySet<string>; readonly requireConsent: boolean },
+  policy: { readonly suppressed: SuppressedSet; readonly requireConsent: boolean },
 ): ScreenedMessages {
   if (policy.suppressed.size === 0 && !policy.requireConsent) return { kept: messages, suppressed: 0, unconsented: 0 };
   // A batch often repeats one visitor: each identifier is hashed once.
-  const hashes = new Map<string, string>();
+  const seen = new Map<string, boolean>();
   const isSuppressed = (kind: SuppressedKind, value: string | undefined) => {
     if (value === undefined) return false;
     const key = `${kind}:${value}`;
-    let hash = hashes.get(key);
-    if (hash === undefined) hashes.set(key, (hash = suppressionHash(tenantId, kind, value)));
-    return policy.suppressed.has(hash);
+    let suppressed = seen.get(key);
+    if (suppressed === undefined) seen.set(key, (suppressed = policy.suppressed.has(kind, value)));
+    return suppressed;
   };
   const kept: IngestMessage[] = [];
   let suppressed = 0;

@@ -5,6 +5,7 @@ import { auditMigration } from './0003-audit.migration.js';
 import { pixelSecretsMigration } from './0004-pixel-secrets.migration.js';
 import { ledgerKindsMigration } from './0005-ledger-kinds.migration.js';
 import { tenantDeletionsMigration } from './0006-tenant-deletions.migration.js';
+import { pixelHostProofMigration } from './0007-pixel-host-proof.migration.js';
 
 /** In order; append only. A released migration is never edited. */
 export const controlMigrations: readonly ControlMigration[] = [
@@ -14,4 +15,5 @@ export const controlMigrations: readonly ControlMigration[] = [
   pixelSecretsMigration,
   ledgerKindsMigration,
   tenantDeletionsMigration,
+  pixelHostProofMigration,
 ];

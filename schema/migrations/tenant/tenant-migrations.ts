@@ -6,6 +6,10 @@ import { enrichmentMigration } from './0004-enrichment.migration.js';
 import { scoringSegmentsWebhooksMigration } from './0005-scoring-segments-webhooks.migration.js';
 import { privacyMigration } from './0006-privacy.migration.js';
 import { webhookRedispatchMigration } from './0007-webhook-redispatch.migration.js';
+import { automaticEnrichmentPolicyMigration } from './0008-automatic-enrichment-policy.migration.js';
+import { suppressionHashVersionMigration } from './0009-suppression-hash-version.migration.js';
+import { companyResolutionMigration } from './0010-company-resolution.migration.js';
+import { enrichmentControlMigration } from './0011-enrichment-control.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -16,4 +20,8 @@ export const tenantMigrations: readonly TenantMigration[] = [
   scoringSegmentsWebhooksMigration,
   privacyMigration,
   webhookRedispatchMigration,
+  automaticEnrichmentPolicyMigration,
+  suppressionHashVersionMigration,
+  companyResolutionMigration,
+  enrichmentControlMigration,
 ];

@@ -1,15 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
 import type { Browser, Cookie } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { snippetFor } from '../../../api/ingest/tracking-script/tracking-snippet.js';
 import { launchHeadlessChromium, recordNetwork, type RecordedExchange } from '../../support/headless-chromium.js';
-import { createTenant, startTestGateway, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
+import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
+import { dnsServersFor, provePixelHost } from '../../support/pixel-hosts.js';
+import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { LEAD, LEAD_BY_EMAIL, LEADS, type LeadView } from '../leads/lead-operations.js';
+import { eventually } from '../../support/eventually.js';
+import { serveSite } from '../../support/local-site.js';
 
 const UPDATE_SETTINGS = `mutation ($input: TrackingSettingsInput!) { updateTrackingSettings(input: $input) { scriptPath globalName cookieName } }`;
-const ADD_HOST = 'mutation ($host: String!) { addPixelHost(host: $host) }';
 
 // A label of its own per run, so no other file's pixel host can answer for these names.
 const domain = `acme-${randomBytes(3).toString('hex')}.example`;
@@ -41,29 +43,9 @@ function shopPages(scriptUrl: string): Record<string, string> {
   };
 }
 
-async function serveSite(pages: Record<string, string>): Promise<{ server: Server; port: number }> {
-  const server = createServer((req, res) => {
-    const html = pages[new URL(req.url ?? '/', 'http://site').pathname];
-    res.writeHead(html === undefined ? 404 : 200, { 'content-type': 'text/html; charset=utf-8' });
-    res.end(html ?? 'Not found');
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, port: (server.address() as AddressInfo).port };
-}
-
-/** Reads until `done` holds or `timeoutMs` passes; returns the last read either way, for the assertions to explain. */
-async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let value = await read();
-  while (!done(value) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    value = await read();
-  }
-  return value;
-}
-
 describe('white-label tracking in a real browser', () => {
   let gateway: TestGateway;
+  let dns: DnsServer | undefined;
   let site: Server | undefined;
   let browser: Browser | undefined;
   let tenantA: TestTenant;
@@ -81,14 +63,14 @@ describe('white-label tracking in a real browser', () => {
   };
 
   beforeAll(async () => {
-    gateway = await startTestGateway();
+    // The shop's DNS provider: tenant A proves its pixel host there, as a customer would.
+    dns = await startDnsServer({});
+    gateway = await startTestGateway({ config: testConfig({ PIXEL_HOST_DNS_SERVERS: dnsServersFor(dns) }) });
     tenantA = await createTenant(gateway);
     tenantB = await createTenant(gateway);
-    const added = await gateway.gql(tenantA.secretKey, ADD_HOST, { host: pixelHost });
+    await provePixelHost(gateway, dns, tenantA.secretKey, pixelHost);
     const updated = await gateway.gql(tenantA.secretKey, UPDATE_SETTINGS, { input: settings });
-    if (added.errors !== undefined || updated.errors !== undefined) {
-      throw new Error(`setup failed: ${JSON.stringify([added.errors, updated.errors])}`);
-    }
+    if (updated.errors !== undefined) throw new Error(`setup failed: ${JSON.stringify(updated.errors)}`);
 
     const scriptUrl = `http://${pixelHost}:${new URL(gateway.url).port}${settings.scriptPath}`;
     const served = await serveSite(shopPages(scriptUrl));
@@ -132,6 +114,7 @@ describe('white-label tracking in a real browser', () => {
     site?.closeAllConnections();
     await new Promise<void>((resolve) => (site === undefined ? resolve() : site.close(() => resolve())));
     await gateway?.close();
+    await dns?.close();
   });
 
   it("records both page views, the identify and the custom event on one lead of the pixel host's tenant", () => {

@@ -2,10 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gzipSync } from 'node:zlib';
-import { Resolver } from 'node:dns/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createGuardedHttpClient, type GuardedHttpClientOptions } from '../../../platform/outbound/guarded-http-client.js';
+import { dnsServerResolver } from '../../../platform/outbound/outbound-resolver.js';
 import type { FieldCandidate, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
-import { createCompanyHomepageProvider, type CompanyHomepageDeps } from '../../../workflows/enrichment/providers/company-homepage.provider.js';
+import { createCompanyHomepageProvider, type CompanyHomepageSettings } from '../../../workflows/enrichment/providers/company-homepage.provider.js';
 import { startDnsServer } from '../../support/dns-server.js';
 
 const RICH_HOMEPAGE = `<!DOCTYPE html>
@@ -41,7 +42,9 @@ const RICH_HOMEPAGE = `<!DOCTYPE html>
   <script id="__NEXT_DATA__" type="application/json">{"props":{"pageProps":{}},"page":"/","buildId":"b1d"}</script>
   <script src="/_next/static/chunks/main-0123456789abcdef.js" defer></script>
   <script type="text/javascript" id="hs-script-loader" async defer src="//js.hs-scripts.com/1234567.js"></script>
-  <script>window.intercomSettings = { app_id: "abc123" };</script>
+  <script>window.intercomSettings = { app_id: "abc123" };
+  (function(){var w=window;var ic=w.Intercom;if(typeof ic==="function"){ic('update',w.intercomSettings);}else{var d=document;var i=function(){i.c(arguments);};
+  i.q=[];i.c=function(args){i.q.push(args);};w.Intercom=i;}})();</script>
   <script async src="https://widget.intercom.io/widget/abc123"></script>
 </body>
 </html>`;
@@ -177,13 +180,23 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  await Promise.all(clients.map((client) => client.close()));
   server.closeAllConnections();
   await new Promise<void>((resolve) => server.close(() => resolve()));
 });
 
-/** The production provider and fetch; only the homepage's address points at the local server. */
-function provider(deps: Partial<CompanyHomepageDeps> = {}) {
-  return createCompanyHomepageProvider({ homepageUrl: (domain) => `http://127.0.0.1:${port}/${domain}`, ...deps });
+const clients: Array<{ close(): Promise<void> }> = [];
+
+/** The production client, local targets allowed as the test deployment allows them (ALLOW_LOCAL_OUTBOUND). */
+function outboundClient(options: Partial<GuardedHttpClientOptions> = {}) {
+  const client = createGuardedHttpClient({ allowLocal: true, maxBodyBytes: 1024 * 1024, timeoutMs: 15_000, maxRedirects: 5, ...options });
+  clients.push(client);
+  return client;
+}
+
+/** The production provider and client; only the homepage's address points at the local server. */
+function provider(settings: CompanyHomepageSettings = {}, client = outboundClient()) {
+  return createCompanyHomepageProvider({ homepageUrl: (domain) => `http://127.0.0.1:${port}/${domain}`, ...settings, client });
 }
 
 function fieldsOf(answer: ProviderAnswer): Record<string, FieldCandidate> {
@@ -217,11 +230,22 @@ describe('company-homepage provider', () => {
       'company.socialLinks.twitter': { field: 'company.socialLinks.twitter', value: 'https://x.com/acmewidgets', confidence: 0.8, verified: false },
       'company.socialLinks.github': { field: 'company.socialLinks.github', value: 'https://github.com/acme', confidence: 0.8, verified: false },
       'company.socialLinks.youtube': { field: 'company.socialLinks.youtube', value: 'https://www.youtube.com/@acmewidgets', confidence: 0.8, verified: false },
+      'company.language': { field: 'company.language', value: 'en', confidence: 0.9, verified: false },
       'company.techStack': {
         field: 'company.techStack',
-        value: ['HubSpot', 'Google Tag Manager', 'Intercom', 'Stripe.js', 'Next.js', 'React', 'Cloudflare'],
-        // Mixed evidence: as sure as the markup-detected entries, and not verified by the server's headers alone.
-        confidence: 0.85,
+        // Wappalyzer-format names, most telling category first.
+        value: ['Next.js', 'Intercom', 'React', 'Stripe', 'Cloudflare', 'Cloudflare Bot Management', 'Google Tag Manager', 'HubSpot', 'Open Graph', 'Webpack'],
+        // Mixed evidence: as sure as the least certain entry (Intercom, from the global its snippet assigns), and not verified by the server's headers alone.
+        confidence: 0.75,
+        verified: false,
+      },
+      'company.techCategories': {
+        field: 'company.techCategories',
+        value: [
+          'CDN', 'CRM', 'JavaScript frameworks', 'Live chat', 'Marketing automation', 'Miscellaneous', 'Payment processors', 'Security',
+          'Static site generator', 'Tag managers', 'Web frameworks', 'Web servers',
+        ],
+        confidence: 0.75,
         verified: false,
       },
     });
@@ -232,36 +256,24 @@ describe('company-homepage provider', () => {
     expect(fields['company.website']?.value).toBe(`http://127.0.0.1:${port}/moved.test/en/home?from=redirect`);
     expect(fields['company.name']).toEqual({ field: 'company.name', value: 'Globex', confidence: 0.6, verified: false });
     // The server named itself in a header: established, not inferred.
-    expect(fields['company.techStack']).toEqual({ field: 'company.techStack', value: ['nginx'], confidence: 0.95, verified: true });
+    expect(fields['company.techStack']).toEqual({ field: 'company.techStack', value: ['Nginx'], confidence: 0.95, verified: true });
   });
 
-  it('gives up on a redirect loop after 5 redirects, and on redirects to another scheme or an internal address', async () => {
+  it('gives up on a redirect loop after 5 redirects, and on redirects to another scheme', async () => {
     const before = requests.get('/loop.test') ?? 0;
     expect(await provider().enrich({ domain: 'loop.test' }, {})).toEqual({ kind: 'no-match' });
     expect((requests.get('/loop.test') ?? 0) - before).toBe(6);
     expect(await provider().enrich({ domain: 'ftp.test' }, {})).toEqual({ kind: 'no-match' });
-    // From a public host to the cloud metadata address: refused. The guard lets a local start redirect locally (as
-    // these fixtures do), so the start must be a public name; fetch maps it to the fixture.
-    const fromPublic: typeof fetch = (input, init) =>
-      fetch(String(input).replace('https://internal.test/', `http://127.0.0.1:${port}/internal.test`), init);
-    expect(await provider({ homepageUrl: undefined, fetch: fromPublic }).enrich({ domain: 'internal.test' }, {})).toEqual({ kind: 'no-match' });
+    // Redirects to internal addresses and to plain http, with local targets not allowed: test/security/outbound-requests.
   });
 
-  it('does not fetch a public name whose DNS points inside (asked of a DNS server speaking the wire protocol)', async () => {
-    const dns = await startDnsServer({ 'inside.example': { a: ['10.0.0.5'] }, 'outside.example': { a: ['93.184.216.34'] } });
+  it('does not connect to a public name whose DNS points inside (asked of a DNS server speaking the wire protocol)', async () => {
+    const dns = await startDnsServer({ 'inside.example': { a: ['10.0.0.5'] } });
     try {
-      const resolver = new Resolver({ timeout: 1_000, tries: 1 });
-      resolver.setServers([`127.0.0.1:${dns.port}`]);
-      const fetched: string[] = [];
-      const recording: typeof fetch = async (input) => {
-        fetched.push(String(input));
-        return new Response('<!doctype html><title>Outside</title>', { headers: { 'content-type': 'text/html' } });
-      };
-      const guarded = provider({ homepageUrl: undefined, fetch: recording, resolveHost: (host) => resolver.resolve4(host) });
+      const guarded = provider({ homepageUrl: undefined }, outboundClient({ allowLocal: false, resolve: dnsServerResolver([`127.0.0.1:${dns.port}`], 1_000) }));
+      // Refused in the lookup the connection makes: 10.0.0.5 is never dialled.
       expect(await guarded.enrich({ domain: 'inside.example' }, {})).toEqual({ kind: 'no-match' });
-      expect(fetched).toEqual([]);
-      expect((await guarded.enrich({ domain: 'outside.example' }, {})).kind).toBe('match');
-      expect(fetched).toEqual(['https://outside.example/']);
+      expect(dns.queries.filter((q) => q.name === 'inside.example' && q.type === 1)).toHaveLength(1);
     } finally {
       await dns.close();
     }
@@ -275,10 +287,15 @@ describe('company-homepage provider', () => {
   });
 
   it('answers no-match when the name does not resolve', async () => {
-    // The rejection undici gives for an NXDOMAIN; a real lookup would make the suite depend on the machine's resolver.
-    const nxdomain: typeof fetch = () =>
-      Promise.reject(new TypeError('fetch failed', { cause: Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' }) }));
-    expect(await provider({ fetch: nxdomain }).enrich({ domain: 'nowhere.test' }, {})).toEqual({ kind: 'no-match' });
+    // A local DNS server answers NXDOMAIN: the machine's own resolver stays out of the suite.
+    const dns = await startDnsServer({});
+    try {
+      const client = outboundClient({ resolve: dnsServerResolver([`127.0.0.1:${dns.port}`], 1_000) });
+      expect(await provider({ homepageUrl: undefined }, client).enrich({ domain: 'nowhere.test' }, {})).toEqual({ kind: 'no-match' });
+      expect(dns.queries.map((q) => q.name)).toContain('nowhere.test');
+    } finally {
+      await dns.close();
+    }
   });
 
   it('fails retryably on a 429, honouring Retry-After in seconds or as a date', async () => {

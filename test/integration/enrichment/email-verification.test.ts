@@ -83,11 +83,19 @@ describe('email verification provider (local DNS and SMTP servers)', () => {
         'email.syntaxValid': true,
         'email.disposable': false,
         'email.freeMail': false,
+        'email.mailDomainKind': 'business',
         'email.roleAccount': false,
         'email.mxFound': true,
         'email.mx': 'mx1.acme.test',
       });
       expect(dns.queries).toContainEqual({ name: 'acme.test', type: DNS_TYPE.MX });
+    });
+
+    it('tells a home ISP mailbox apart from business mail, and from webmail', async () => {
+      const isp = values(await dnsOnly().enrich({ email: 'jane.doe@btinternet.com' }, {}));
+      expect(isp).toMatchObject({ 'email.freeMail': true, 'email.mailDomainKind': 'isp', 'email.disposable': false });
+      const webmail = values(await dnsOnly().enrich({ email: 'jane.doe@gmail.com' }, {}));
+      expect(webmail).toMatchObject({ 'email.freeMail': true, 'email.mailDomainKind': 'free', 'email.disposable': false });
     });
 
     it('marks DNS answers and list memberships verified, and a name-based guess not', async () => {
@@ -96,6 +104,7 @@ describe('email verification provider (local DNS and SMTP servers)', () => {
         { field: 'email.syntaxValid', value: true, confidence: 1, verified: true },
         { field: 'email.disposable', value: true, confidence: 0.95, verified: true },
         { field: 'email.freeMail', value: false, confidence: 0.75, verified: false },
+        { field: 'email.mailDomainKind', value: 'disposable', confidence: 0.95, verified: true },
         { field: 'email.roleAccount', value: true, confidence: 0.85, verified: false },
         { field: 'email.mxFound', value: true, confidence: 1, verified: true },
         { field: 'email.mx', value: 'mail.mailinator.com', confidence: 1, verified: true },

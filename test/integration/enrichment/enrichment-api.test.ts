@@ -27,7 +27,7 @@ const LEAD_ENRICHMENT = `query ($id: ID!) { lead(id: $id) {
 } }`;
 const BALANCE = '{ tenant { credits { balance } } }';
 
-const DEFAULT_WATERFALL = ['tenant-dataset', 'ip-organization', 'email-verification', 'company-homepage'];
+const DEFAULT_WATERFALL = ['tenant-dataset', 'ip-organization', 'email-verification', 'company-homepage', 'dns-records'];
 const API_KEY = 'sk_live_SECRET123';
 
 interface JobView {
@@ -232,6 +232,7 @@ describe('enrichment over GraphQL', () => {
     it('starts from the default waterfall of built-in providers', async () => {
       const settings = await settingsOf(await createTenant(gateway));
       expect(settings).toMatchObject({ waterfall: DEFAULT_WATERFALL, prices: {}, dailyCreditLimit: null, autoEnrich: true });
+      // Every built-in provider is listed, all of them in the default order (tenant migration 0010 added dns-records).
       expect(settings.providers.map((p) => [p.id, p.builtIn, p.inWaterfall])).toEqual(DEFAULT_WATERFALL.map((id) => [id, true, true]));
     });
 
@@ -254,11 +255,38 @@ describe('enrichment over GraphQL', () => {
       expect(await settingsOf(other)).toMatchObject({ confidenceThreshold: 0.6, dailyCreditLimit: null, waterfall: DEFAULT_WATERFALL });
     });
 
+    it("changes the automatic enrichment policy of the caller's tenant only; an explicit null clears its cap", async () => {
+      const tenant = await manualTenant(gateway);
+      const other = await manualTenant(gateway);
+      const POLICY = 'automatic { businessOnly dailyCreditCap perVisitorDaily creditsToday admittedToday skippedToday }';
+      const update = (input: Record<string, unknown>) =>
+        gateway.gql<{ updateEnrichmentSettings: { automatic: Record<string, unknown> } }>(
+          tenant.secretKey,
+          `mutation ($input: EnrichmentSettingsInput!) { updateEnrichmentSettings(input: $input) { ${POLICY} } }`,
+          { input },
+        );
+      const defaults = { businessOnly: true, dailyCreditCap: 100, perVisitorDaily: 3, creditsToday: 0, admittedToday: 0, skippedToday: 0 };
+      expect((await update({ automatic: { dailyCreditCap: 250, perVisitorDaily: 5 } })).data?.updateEnrichmentSettings.automatic).toEqual({
+        ...defaults,
+        dailyCreditCap: 250,
+        perVisitorDaily: 5,
+      });
+      expect((await update({ automatic: { businessOnly: false } })).data?.updateEnrichmentSettings.automatic).toMatchObject({ businessOnly: false, dailyCreditCap: 250 });
+      expect((await update({ automatic: { dailyCreditCap: null } })).data?.updateEnrichmentSettings.automatic).toMatchObject({ dailyCreditCap: null, perVisitorDaily: 5 });
+      const read = await gateway.gql<{ enrichmentSettings: { automatic: Record<string, unknown> } }>(other.secretKey, `{ enrichmentSettings { ${POLICY} } }`);
+      expect(read.data?.enrichmentSettings.automatic).toEqual(defaults);
+      // A publishable key may not change it.
+      const refused = await gateway.gql(tenant.publishableKey, UPDATE_SETTINGS, { input: { automatic: { dailyCreditCap: null } } });
+      expect(codeOf(refused)).toBe('UNAUTHENTICATED');
+    });
+
     it.each([
       ['an unknown provider in the waterfall', { waterfall: ['tenant-dataset', 'clearbit'] }, ['input', 'waterfall', 1]],
       ['a provider twice', { waterfall: ['tenant-dataset', 'tenant-dataset'] }, ['input', 'waterfall', 1]],
       ["a price for a vendor, which its configuration sets", { prices: { 'vendor:clearbit-like': 1 } }, ['input', 'prices', 'vendor:clearbit-like']],
       ['a threshold above 1', { confidenceThreshold: 1.5 }, ['input', 'confidenceThreshold']],
+      ["a built-in provider's price below the operator's", { prices: { 'company-homepage': 1 } }, ['input', 'prices', 'company-homepage']],
+      ['a negative automatic cap', { automatic: { dailyCreditCap: -1 } }, ['input', 'automatic', 'dailyCreditCap']],
     ])('refuses %s, naming it, and changes nothing', async (_, input, argumentPath) => {
       const tenant = await manualTenant(gateway);
       const response = await gateway.gql(tenant.secretKey, UPDATE_SETTINGS, { input: { stalenessDays: 7, ...input } });

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EnrichmentProvider, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
 import { parseVendorConfig, type VendorConfig } from '../../../intelligence/enrichment/vendor-config.js';
 import { findFreePort } from '../../../platform/embedded/free-port.js';
+import { createGuardedHttpClient, type GuardedHttpClient } from '../../../platform/outbound/guarded-http-client.js';
 import { createHttpVendorProvider, type HttpVendorDeps } from '../../../workflows/enrichment/providers/http-vendor.provider.js';
 
 // Characters a URL encodes, so scrubbing must catch the key as sent and as encoded.
@@ -99,7 +100,11 @@ describe('the HTTP vendor provider against a Clearbit-like vendor', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   });
+  // The production client, as the test deployment builds it (ALLOW_LOCAL_OUTBOUND), and as a deployment without it does.
+  const local = createGuardedHttpClient({ allowLocal: true, maxBodyBytes: 1024 * 1024, timeoutMs: 15_000, maxRedirects: 5 });
+  const guarded = createGuardedHttpClient({ allowLocal: false, maxBodyBytes: 1024 * 1024, timeoutMs: 15_000, maxRedirects: 5 });
   afterAll(async () => {
+    await Promise.all([local.close(), guarded.close()]);
     server.closeAllConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
@@ -141,14 +146,15 @@ describe('the HTTP vendor provider against a Clearbit-like vendor', () => {
     vendor({ mode: 'async', poll: { urlFrom: 'location-header', intervalMs: 100, maxWaitMs: 5_000, ...poll } });
 
   const provider = (config = vendor(), deps: Partial<HttpVendorDeps> = {}): EnrichmentProvider =>
-    createHttpVendorProvider(config, { apiKey: async () => KEY, timeoutMs: 1_000, allowInternal: true, ...deps });
+    createHttpVendorProvider(config, { apiKey: async () => KEY, timeoutMs: 1_000, client: local, ...deps });
 
   const enrich = (domain: string, p = provider()) => p.enrich({ domain }, {});
 
   it('refuses an endpoint on an internal address unless the deployment allows local vendors, before sending the key anywhere', async () => {
     const before = seen.length;
-    const answer = await provider(vendor(), { allowInternal: false }).enrich({ domain: 'stripe.com' }, {});
-    expect(answer).toMatchObject({ kind: 'failure', retryable: false, reason: "the vendor's endpoint is on an internal network address" });
+    const answer = await provider(vendor(), { client: guarded }).enrich({ domain: 'stripe.com' }, {});
+    expect(answer).toMatchObject({ kind: 'failure', retryable: false });
+    expect(answer.kind === 'failure' ? answer.reason : '').toMatch(/^the vendor's endpoint is refused: /);
     expect(seen.length).toBe(before);
   });
 
@@ -286,11 +292,14 @@ describe('the HTTP vendor provider against a Clearbit-like vendor', () => {
       answers.push([await enrich('stripe.com', provider(queryKeyed)), KEY]);
       const closed = vendor({ endpoint: `http://127.0.0.1:${await findFreePort()}/v1/lookup`, auth: { kind: 'query', name: 'api_key' } });
       answers.push([await enrich('stripe.com', provider(closed)), KEY]);
-      const echoing = provider(vendor(), {
-        fetch: async (url) => {
+      // undici's own words for a header it cannot send quote the header; the client passes them on.
+      const echoingClient: GuardedHttpClient = {
+        ...local,
+        request: async (url) => {
           throw new TypeError(`fetch to ${String(url)} failed: "Bearer ${KEY}" is an invalid header value`);
         },
-      });
+      };
+      const echoing = provider(vendor(), { client: echoingClient });
       answers.push([await enrich('stripe.com', echoing), KEY]);
 
       expect(answers.filter(([answer]) => answer.kind === 'failure' && answer.raw !== undefined).length).toBeGreaterThan(4);

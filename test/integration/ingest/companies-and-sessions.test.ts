@@ -6,6 +6,8 @@ import { countEvents, postSegment } from './segment-http.js';
 const APPLE_IP = '17.5.7.9'; // AS714 Apple Inc.: a curated business network with a known domain
 const PSC_IP = '147.72.10.20'; // AS5050 Pittsburgh Supercomputing Center: business network, no curated domain
 const AWS_IP = '1.44.96.7'; // AS16509 Amazon.com: hosting, never a visiting company
+// A person's browser: a tool's user agent ("TestAgent/1") is a bot's, and bots make no leads.
+const BROWSER_AGENT = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 
 const LEAD_WITH_SESSIONS = `query ($id: ID!) { lead(id: $id) {
   id traits company { domain name industry employees }
@@ -118,7 +120,7 @@ describe('companies and sessions from ingested events', () => {
 
   it('lets properties flow from events up to the session: landing page, referrer and campaign first, last page after', async () => {
     const tenant = await createTenant(gateway);
-    const campaign = { campaign: { source: 'newsletter', medium: 'email', name: 'spring' }, userAgent: 'TestAgent/1' };
+    const campaign = { campaign: { source: 'newsletter', medium: 'email', name: 'spring' }, userAgent: BROWSER_AGENT };
     await postSegment(
       gateway,
       '/v1/batch',
@@ -137,7 +139,7 @@ describe('companies and sessions from ingested events', () => {
         utmSource: 'newsletter',
         utmMedium: 'email',
         utmCampaign: 'spring',
-        userAgent: 'TestAgent/1',
+        userAgent: BROWSER_AGENT,
         lastUrl: 'https://acme.test/pricing',
         lastPath: '/pricing',
       },

@@ -6,6 +6,7 @@ import type { LeadChange } from '../../../api/lead-changes/lead-evaluation.js';
 import { sweepWindowedSegments } from '../../../api/segments/segment-windows.js';
 import { messageCollector } from '../../support/message-collector.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
+import { eventually } from '../../support/eventually.js';
 
 const DAY = 86_400_000;
 const PRICING_TWICE = { event: 'page_view', where: { path: '/pricing' }, count: { gte: 2 }, within: 'P14D' };
@@ -35,11 +36,8 @@ describe('live segments and scores, pushed over graphql-ws from any gateway', ()
     await first?.close();
   });
 
-  const gql = async <T>(gateway: TestGateway, tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> => {
-    const response = await gateway.gql<T>(tenant.secretKey, query, variables);
-    if (response.errors !== undefined) throw new Error(JSON.stringify(response.errors));
-    return response.data as T;
-  };
+  const gql = <T>(gateway: TestGateway, tenant: TestTenant, query: string, variables?: Record<string, unknown>): Promise<T> =>
+    gateway.data<T>(tenant.secretKey, query, variables);
 
   /** A tenant that enriches only when asked, so scores here come from behaviour and identity alone. */
   async function tenant(): Promise<TestTenant> {
@@ -71,14 +69,6 @@ describe('live segments and scores, pushed over graphql-ws from any gateway', ()
   const leadOf = async (gateway: TestGateway, t: TestTenant, anonymousId: string) =>
     (await gateway.services.db.query<{ id: string }>(`select lead_id as id from t_${t.id}.identities where anonymous_id = $1`, [anonymousId]))[0]!.id;
 
-  async function eventually<T>(read: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 5_000): Promise<T> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await read();
-      if (ok(value) || Date.now() > deadline) return value;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
 
   it('refuses an invalid rule with the path of the bad node', async () => {
     const t = await tenant();

@@ -19,13 +19,31 @@ const DAY = 24 * HOUR;
 const ago = (ms: number) => new Date(NOW.getTime() - ms);
 
 const COMPANIES: Record<string, CompanyFacts> = {
-  initech: { domain: 'initech.com', name: 'Initech', industry: 'Software', employees: 250, revenue: 12.5e6, country: 'US' },
-  globex: { domain: 'globex.com', name: 'Globex', industry: null, employees: 40, revenue: null, country: 'us' },
-  hooli: { domain: 'hooli.io', name: 'Hooli', industry: 'software', employees: 500, revenue: 9.9e8, country: 'US' },
-  umbrella: { domain: null, name: 'Umbrella Corp', industry: 'Pharma', employees: 50, revenue: 0, country: 'DE' },
-  mueller: { domain: 'mueller.de', name: 'MÜLLER GmbH', industry: 'Manufacturing', employees: 49, revenue: 3.2e6, country: 'DE' },
-  blank: { domain: 'blank.co', name: null, industry: null, employees: null, revenue: null, country: null },
-  startup: { domain: 'startup.dev', name: 'Startup', industry: 'Software', employees: 5, revenue: 1e5, country: 'GB' },
+  initech: {
+    domain: 'initech.com', name: 'Initech', industry: 'Software', employees: 250, revenue: 12.5e6, country: 'US',
+    mailProvider: 'Google Workspace', dmarcPolicy: 'reject', techStack: ['Next.js', 'HubSpot'], saas: ['Salesforce', 'Slack'],
+  },
+  globex: {
+    domain: 'globex.com', name: 'Globex', industry: null, employees: 40, revenue: null, country: 'us',
+    mailProvider: 'Microsoft 365', dmarcPolicy: 'none', techStack: [], saas: ['salesforce'],
+  },
+  hooli: {
+    domain: 'hooli.io', name: 'Hooli', industry: 'software', employees: 500, revenue: 9.9e8, country: 'US',
+    mailProvider: null, dmarcPolicy: null, techStack: ['next.js'], saas: [],
+  },
+  umbrella: {
+    domain: null, name: 'Umbrella Corp', industry: 'Pharma', employees: 50, revenue: 0, country: 'DE',
+    mailProvider: 'Microsoft 365', dmarcPolicy: 'quarantine', techStack: ['WordPress'], saas: [],
+  },
+  mueller: {
+    domain: 'mueller.de', name: 'MÜLLER GmbH', industry: 'Manufacturing', employees: 49, revenue: 3.2e6, country: 'DE',
+    mailProvider: null, dmarcPolicy: null, techStack: ['Shopify'], saas: ['Zendesk'],
+  },
+  blank: { domain: 'blank.co', name: null, industry: null, employees: null, revenue: null, country: null, mailProvider: null, dmarcPolicy: null, techStack: [], saas: [] },
+  startup: {
+    domain: 'startup.dev', name: 'Startup', industry: 'Software', employees: 5, revenue: 1e5, country: 'GB',
+    mailProvider: 'Google Workspace', dmarcPolicy: null, techStack: ['Next.js Commerce'], saas: [],
+  },
 };
 
 interface LeadRow {
@@ -190,6 +208,17 @@ const RULES: ReadonlyArray<readonly [string, unknown, readonly string[]]> = [
   ['company.name contains: Ü is not ü', f('company.name', 'contains', 'müller'), []],
   ['company.domain startsWith', f('company.domain', 'startsWith', 'INITECH'), ['L01', 'L05', 'L11']],
   ['company.name in', f('company.name', 'in', ['globex', 'Hooli']), ['L02', 'L04']],
+  ['company.mailProvider eq, folding case', f('company.mailProvider', 'eq', 'google workspace'), ['L01', 'L05', 'L10', 'L11']],
+  ['company.mailProvider neq: no company, or no provider, is not it', f('company.mailProvider', 'neq', 'Microsoft 365'), except('L02', 'L06')],
+  ['company.mailProvider exists false', f('company.mailProvider', 'exists', false), ['L03', 'L04', 'L07', 'L08', 'L09', 'L12']],
+  ['company.dmarcPolicy in', f('company.dmarcPolicy', 'in', ['reject', 'QUARANTINE']), ['L01', 'L05', 'L06', 'L11']],
+  ['company.techStack contains an entry, folding case', f('company.techStack', 'contains', 'NEXT.JS'), ['L01', 'L04', 'L05', 'L11']],
+  ['company.techStack contains: a whole entry, not a substring', f('company.techStack', 'contains', 'next'), []],
+  ['company.techStack exists false: an empty list is none', f('company.techStack', 'exists', false), ['L02', 'L03', 'L08', 'L09', 'L12']],
+  ['company.saas exists true', f('company.saas', 'exists', true), ['L01', 'L02', 'L05', 'L07', 'L11']],
+  ['company.saas contains', f('company.saas', 'contains', 'salesforce'), ['L01', 'L02', 'L05', 'L11']],
+  ['not company.techStack contains: no company is not WordPress', { not: f('company.techStack', 'contains', 'wordpress') }, except('L06')],
+  ['all of mail provider and SaaS', { all: [f('company.mailProvider', 'startsWith', 'micro'), f('company.saas', 'exists', true)] }, ['L02']],
   ['trait eq, folding case', f('traits.plan', 'eq', 'pro'), ['L01', 'L02', 'L10', 'L12']],
   ['trait neq: missing and null are not equal', f('traits.plan', 'neq', 'pro'), ['L03', 'L04', 'L05', 'L06', 'L07', 'L08', 'L09', 'L11']],
   ['trait exists true: null is absent', f('traits.plan', 'exists', true), ['L01', 'L02', 'L05', 'L07', 'L09', 'L10', 'L12']],
@@ -287,15 +316,11 @@ describe('segment rules: the evaluator and the SQL compiler agree', () => {
     if (!created.ok) throw new Error(`createTenant failed: ${JSON.stringify(created.problem)}`);
     sql = tenantSql(db, created.value.schema);
     for (const [id, c] of Object.entries(COMPANIES)) {
-      await sql.query('insert into {t}.companies (id, domain, name, industry, employees, revenue, country) values ($1, $2, $3, $4, $5, $6, $7)', [
-        id,
-        c.domain,
-        c.name,
-        c.industry,
-        c.employees,
-        c.revenue,
-        c.country,
-      ]);
+      await sql.query(
+        `insert into {t}.companies (id, domain, name, industry, employees, revenue, country, mail_provider, dmarc_policy, tech_stack, saas)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+        [id, c.domain, c.name, c.industry, c.employees, c.revenue, c.country, c.mailProvider ?? null, c.dmarcPolicy ?? null, c.techStack ?? [], c.saas ?? []],
+      );
     }
     let message = 0;
     for (const lead of LEADS) {

@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../../support/raw-request.js';
-import { codeOf, createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
+import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
+import { dnsServersFor, provePixelHost } from '../../support/pixel-hosts.js';
+import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway } from '../../support/test-gateway.js';
 
 const UPDATE = `mutation ($input: TrackingSettingsInput!) {
   updateTrackingSettings(input: $input) { scriptPath globalName cookieName requireConsent ipStorage }
@@ -15,18 +17,28 @@ async function getWithHost(gateway: TestGateway, path: string, host: string): Pr
 
 describe('white-label settings, pixel hosts and email pixels', () => {
   let gateway: TestGateway;
+  // The tenants' DNS provider: pixel hosts are proven through it.
+  let dns: DnsServer;
   beforeAll(async () => {
-    gateway = await startTestGateway();
+    dns = await startDnsServer({});
+    gateway = await startTestGateway({ config: testConfig({ PIXEL_HOST_DNS_SERVERS: dnsServersFor(dns) }) });
   });
   afterAll(async () => {
     await gateway.close();
+    await dns.close();
   });
 
-  it('serves the script at the configured path, under the configured names, on a newly registered host', async () => {
+  it('serves the script at the configured path, under the configured names, on a newly registered host once proven', async () => {
     const tenant = await createTenant(gateway);
     const host = `px-${Date.now()}.shop.test`;
+    // Claimed, not yet serving: the active hosts do not list it.
     const added = await gateway.gql<{ addPixelHost: string[] }>(tenant.secretKey, ADD_HOST, { host: host.toUpperCase() });
-    expect(added.data?.addPixelHost).toEqual([host]);
+    expect(added.errors).toBeUndefined();
+    expect(added.data?.addPixelHost).toEqual([]);
+    expect((await getWithHost(gateway, '/p.gif', host)).status).toBe(401);
+    await provePixelHost(gateway, dns, tenant.secretKey, host);
+    const active = await gateway.gql<{ pixelHosts: string[] }>(tenant.secretKey, '{ pixelHosts }');
+    expect(active.data?.pixelHosts).toEqual([host]);
     const updated = await gateway.gql<{ updateTrackingSettings: Record<string, unknown> }>(tenant.secretKey, UPDATE, {
       input: { scriptPath: '/assets/app.js', globalName: 'shopStats', cookieName: 'shop_vid', ipStorage: 'truncated' },
     });

@@ -74,6 +74,14 @@ describe('validating a vendor configuration', () => {
     expect(problemOf((input) => ({ ...input, endpoint: 'vendor.example/find' })).path).toEqual(['endpoint']);
   });
 
+  it('refuses an endpoint on an internal address literal or localhost unless the deployment allows local targets', () => {
+    for (const endpoint of ['https://169.254.169.254/find', 'https://[64:ff9b::a9fe:a9fe]/find', 'https://[::ffff:10.0.0.1]/find', 'https://localhost/find']) {
+      expect(problemOf((input) => ({ ...input, endpoint }))).toEqual({ path: ['endpoint'], message: 'must not be a private, loopback, link-local or reserved address' });
+      expect(configOf((input) => ({ ...input, endpoint }), { allowInsecureHttp: true }).endpoint).toBe(endpoint);
+    }
+    expect(configOf((input) => ({ ...input, endpoint: 'https://[2606:4700::1111]/find' })).endpoint).toBe('https://[2606:4700::1111]/find');
+  });
+
   it.each<[string, (input: Input) => unknown, (string | number)[]]>([
     ['an id that is not a slug', (i) => ({ ...i, id: 'Clear Bit' }), ['id']],
     ['an unknown method', (i) => ({ ...i, method: 'PUT' }), ['method']],

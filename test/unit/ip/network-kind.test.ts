@@ -1,121 +1,98 @@
 import { describe, expect, it } from 'vitest';
-import { HOSTING_ASNS, ISP_ASNS } from '../../../intelligence/ip/known-networks.js';
+import { CARRIER_GROUP_WORDS, HOSTING_GROUP_WORDS, KNOWN_NETWORK_KINDS } from '../../../intelligence/ip/known-networks.js';
 import { classifyNetwork, mayBeVisitingCompany } from '../../../intelligence/ip/network-kind.js';
+import { HELD_OUT_NETWORKS, TUNING_NETWORKS, type LabelledNetwork } from './network-fixtures.js';
+
+function score(networks: readonly LabelledNetwork[]): { right: number; shownAsCompany: LabelledNetwork[] } {
+  let right = 0;
+  const shownAsCompany: LabelledNetwork[] = [];
+  for (const network of networks) {
+    const kind = classifyNetwork(network.asn, network.name);
+    if (kind === network.kind) right += 1;
+    if (network.kind !== 'business' && mayBeVisitingCompany(kind)) shownAsCompany.push(network);
+  }
+  return { right, shownAsCompany };
+}
+
+/*
+ * How the held-out set stays honest: three sets were written from public
+ * knowledge, each before the classifier met it. The first (50.0 % on the old
+ * heuristic) and the second (93.8 % when first scored) were looked at while
+ * tuning, so they joined the tuning set. The third, networks-held-out.json,
+ * was written after the last change and scored once: 102 of 113 (90.3 %).
+ * Every miss is a small host or research network (under 2^17 addresses, below
+ * the hand-labelled networks) whose name says nothing ("Global Layer B.V.",
+ * "xTom GmbH"), taken for a company. Issue 13 asks for 98 % and none taken
+ * for a company; these floors keep what is reached from slipping back.
+ */
+const HELD_OUT_FLOOR = 102 / 113;
+const HELD_OUT_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 11;
+const TUNING_FLOOR = 355 / 367;
+const TUNING_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 12;
+
+describe('the labelled network sets', () => {
+  it('hold at least 100 held-out networks from every inhabited continent and every kind, apart from the tuning set', () => {
+    expect(HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(100);
+    expect(new Set(HELD_OUT_NETWORKS.map((n) => n.continent)).size).toBe(6);
+    expect(new Set(HELD_OUT_NETWORKS.map((n) => n.kind)).size).toBe(3);
+    const tuned = new Set(TUNING_NETWORKS.map((n) => n.asn));
+    expect(HELD_OUT_NETWORKS.filter((n) => tuned.has(n.asn))).toEqual([]);
+    expect(new Set(HELD_OUT_NETWORKS.map((n) => n.asn)).size).toBe(HELD_OUT_NETWORKS.length);
+  });
+});
 
 describe('classifyNetwork', () => {
-  it.each([
-    [16509, 'Amazon.com, Inc.'],
-    [14618, 'Amazon.com, Inc.'],
-    [15169, 'Google LLC'],
-    [396982, 'Google LLC'],
-    [8075, 'Microsoft Corporation'],
-    [14061, 'DigitalOcean, LLC'],
-    [16276, 'OVH SAS'],
-    [24940, 'Hetzner Online GmbH'],
-    [63949, 'Akamai Technologies, Inc.'],
-    [13335, 'Cloudflare, Inc.'],
-    [31898, 'Oracle Corporation'],
-    [45102, 'Alibaba (US) Technology Co., Ltd.'],
-    [20473, 'The Constant Company, LLC'],
-    [12876, 'Scaleway SAS'],
-    [54113, 'Fastly, Inc.'],
-    [60781, 'LeaseWeb Netherlands B.V.'],
-    [51167, 'Contabo GmbH'],
-    [9009, 'M247 Europe SRL'],
-    [53813, 'ZSCALER, INC.'],
-  ])('AS%i %s is hosting by its number', (asn, organization) => {
-    expect(classifyNetwork(asn, organization)).toBe('hosting');
+  it('gets the held-out networks right at least as often as when they were scored', () => {
+    const { right, shownAsCompany } = score(HELD_OUT_NETWORKS);
+    expect(right / HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(HELD_OUT_FLOOR);
+    expect(shownAsCompany.length).toBeLessThanOrEqual(HELD_OUT_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES);
+  });
+
+  it('gets the tuning networks right at least as often as when it was tuned', () => {
+    const { right, shownAsCompany } = score(TUNING_NETWORKS);
+    expect(right / TUNING_NETWORKS.length).toBeGreaterThanOrEqual(TUNING_FLOOR);
+    expect(shownAsCompany.length).toBeLessThanOrEqual(TUNING_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES);
+  });
+
+  it('trusts the number of a known network over its name', () => {
+    expect(classifyNetwork(714, 'Apple Inc.')).toBe('business');
+    expect(classifyNetwork(8167, 'V tal')).toBe('isp');
+    expect(classifyNetwork(16509, 'Amazon.com, Inc.')).toBe('hosting');
+    expect(classifyNetwork(6939, 'Hurricane Electric LLC')).toBe('hosting');
+    expect(classifyNetwork(14593, 'Space Exploration Technologies Corporation')).toBe('isp');
   });
 
   it.each([
-    [7922, 'Comcast Cable Communications, LLC'],
-    [20115, 'Charter Communications'],
-    [701, 'Verizon Business'],
-    [7018, 'AT&T Enterprises, LLC'],
-    [21928, 'T-Mobile USA, Inc.'],
-    [3320, 'Deutsche Telekom AG'],
-    [3209, 'Vodafone GmbH'],
-    [3215, 'Orange S.A.'],
-    [2856, 'British Telecommunications PLC'],
-    [3352, 'TELEFONICA DE ESPANA S.A.U.'],
-    [1136, 'KPN B.V.'],
-    [4134, 'Chinanet'],
-  ])('AS%i %s is an ISP by its number', (asn, organization) => {
-    expect(classifyNetwork(asn, organization)).toBe('isp');
-  });
-
-  it.each([
-    'Spartan Host Ltd',
-    'AME Hosting LLC',
-    'Webhosting.Net, Inc.',
-    'HostPapa',
-    'AxusHost B.V.',
-    'PlanetHoster',
-    'Mekha Cloud Company Limited',
-    'Southern Data Center',
-    'Warsaw Datacenter Sp. z o.o.',
-    'FIRST SERVER LIMITED',
-    'Example VPS s.r.o.',
-    'Colocation America Corporation',
-    'Example CDN Ltd',
-    'Example VPN Inc',
-    'Example Dedicated Ltd',
-    'China Telecom Cloud',
-  ])('%s is hosting by its name', (organization) => {
-    expect(classifyNetwork(4_200_000_001, organization)).toBe('hosting');
-  });
-
-  it.each([
-    'Lumina broadband UAB',
-    'UPSTREAM TELECOMMUNICATIONS AND SOFTWARE SYSTEMS S.A.',
-    'LLC EGS-Telecom',
-    'Datora Telecomunicacoes Ltda.',
-    'Big River Telephone',
-    'Optical Cable Networks Ltd.',
-    'Yemen Mobile Company',
-    'Infinite Wireless & Networking',
-    'Sandwich Isles Communications, Inc',
-    'Milani Fibre Pty Ltd',
-    'Turk Telekomunikasyon Anonim Sirketi',
-  ])('%s is an ISP by its name', (organization) => {
-    expect(classifyNetwork(4_200_000_001, organization)).toBe('isp');
-  });
-
-  it.each([
-    'Jungheinrich AG',
-    'Arnold & Porter Kaye Scholer LLP',
-    'Bank of China Limited',
-    'Copenhagen Airports A/S',
-    'Humble Independent School District',
-    'SoundCloud Ltd',
-    'Colorado State University',
-    'EchoStar Corporation',
-    'Ghost Foundation',
-    'Mobileye Vision Technologies Ltd',
-    '',
-  ])('%j may be the visitor’s own network', (organization) => {
-    const kind = classifyNetwork(4_200_000_001, organization);
-    expect(kind).toBe('business');
-    expect(mayBeVisitingCompany(kind)).toBe(true);
+    ['Spartan Host Ltd', 'hosting'],
+    ['Warsaw Datacenter Sp. z o.o.', 'hosting'],
+    ['Serverius Holding B.V.', 'hosting'],
+    ['China Telecom Cloud', 'hosting'],
+    ['Leaseweb Japan K.K.', 'hosting'],
+    ['Lumina broadband UAB', 'isp'],
+    ['Yemen Mobile Company', 'isp'],
+    ['VTR BANDA ANCHA S.A.', 'isp'],
+    ['Vodafone Limited', 'isp'],
+    ['Research and Education Advanced Network New Zealand Ltd', 'isp'],
+    ['Egyptian Ministry of Communications and Information Technology', 'business'],
+    ['Colorado State University', 'business'],
+    ['Humble Independent School District', 'business'],
+    ['Jungheinrich AG', 'business'],
+    ['SoundCloud Ltd', 'business'],
+    ['EchoStar Corporation', 'business'],
+    ['', 'business'],
+  ])('reads %j of an unknown number as %s', (organization, kind) => {
+    expect(classifyNetwork(4_200_000_001, organization)).toBe(kind);
+    expect(classifyNetwork(4_200_000_001, organization.toUpperCase())).toBe(kind);
   });
 
   it('never offers a hosting or ISP network as a visiting company', () => {
     expect(mayBeVisitingCompany('hosting')).toBe(false);
     expect(mayBeVisitingCompany('isp')).toBe(false);
+    expect(mayBeVisitingCompany('business')).toBe(true);
   });
 
-  it('reads names whatever their case', () => {
-    expect(classifyNetwork(4_200_000_001, 'HOSTING B2B LTD')).toBe('hosting');
-    expect(classifyNetwork(4_200_000_001, 'stealth BROADBAND')).toBe('isp');
-  });
-
-  it('trusts the curated number where the name says nothing', () => {
-    expect(classifyNetwork(6939, 'Hurricane Electric LLC')).toBe('hosting');
-    expect(classifyNetwork(3356, 'Level 3 Parent, LLC')).toBe('isp');
-  });
-
-  it('keeps the curated lists apart', () => {
-    const both = [...HOSTING_ASNS].filter((asn) => ISP_ASNS.has(asn));
-    expect(both).toEqual([]);
+  it('keeps group words to one kind', () => {
+    expect([...HOSTING_GROUP_WORDS].filter((word) => CARRIER_GROUP_WORDS.has(word))).toEqual([]);
+    expect(KNOWN_NETWORK_KINDS.size).toBeGreaterThan(1000);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createGroupCommitter } from '../../../platform/batching/group-commit.js';
+import { createGroupCommitter, QueueFullError } from '../../../platform/batching/group-commit.js';
 
 function deferred() {
   let release!: () => void;
@@ -187,6 +187,38 @@ describe('group commit', () => {
     gate.release();
     await Promise.all(urgentOnly);
     expect(commits).toEqual([[30], [31, 32, 33, 34, 35], [40, 41]]);
+    await committer.drain();
+  });
+
+  it('bounds what waits per key and in total: a request that does not fit is refused at once and never committed', async () => {
+    const commits: Array<[string, number[]]> = [];
+    const gate = deferred();
+    const committer = createGroupCommitter<number, number>({
+      async commit(key, requests) {
+        commits.push([key, [...requests]]);
+        await gate.promise;
+        return [...requests];
+      },
+      sizeOf: (n) => n,
+      maxGroupSize: 100,
+      concurrency: 1,
+      maxPendingPerKey: 10,
+      maxPendingTotal: 16,
+    });
+    const a = [committer.submit('a', 4), committer.submit('a', 6)];
+    // a holds 10 of its 10: more for a is refused, while b still has room.
+    expect(committer.trySubmit('a', 1)).toEqual({ ok: false, full: 'key' });
+    await expect(committer.submit('a', 1)).rejects.toBeInstanceOf(QueueFullError);
+    const b = committer.submit('b', 5);
+    // 15 of 16 in all: b's next 2 would pass its own share but not the total.
+    expect(committer.trySubmit('b', 2)).toEqual({ ok: false, full: 'total' });
+    gate.release();
+    expect(await Promise.all([...a, b])).toEqual([4, 6, 5]);
+    expect(commits.flatMap(([, requests]) => requests).sort((x, y) => x - y)).toEqual([4, 5, 6]);
+    // Answered requests free their room.
+    expect(await committer.submit('a', 10)).toBe(10);
+    // A request larger than a share still goes when nothing of its key waits.
+    expect(await committer.submit('c', 12)).toBe(12);
     await committer.drain();
   });
 });

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { createMemoryCoordination } from '../../../platform/coordination/memory-coordination.js';
 import type { Sql } from '../../../platform/postgres/database.js';
 import { createSuppressionList, publishSuppressionsChanged } from '../../../tenants/privacy/suppression-list.js';
+import { suppressionHash } from '../../../tenants/privacy/suppression-hash.js';
+import { createHashKeys } from '../../../tenants/secrets/hash-keys.js';
+
+const hashKeys = createHashKeys(Buffer.alloc(32, 7));
 
 /** A database holding one tenant's hashes, counting the queries it is asked. */
 function fakeDatabase(hashes: string[]) {
@@ -9,7 +13,7 @@ function fakeDatabase(hashes: string[]) {
     queries: 0,
     query: async <Row extends object>(): Promise<Row[]> => {
       db.queries += 1;
-      return hashes.map((hash) => ({ hash })) as unknown as Row[];
+      return hashes.map((hash) => ({ hash, version: 2 })) as unknown as Row[];
     },
   };
   return db satisfies Sql & { queries: number };
@@ -22,7 +26,7 @@ describe('the per-process suppression list', () => {
     const db = fakeDatabase([]);
     let now = 0;
     const coordination = createMemoryCoordination();
-    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, now: () => now, onError: () => undefined });
+    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, hashKeys, now: () => now, onError: () => undefined });
     for (let batch = 0; batch < 100; batch += 1) expect((await list.hashesOf(tenant)).size).toBe(0);
     expect(db.queries).toBe(1);
     now += 59_000;
@@ -39,14 +43,17 @@ describe('the per-process suppression list', () => {
     const hashes: string[] = [];
     const db = fakeDatabase(hashes);
     const coordination = createMemoryCoordination();
-    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, now: () => 0, onError: () => undefined });
+    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, hashKeys, now: () => 0, onError: () => undefined });
     const other = { tenantId: 'tn2', schema: 't_tn2' };
     await list.hashesOf(tenant);
     await list.hashesOf(other);
-    hashes.push('h1');
+    hashes.push(suppressionHash(hashKeys, tenant.tenantId, 'email', 'gone@erased.test'));
     await publishSuppressionsChanged(coordination.pubsub, tenant.tenantId);
     await new Promise((resolve) => setTimeout(resolve, 10));
-    expect([...(await list.hashesOf(tenant))]).toEqual(['h1']);
+    const reloaded = await list.hashesOf(tenant);
+    expect(reloaded.size).toBe(1);
+    expect(reloaded.has('email', ' Gone@Erased.test')).toBe(true);
+    expect(reloaded.has('email', 'kept@erased.test')).toBe(false);
     expect((await list.hashesOf(other)).size).toBe(0);
     expect(db.queries).toBe(3);
     await list.stop();

@@ -1,6 +1,7 @@
 import { Resolver } from 'node:dns/promises';
 import type { EnrichmentProvider, FieldCandidate, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
-import { checkEmailSyntax, isDisposableDomain, isFreeMailDomain, isRoleAccount } from '../../../intelligence/enrichment/email-checks.js';
+import { checkEmailSyntax, isRoleAccount } from '../../../intelligence/enrichment/email-checks.js';
+import { mailDomainKind } from '../../../intelligence/enrichment/mail-domain-kind.js';
 import type { SmtpProbe } from './smtp-probe.js';
 
 /**
@@ -81,10 +82,13 @@ export function createEmailVerificationProvider(deps: EmailVerificationDeps): En
       const syntax = checkEmailSyntax(email);
       if (!syntax.valid) return { kind: 'match', fields: [candidate('email.syntaxValid', false, 1, true)] };
 
+      const kind = mailDomainKind(syntax.domain);
       const fields: FieldCandidate[] = [
         candidate('email.syntaxValid', true, 1, true),
-        listed('email.disposable', isDisposableDomain(syntax.domain)),
-        listed('email.freeMail', isFreeMailDomain(syntax.domain)),
+        listed('email.disposable', kind === 'disposable'),
+        // A home ISP's mailbox is as personal as webmail: `email.mailDomainKind` tells them apart.
+        listed('email.freeMail', kind === 'free' || kind === 'isp'),
+        kind === 'business' ? candidate('email.mailDomainKind', kind, 0.75, false) : candidate('email.mailDomainKind', kind, 0.95, true),
         // Read from the mailbox's name, not established: `hr` may be someone's initials.
         isRoleAccount(syntax.localPart)
           ? candidate('email.roleAccount', true, 0.85, false)

@@ -17,7 +17,7 @@ import {
   type VendorConfig,
   type VendorRequest,
 } from '../../../intelligence/enrichment/vendor-config.js';
-import { pointsInside, systemResolve, type ResolveHost } from '../../../platform/network/internal-hosts.js';
+import type { GuardedHttpClient } from '../../../platform/outbound/guarded-http-client.js';
 import { retryAfterMs } from '../../../platform/network/retry-after.js';
 
 const RAW_LIMIT_BYTES = 64 * 1024;
@@ -28,17 +28,15 @@ const USABLE_KEY = /^[\x21-\x7e]+$/;
 
 export interface HttpVendorDeps {
   readonly apiKey: () => Promise<string>;
-  readonly fetch?: typeof fetch;
+  /**
+   * Every request goes through it: an endpoint that is, or resolves to, an
+   * internal address is refused where it connects, unless the deployment
+   * allows local targets (tests, a vendor on the same host).
+   */
+  readonly client: GuardedHttpClient;
   readonly sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /** Per request, body included. */
   readonly timeoutMs?: number;
-  /**
-   * Whether the endpoint may be on the deployment's own network: local test
-   * vendors only, never in production. Otherwise an endpoint that is, or
-   * resolves to, an internal address is refused before any request.
-   */
-  readonly allowInternal?: boolean;
-  readonly resolveHost?: ResolveHost;
 }
 
 interface VendorResponse {
@@ -51,19 +49,6 @@ interface VendorResponse {
 
 const NO_MATCH: ProviderAnswer = { kind: 'no-match' };
 
-
-/** Reads at most `limit` bytes, so a runaway answer cannot exhaust the worker's memory. */
-async function readCapped(response: Response, limit: number): Promise<{ text: string; oversized: boolean }> {
-  if (response.body === null) return { text: '', oversized: false };
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for await (const chunk of response.body) {
-    chunks.push(chunk);
-    size += chunk.byteLength;
-    if (size > limit) return { text: Buffer.concat(chunks).toString('utf8'), oversized: true };
-  }
-  return { text: Buffer.concat(chunks).toString('utf8'), oversized: false };
-}
 
 function truncate(text: string): string {
   const bytes = Buffer.from(text, 'utf8');
@@ -84,7 +69,6 @@ function causeOf(error: unknown): string {
 }
 
 export function createHttpVendorProvider(config: VendorConfig, deps: HttpVendorDeps): EnrichmentProvider {
-  const fetchFn = deps.fetch ?? fetch;
   const sleep = deps.sleep ?? ((ms: number, signal?: AbortSignal) => delay(ms, undefined, signal ? { signal } : {}));
   const timeoutMs = deps.timeoutMs ?? DEFAULT_TIMEOUT_MS;
 
@@ -107,17 +91,16 @@ export function createHttpVendorProvider(config: VendorConfig, deps: HttpVendorD
       });
 
       const exchange = async (request: VendorRequest): Promise<VendorResponse | ProviderAnswer> => {
-        if (deps.allowInternal !== true && (await pointsInside(new URL(request.url), deps.resolveHost ?? systemResolve))) {
-          return fail("the vendor's endpoint is on an internal network address", false);
-        }
         const timeout = AbortSignal.timeout(timeoutMs);
         const signal = opts.signal ? AbortSignal.any([opts.signal, timeout]) : timeout;
         try {
           // Redirects are not followed: one could carry the key (in a header or the query) to another host.
           const { url, method, headers, body } = request;
-          const response = await fetchFn(url, { method, headers, body, signal, redirect: 'manual' });
-          const { text, oversized } = await readCapped(response, BODY_LIMIT_BYTES);
-          return { kind: 'response', status: response.status, headers: response.headers, body: text, oversized };
+          const result = await deps.client.request(url, { method, headers, ...(body === undefined ? {} : { body }), signal, timeoutMs });
+          if (!result.ok) return fail(`the vendor's endpoint is refused: ${result.message}`, false);
+          const { bytes, truncated } = await result.response.read(BODY_LIMIT_BYTES);
+          const text = Buffer.from(bytes).toString('utf8');
+          return { kind: 'response', status: result.response.status, headers: result.response.headers, body: text, oversized: truncated };
         } catch (error) {
           opts.signal?.throwIfAborted(); // the caller gave up: not the vendor's failure
           if (timeout.aborted) return fail(`the vendor did not answer within ${timeoutMs} ms`, true);

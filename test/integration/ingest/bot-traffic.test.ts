@@ -1,0 +1,98 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
+import { postSegment } from './segment-http.js';
+
+const APPLE_IP = '17.5.7.9'; // AS714 Apple Inc.: Applebot crawls from here, and Apple's staff browse from here
+const GOOGLEBOT_IP = '66.249.66.1'; // in the range Google publishes for Googlebot
+const HOME_IP = '81.130.10.20'; // AS2856 BT
+
+const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const APPLEBOT = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)';
+const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
+
+const LEADS = `{ leads(first: 50) { totalCount edges { node { id anonymousIds company { domain }
+  sessions { company { domain } device { browser os type } } } } } }`;
+
+interface LeadsView {
+  leads: {
+    totalCount: number;
+    edges: Array<{ node: { anonymousIds: string[]; company: { domain: string } | null; sessions: Array<{ company: { domain: string } | null; device: unknown }> } }>;
+  };
+}
+
+const page = (anonymousId: string, ip: string, userAgent: string) => ({
+  type: 'page',
+  anonymousId,
+  properties: { path: '/pricing', url: 'https://acme.test/pricing' },
+  context: { ip, userAgent, page: { path: '/pricing', url: 'https://acme.test/pricing' } },
+});
+
+describe('bot traffic', () => {
+  let gateway: TestGateway;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway();
+  }, 60_000);
+  afterAll(async () => {
+    await gateway.close();
+  });
+
+  const leadsOf = async (token: string) => {
+    const answer = await gateway.gql<LeadsView>(token, LEADS);
+    if (answer.data === undefined || answer.data === null) throw new Error(JSON.stringify(answer.errors));
+    return answer.data.leads;
+  };
+
+  it('creates no lead for Googlebot, for Applebot on Apple’s network, or for a crawler range behind a browser’s user agent', async () => {
+    const tenant = await createTenant(gateway);
+    for (const [visitor, ip, userAgent] of [
+      ['applebot', APPLE_IP, APPLEBOT],
+      ['googlebot', HOME_IP, GOOGLEBOT],
+      ['google-renderer', GOOGLEBOT_IP, CHROME],
+    ] as const) {
+      const sent = await postSegment(gateway, '/v1/page', page(visitor, ip, userAgent), { key: tenant.publishableKey });
+      expect(sent.status).toBe(200); // a crawler is answered as anyone is: nothing tells it apart
+    }
+    // A person from the same network afterwards: once their answer has come, everything before it is committed.
+    const person = await postSegment(gateway, '/v1/page', page('person', APPLE_IP, CHROME), { key: tenant.publishableKey });
+    expect(person.status).toBe(200);
+
+    const leads = await leadsOf(tenant.secretKey);
+    expect(leads.totalCount).toBe(1);
+    expect(leads.edges[0]?.node).toMatchObject({
+      anonymousIds: ['person'],
+      company: { domain: 'apple.com' },
+      sessions: [{ company: { domain: 'apple.com' }, device: { browser: 'Chrome 131', os: 'Windows 10', type: 'desktop' } }],
+    });
+  });
+
+  it("reads a person's browser, system and kind of device from the user agent their visit opened with", async () => {
+    const tenant = await createTenant(gateway);
+    const iphone = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+    expect((await postSegment(gateway, '/v1/page', page('phone', HOME_IP, iphone), { key: tenant.publishableKey })).status).toBe(200);
+    expect((await postSegment(gateway, '/v1/page', page('no-agent', HOME_IP, ''), { key: tenant.publishableKey })).status).toBe(200);
+    const devices = (await leadsOf(tenant.secretKey)).edges.map(({ node }) => [node.anonymousIds[0], node.sessions[0]?.device]);
+    expect(Object.fromEntries(devices)).toEqual({ phone: { browser: 'Mobile Safari 17', os: 'iOS 17.5', type: 'mobile' }, 'no-agent': null });
+  });
+
+  it('keeps what names a person even through a bot-like fetcher (a mail image proxy opening an email)', async () => {
+    const tenant = await createTenant(gateway);
+    const sent = await postSegment(
+      gateway,
+      '/v1/identify',
+      { userId: 'u-1', traits: { email: 'jane@example.com' }, context: { userAgent: 'GoogleImageProxy', ip: HOME_IP } },
+      { key: tenant.publishableKey },
+    );
+    expect(sent.status).toBe(200);
+    expect((await leadsOf(tenant.secretKey)).totalCount).toBe(1);
+  });
+
+  it('keeps bot traffic of one tenant out of another’s leads too', async () => {
+    const [first, second] = [await createTenant(gateway), await createTenant(gateway)];
+    await postSegment(gateway, '/v1/page', page('applebot', APPLE_IP, APPLEBOT), { key: first.publishableKey });
+    await postSegment(gateway, '/v1/page', page('person', HOME_IP, CHROME), { key: second.publishableKey });
+    await postSegment(gateway, '/v1/page', page('person', HOME_IP, CHROME), { key: first.publishableKey });
+    expect((await leadsOf(first.secretKey)).totalCount).toBe(1);
+    expect((await leadsOf(second.secretKey)).totalCount).toBe(1);
+  });
+});
