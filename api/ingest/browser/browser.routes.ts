@@ -88,7 +88,10 @@ export function createBrowserRoutes(deps: {
       anonymousId = randomUUID();
       headers['set-cookie'] = `${site.cookieName}=${anonymousId}; Max-Age=${YEAR_SECONDS}; Path=/; SameSite=Lax`;
     }
-    const parsed = parseSegmentMessage({ ...page, anonymousId }, { now: deps.now() });
+    // The browser's own user agent, as t.js sends it: the session's device, and a crawler told apart.
+    const userAgent = req.headers['user-agent'];
+    const context = userAgent === undefined ? page.context : { ...page.context, userAgent };
+    const parsed = parseSegmentMessage({ ...page, context, anonymousId }, { now: deps.now() });
     if (!parsed.ok) return sendGif(res, 400);
     if (!(await visitorMayRecord(req, site.tenantId, anonymousId))) return sendGif(res, 200, headers);
     await record({ tenantId: site.tenantId, schema: site.schema }, [parsed.message], {

@@ -87,6 +87,21 @@ describe('bot traffic', () => {
     expect((await leadsOf(tenant.secretKey)).totalCount).toBe(1);
   });
 
+  it('reads the user agent of a no-script pixel view from its request: a crawler loading p.gif makes no lead, a browser does', async () => {
+    const tenant = await createTenant(gateway);
+    const pixel = (anonymousId: string, userAgent: string) =>
+      fetch(`${gateway.url}/p.gif?k=${tenant.publishableKey}&aid=${anonymousId}&url=${encodeURIComponent('https://acme.test/pricing')}`, {
+        headers: { 'user-agent': userAgent },
+      });
+    expect((await pixel('pixel-crawler', GOOGLEBOT)).status).toBe(200);
+    // The browser's view afterwards: once its GIF has come, the crawler's request before it has been written or dropped.
+    expect((await pixel('pixel-person', CHROME)).status).toBe(200);
+    const leads = await leadsOf(tenant.secretKey);
+    expect(leads.edges.map(({ node }) => [node.anonymousIds[0], node.sessions[0]?.device])).toEqual([
+      ['pixel-person', { browser: 'Chrome 131', os: 'Windows 10', type: 'desktop' }],
+    ]);
+  });
+
   it('keeps bot traffic of one tenant out of another’s leads too', async () => {
     const [first, second] = [await createTenant(gateway), await createTenant(gateway)];
     await postSegment(gateway, '/v1/page', page('applebot', APPLE_IP, APPLEBOT), { key: first.publishableKey });
