@@ -9,6 +9,7 @@
  * `not` and `neq` are exact negations as in the evaluator.
  */
 import type { SqlValue } from '../../platform/postgres/database.js';
+import { COMPANY_FACT_COLUMNS } from '../companies/company-facts.js';
 import { scoreRangeOf, type LeadTier } from '../scoring/lead-tier.js';
 import {
   countComparison,
@@ -58,24 +59,23 @@ function compileNode(rule: SegmentRule, bind: Bind, now: Date): string {
 
 type Column = { readonly sql: string; readonly type: 'text' | 'numeric' | 'float8' };
 
+const SQL_TYPE_OF = { text: 'text', int: 'numeric', float: 'float8' } as const;
+const companyColumns = Object.entries(COMPANY_FACT_COLUMNS);
+
 const COLUMNS: Record<string, Column> = {
   email: { sql: 'l.email', type: 'text' },
   score: { sql: 'l.score', type: 'numeric' },
   'company.domain': { sql: 'c.domain', type: 'text' },
-  'company.name': { sql: 'c.name', type: 'text' },
-  'company.industry': { sql: 'c.industry', type: 'text' },
-  'company.employees': { sql: 'c.employees', type: 'numeric' },
-  'company.revenue': { sql: 'c.revenue', type: 'float8' },
-  'company.country': { sql: 'c.country', type: 'text' },
-  'company.mailProvider': { sql: 'c.mail_provider', type: 'text' },
-  'company.dmarcPolicy': { sql: 'c.dmarc_policy', type: 'text' },
+  // The company facts held as columns, as company-facts.ts lists them: one list for rules, filters and writes.
+  ...Object.fromEntries(
+    companyColumns.flatMap(([field, { column, kind }]) => (kind === 'list' ? [] : [[field, { sql: `c.${column}`, type: SQL_TYPE_OF[kind] }]])),
+  ),
 };
 
 /** Company fields held as `text[]`: entries compared whole, case-folded as everywhere else. */
-const LIST_COLUMNS: Record<string, string> = {
-  'company.techStack': 'c.tech_stack',
-  'company.saas': 'c.saas',
-};
+const LIST_COLUMNS: Record<string, string> = Object.fromEntries(
+  companyColumns.flatMap(([field, { column, kind }]) => (kind === 'list' ? [[field, `c.${column}`]] : [])),
+);
 
 function compileField(condition: FieldCondition, bind: Bind): string {
   const ref = fieldRefOf(condition.field);

@@ -2,7 +2,6 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -12,19 +11,9 @@ import { findFreePort, isPortFree } from '../../platform/embedded/free-port.js';
 import { bringUpRedis } from '../../platform/embedded/local-redis.js';
 import { fetchRedisServer } from '../../platform/embedded/redis-binary-fetch.js';
 import { answersPing, findRedisServer, startRedisServer } from '../../platform/embedded/redis-server.js';
+import { acceptsConnections } from '../support/ports.js';
 
 const execFileAsync = promisify(execFile);
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
-}
 
 const portOf = (url: string): number => Number(new URL(url).port);
 

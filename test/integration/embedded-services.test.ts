@@ -1,6 +1,5 @@
 import { describe, it, expect } from 'vitest';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -8,23 +7,13 @@ import { Client, Connection } from '@temporalio/client';
 import { startEmbeddedPostgres } from '../../platform/embedded/embedded-postgres.js';
 import { findTemporalCli, startTemporalDevServer } from '../../platform/embedded/temporal-dev-server.js';
 import { findFreePort, isPortFree } from '../../platform/embedded/free-port.js';
+import { acceptsConnections } from '../support/ports.js';
 
 async function makeTempDir(prefix: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), prefix));
   // mkdtemp gives 0700; as root, PostgreSQL runs as the "postgres" user and must traverse it.
   await chmod(dir, 0o755);
   return dir;
-}
-
-function acceptsConnections(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 const collectLog = (lines: string[]) => (line: string): void => {
