@@ -40,6 +40,8 @@ import { sendHealth, sendReadiness } from './http/health.routes.js';
 import { sendRequestError } from './http/respond.js';
 import { compileTrustProxy } from './http/peer-address.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
+import { droppedEventsBetween } from '../tenants/usage/dropped-events.js';
+import { tenantSql } from '../platform/postgres/tenant-sql.js';
 
 /** What the gateway runs on: the process's services, less what only workers use, and its own settings. */
 export type GatewayDeps = Pick<
@@ -91,7 +93,7 @@ export function createGatewayResolvers(
       orm: deps.orm,
       offboarding: deps.offboarding,
     }),
-    new TenantResolver(deps.ledger),
+    new TenantResolver(deps.ledger, (schema, range) => droppedEventsBetween(tenantSql(deps.db, schema), 'bot', range)),
     new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
     new AuditResolver(deps.audit),
     new LeadResolver(leads, deps.segments),

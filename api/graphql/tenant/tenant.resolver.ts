@@ -7,9 +7,18 @@ import { apiError } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { CreditBalance, UsageArgs, UsageLine } from './tenant.types.js';
 
+/** Crawlers' events dropped in a period, of the tenant's schema: shown apart in `usage`, never metered. */
+export type BotEventsBetween = (schema: string, range: { from?: Date; to?: Date }) => Promise<number>;
+
+/** The usage line of crawlers' events: what was dropped, counted, free. */
+export const BOT_EVENTS_OPERATION = 'bot_events';
+
 @Resolver(() => Tenant)
 export class TenantResolver {
-  constructor(private readonly ledger: CreditLedger) {}
+  constructor(
+    private readonly ledger: CreditLedger,
+    private readonly botEventsBetween: BotEventsBetween,
+  ) {}
 
   @Query(() => Tenant, { description: 'The tenant of the calling key.' })
   async tenant(@Ctx() ctx: GatewayContext): Promise<Tenant> {
@@ -31,12 +40,16 @@ export class TenantResolver {
     return tenant.em.findOneOrFail(TenantSettings, { id: true });
   }
 
-  @Query(() => [UsageLine], { description: 'Metered operations between from (inclusive) and to (exclusive).' })
+  @Query(() => [UsageLine], {
+    description: `Metered operations between from (inclusive) and to (exclusive); crawlers' events, dropped before storage, as "${BOT_EVENTS_OPERATION}" (free, counted by whole UTC days).`,
+  })
   @Extensions(fieldCost(SCAN_COST)) // aggregates the ledger over the whole period
   async usage(@Ctx() ctx: GatewayContext, @Args(() => UsageArgs) { from, to }: UsageArgs): Promise<UsageLine[]> {
     const tenant = requireTenant(ctx, 'usage:read');
     if (from && to && from > to) throw apiError('BAD_USER_INPUT', 'from must not be after to', { argumentPath: ['from'] });
-    return this.ledger.usage(tenant.tenantId, { from: from ?? undefined, to: to ?? undefined });
+    const range = { from: from ?? undefined, to: to ?? undefined };
+    const [metered, bots] = await Promise.all([this.ledger.usage(tenant.tenantId, range), this.botEventsBetween(tenant.schema, range)]);
+    return bots === 0 ? metered : [...metered, { operation: BOT_EVENTS_OPERATION, count: bots, credits: 0, cached: 0, refused: 0 }];
   }
 
   @Subscription(() => CreditBalance, {

@@ -3,7 +3,7 @@ import { createGroupCommitter } from '../../../platform/batching/group-commit.js
 import type { Database, Sql } from '../../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
 import { recordConsentEvents } from '../../../tenants/privacy/consent-changes.js';
-import { countSuppressedEvents } from '../../../tenants/privacy/suppressed-events.js';
+import { countDroppedEvents } from '../../../tenants/usage/dropped-events.js';
 import type { SuppressionList } from '../../../tenants/privacy/suppression-list.js';
 import type { NetworkCompanies } from '../../companies/network-companies.js';
 import type { IngestMessage } from '../segment/segment-message.js';
@@ -229,7 +229,9 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
     const urgent = messages.length === 1;
     const result: Committed = prepared.length === 0 ? { accepted: 0, duplicates: 0, leadIds: [] } : await committer.submit(tenant.schema, prepared, { urgent });
     // Counted once the rest is committed, so a request that failed and is sent again is not counted twice.
-    await countSuppressedEvents(tenantSql(deps.db, tenant.schema), screened.suppressed);
+    const sql = tenantSql(deps.db, tenant.schema);
+    await countDroppedEvents(sql, 'suppressed', screened.suppressed);
+    await countDroppedEvents(sql, 'bot', people.bots);
     if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)], { urgent });
     if (deps.onIdentified !== undefined) {
       const identified = new Map<string, IdentifiedLead>();

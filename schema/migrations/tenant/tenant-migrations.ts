@@ -10,6 +10,7 @@ import { automaticEnrichmentPolicyMigration } from './0008-automatic-enrichment-
 import { suppressionHashVersionMigration } from './0009-suppression-hash-version.migration.js';
 import { companyResolutionMigration } from './0010-company-resolution.migration.js';
 import { enrichmentControlMigration } from './0011-enrichment-control.migration.js';
+import { botEventsMigration } from './0012-bot-events.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -24,4 +25,5 @@ export const tenantMigrations: readonly TenantMigration[] = [
   suppressionHashVersionMigration,
   companyResolutionMigration,
   enrichmentControlMigration,
+  botEventsMigration,
 ];

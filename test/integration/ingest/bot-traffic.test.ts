@@ -13,6 +13,9 @@ const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.co
 const LEADS = `{ leads(first: 50) { totalCount edges { node { id anonymousIds company { domain }
   sessions { company { domain } device { browser os type } } } } } }`;
 
+const USAGE = '{ usage { operation count credits } }';
+const USAGE_BETWEEN = 'query ($from: DateTime, $to: DateTime) { usage(from: $from, to: $to) { operation count credits } }';
+
 interface LeadsView {
   leads: {
     totalCount: number;
@@ -59,6 +62,17 @@ describe('bot traffic', () => {
 
     const leads = await leadsOf(tenant.secretKey);
     expect(leads.totalCount).toBe(1);
+    // Counted apart, free: the tenant sees how much crawling it was spared.
+    const usage = await gateway.data<{ usage: Array<{ operation: string; count: number; credits: number }> }>(tenant.secretKey, USAGE);
+    expect(usage.usage).toContainEqual({ operation: 'bot_events', count: 3, credits: 0 });
+    // A period is counted by the UTC days it touches: today's so far, and nothing of a period ended before today.
+    const today = new Date(new Date().toISOString().slice(0, 10));
+    const botsBetween = async (from: Date, to: Date) =>
+      (await gateway.data<{ usage: Array<{ operation: string; count: number }> }>(tenant.secretKey, USAGE_BETWEEN, { from, to })).usage.find(
+        (line) => line.operation === 'bot_events',
+      )?.count ?? 0;
+    expect(await botsBetween(today, new Date(Date.now() + 1000))).toBe(3);
+    expect(await botsBetween(new Date(today.getTime() - 86_400_000), today)).toBe(0);
     expect(leads.edges[0]?.node).toMatchObject({
       anonymousIds: ['person'],
       company: { domain: 'apple.com' },
@@ -109,5 +123,9 @@ describe('bot traffic', () => {
     await postSegment(gateway, '/v1/page', page('person', HOME_IP, CHROME), { key: first.publishableKey });
     expect((await leadsOf(first.secretKey)).totalCount).toBe(1);
     expect((await leadsOf(second.secretKey)).totalCount).toBe(1);
+    const botLines = async (token: string) =>
+      (await gateway.data<{ usage: Array<{ operation: string; count: number }> }>(token, USAGE)).usage.filter((line) => line.operation === 'bot_events');
+    expect(await botLines(first.secretKey)).toEqual([{ operation: 'bot_events', count: 1, credits: 0 }]);
+    expect(await botLines(second.secretKey)).toEqual([]);
   });
 });
