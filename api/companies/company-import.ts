@@ -2,10 +2,10 @@ import { validateCompanyImport, type CompanyImportRow, type ValidCompany } from 
 import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
+import { DATASET_CONFIDENCE } from '../../intelligence/companies/company-link.js';
 
 /** The tenant's word about its own accounts: replaced only by a surer source (see mergeCompanyFacts). */
 export const IMPORT_SOURCE = 'import';
-const IMPORT_CONFIDENCE = 0.9;
 
 /** The fields the import gives, as facts with their provenance. */
 function importedFacts(company: ValidCompany, fetchedAt: string): Record<string, unknown> {
@@ -19,7 +19,7 @@ function importedFacts(company: ValidCompany, fetchedAt: string): Record<string,
   ];
   return Object.fromEntries(
     // An empty list says nothing is known, not that nothing is used: no fact, so a provider's list can fill it.
-    given.filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0)).map(([field, value]) => [field, { value, source: IMPORT_SOURCE, confidence: IMPORT_CONFIDENCE, fetchedAt }]),
+    given.filter(([, value]) => value !== null && !(Array.isArray(value) && value.length === 0)).map(([field, value]) => [field, { value, source: IMPORT_SOURCE, confidence: DATASET_CONFIDENCE, fetchedAt }]),
   );
 }
 

@@ -10,6 +10,7 @@
  */
 import type { ProviderAnswer } from '../enrichment/enrichment-types.js';
 import { domainOf } from './group-company.js';
+import { jsonEqual } from '../enrichment/json-equal.js';
 
 /** A fact as stored in `companies.facts` (jsonb), keyed by field. */
 export interface StoredCompanyFact {
@@ -135,7 +136,7 @@ export function mergeCompanyFacts(
     const wins = current === undefined || current.source === claim.source || claim.confidence > current.confidence;
     if (!wins) continue;
     const stored: StoredCompanyFact = { value: claim.value, source: claim.source, confidence: claim.confidence, fetchedAt: claim.fetchedAt };
-    const same = current !== undefined && JSON.stringify(current.value) === JSON.stringify(claim.value) && current.source === claim.source && current.confidence === claim.confidence;
+    const same = current !== undefined && jsonEqual(current.value, claim.value) && current.source === claim.source && current.confidence === claim.confidence;
     facts[claim.field] = stored;
     if (!same && !changed.includes(claim.field)) changed.push(claim.field);
     if (isFactColumn(claim.field)) {

@@ -22,21 +22,9 @@ export type RedisCoordinationOptions = {
   onError?: CoordinationErrorHandler;
 };
 
-// Fixed window, atomic: INCR and arming the expiry happen in one script, so concurrent
-// gateways can never over-admit or leave a counter without a TTL (which would block forever).
-const RATE_LIMIT_LUA = `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
-end
-return {count, ttl}
-`;
-
-const RATE_LIMIT_COMMAND = 'leadgraphRateLimitHit';
-
-// The same for every key given, in one round trip: counts and remaining times in key order.
+// Fixed windows, atomic: INCR and arming the expiry happen in one script, so concurrent gateways can never
+// over-admit or leave a counter without a TTL (which would block forever); every key given, in one round trip,
+// counts and remaining times in key order.
 const RATE_LIMIT_EACH_LUA = `
 local replies = {}
 for i, key in ipairs(KEYS) do
@@ -67,7 +55,6 @@ const DELETE_IF_EQUALS_COMMAND = 'leadgraphDeleteIfEquals';
 
 // defineCommand attaches methods ioredis' types can't know about; this is their shape.
 type ScriptHost = {
-  [RATE_LIMIT_COMMAND]: (key: string, windowMs: number) => Promise<unknown>;
   /** Without a fixed key count: the number of keys comes first. */
   [RATE_LIMIT_EACH_COMMAND]: (keyCount: number, ...keysThenWindowMs: Array<string | number>) => Promise<unknown>;
   [DELETE_IF_EQUALS_COMMAND]: (key: string, value: string) => Promise<unknown>;
@@ -151,18 +138,12 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
     });
   }
 
-  command.defineCommand(RATE_LIMIT_COMMAND, { numberOfKeys: 1, lua: RATE_LIMIT_LUA });
   command.defineCommand(RATE_LIMIT_EACH_COMMAND, { lua: RATE_LIMIT_EACH_LUA });
   command.defineCommand(DELETE_IF_EQUALS_COMMAND, { numberOfKeys: 1, lua: DELETE_IF_EQUALS_LUA });
   const scripts = command as unknown as ScriptHost;
 
   const rateLimiter: RateLimiter = {
-    async hit(key, limit, windowMs) {
-      assertRateLimitArgs(limit, windowMs);
-      const reply = await scripts[RATE_LIMIT_COMMAND](`${keyPrefix}rl:${key}`, Math.ceil(windowMs));
-      const { count, ttlMs } = parseRateLimitReply(reply);
-      return decideRateLimit(count, limit, ttlMs);
-    },
+    hit: (key, limit, windowMs) => rateLimiter.hitEach([{ key, limit }], windowMs),
     async hitEach(hits, windowMs) {
       for (const { limit } of hits) assertRateLimitArgs(limit, windowMs);
       if (hits.length === 0) return { allowed: true, remaining: 0 };

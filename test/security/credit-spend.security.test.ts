@@ -147,6 +147,10 @@ describe('credits move only on the tenant’s intent', () => {
     const listed = (await gql<{ skippedEnrichmentJobs: Job[] }>(a, `{ skippedEnrichmentJobs(first: 100) { ${JOB} } }`)).skippedEnrichmentJobs;
     expect(listed).toHaveLength(Math.min(100, COMPANY_IDENTIFIES + FREE_MAIL_IDENTIFIES - CAP));
     expect(listed.every((job) => job.status === 'SKIPPED' && job.creditsCharged === 0 && job.error !== null)).toBe(true);
+    // Another tenant's list holds none of them (it had nothing refused), and its key cannot retry one.
+    expect((await gql<{ skippedEnrichmentJobs: Job[] }>(b, `{ skippedEnrichmentJobs(first: 100) { ${JOB} } }`)).skippedEnrichmentJobs).toEqual([]);
+    expect(codeOf(await gateway.gql(b.secretKey, `mutation ($id: ID!) { retryEnrichmentJob(id: $id) { id } }`, { id: listed[0]!.id }))).toBe('NOT_FOUND');
+    expect(codeOf(await gateway.gql(a.secretKey, `{ skippedEnrichmentJobs(first: 100000) { id } }`))).toBe('BAD_USER_INPUT');
     const [first, second] = listed.filter((job) => job.error?.startsWith('AUTO_ENRICH_DAILY_CAP'));
     const requested = (await gql<{ enrichLead: Job }>(a, `mutation ($id: ID!) { enrichLead(id: $id) { ${JOB} } }`, { id: first!.leadId })).enrichLead;
     expect(await finished(a, requested.id)).toMatchObject({ status: 'COMPLETED', creditsCharged: 1 });

@@ -200,6 +200,17 @@ describe('pixel hosts: proven in DNS, never shadowing the platform', () => {
     expect(await eventsOf(squatter)).toEqual([]);
   });
 
+  it("answers verifyPixelHost and pixelHostClaims for the caller's own claims only: another tenant's, or none, is NOT_FOUND", async () => {
+    const owner = await createTenant(gateway, { name: 'Claim owner' });
+    const other = await createTenant(gateway, { name: 'Other' });
+    const host = `t.own-${run}.test`;
+    await gateway.data(owner.secretKey, CLAIM_HOST, { host });
+    expect(codeOf(await gateway.gql(other.secretKey, VERIFY_HOST, { host }))).toBe('NOT_FOUND');
+    expect(codeOf(await gateway.gql(owner.secretKey, VERIFY_HOST, { host: `t.never-claimed-${run}.test` }))).toBe('NOT_FOUND');
+    expect(await claims(other)).toEqual([]);
+    expect((await claims(owner)).map((claim) => [claim.host, claim.status])).toEqual([[host, 'PENDING']]);
+  });
+
   it('activates a host proven by a TXT record and one proven by a CNAME, each for its own tenant only', async () => {
     const a = await createTenant(gateway, { name: 'A' });
     const b = await createTenant(gateway, { name: 'B' });

@@ -124,7 +124,6 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
           headers: { ...signed, 'content-type': 'application/json', 'user-agent': 'LeadGraph-Webhooks/1' },
           body,
           redirect: 'manual',
-          timeoutMs: REQUEST_TIMEOUT_MS,
           signal: AbortSignal.any([context.cancellationSignal, timeout]),
         });
       } catch (error) {

@@ -1,4 +1,4 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../platform/logging/logger.js';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
@@ -60,8 +60,8 @@ export function createBrowserRoutes(deps: {
   };
 
   /** Whether the visitor may record another event now; over its limit, a pixel still gets its GIF and records nothing. */
-  const visitorMayRecord = async (req: IncomingMessage, tenantId: string, visitorId: string): Promise<boolean> =>
-    (await deps.visitorLimits.admit(tenantId, { address: peerAddress(req, deps.trustProxy), visitorIds: [visitorId] })).allowed;
+  const visitorMayRecord = async (address: string, tenantId: string, visitorId: string): Promise<boolean> =>
+    (await deps.visitorLimits.admit(tenantId, { address, visitorIds: [visitorId] })).allowed;
 
   /** Writes, unless the tenant's write queue is full: then nothing is recorded and the pixel is answered all the same. */
   const record = async (...args: Parameters<EventStore['write']>): Promise<void> => {
@@ -93,10 +93,9 @@ export function createBrowserRoutes(deps: {
     const context = userAgent === undefined ? page.context : { ...page.context, userAgent };
     const parsed = parseSegmentMessage({ ...page, context, anonymousId }, { now: deps.now() });
     if (!parsed.ok) return sendGif(res, 400);
-    if (!(await visitorMayRecord(req, site.tenantId, anonymousId))) return sendGif(res, 200, headers);
-    await record({ tenantId: site.tenantId, schema: site.schema }, [parsed.message], {
-      ip: peerAddress(req, deps.trustProxy),
-    });
+    const ip = peerAddress(req, deps.trustProxy);
+    if (!(await visitorMayRecord(ip, site.tenantId, anonymousId))) return sendGif(res, 200, headers);
+    await record({ tenantId: site.tenantId, schema: site.schema }, [parsed.message], { ip });
     sendGif(res, 200, headers);
   };
 
@@ -105,9 +104,13 @@ export function createBrowserRoutes(deps: {
     const tenantId = claimedEmailPixelTenant(token);
     const site = tenantId === undefined ? undefined : await deps.sites.byTenant(tenantId);
     const payload = site === undefined ? undefined : verifyEmailPixelToken(token, site.pixelSecret);
-    // The token stands for the recipient in the limit: a digest, so no address sits in a counter's key.
-    const recipient = `o:${createHash('sha256').update(token).digest('base64url').slice(0, 22)}`;
-    if (site !== undefined && payload !== undefined && payload.tenantId === site.tenantId && (await visitorMayRecord(req, site.tenantId, recipient))) {
+    // The token stands for the recipient in the limit (the limits key counters by a keyed hash, so no address shows).
+    if (
+      site !== undefined &&
+      payload !== undefined &&
+      payload.tenantId === site.tenantId &&
+      (await visitorMayRecord(peerAddress(req, deps.trustProxy), site.tenantId, `o:${token}`))
+    ) {
       const userAgent = req.headers['user-agent'];
       await record({ tenantId: site.tenantId, schema: site.schema }, [
         {

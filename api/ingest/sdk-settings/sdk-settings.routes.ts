@@ -8,20 +8,12 @@ import { sendJson } from '../../http/respond.js';
 import { requestOrigin } from '../browser/request-origin.js';
 import { rudderstackSourceConfig } from './rudderstack-source-config.js';
 import { segmentSettings } from './segment-settings.js';
+import { allowedRequestHeaders, basicUser } from '../../http/request-credentials.js';
 
 const SEGMENT_SETTINGS = /^\/v1\/projects\/([A-Za-z0-9_\-.~%]{1,256})\/settings\/?$/;
 const RUDDERSTACK_SOURCE_CONFIG = /^\/sourceConfig\/?$/;
-// A comma-separated list of header names, as a preflight's Access-Control-Request-Headers carries it.
-const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
 
 type Settings = { status: 200; body: Record<string, unknown> } | { status: 403 | 404; error: string; reason: string };
-
-function basicUser(authorization: string | undefined): string | undefined {
-  const encoded = /^Basic\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (encoded === undefined) return undefined;
-  const user = Buffer.from(encoded, 'base64').toString('utf8').split(':')[0];
-  return user === '' ? undefined : user;
-}
 
 function decodedKey(raw: string): string | undefined {
   try {
@@ -73,11 +65,10 @@ export function createSdkSettingsRoutes(deps: { keys: KeyResolver; sites: Tracki
     // Public documents, fetched cross-origin by the tenant's pages; RudderStack's carries the key as Basic auth.
     const cors: Record<string, string> = { 'access-control-allow-origin': '*' };
     if (req.method === 'OPTIONS') {
-      const requested = req.headers['access-control-request-headers']?.trim();
       res.writeHead(204, {
         ...cors,
         'access-control-allow-methods': 'GET, OPTIONS',
-        'access-control-allow-headers': requested !== undefined && HEADER_LIST.test(requested) ? requested : 'authorization, content-type',
+        'access-control-allow-headers': allowedRequestHeaders(req, 'authorization, content-type'),
         'access-control-max-age': '86400',
       });
       res.end();

@@ -5,6 +5,7 @@ import type { TrackingSites } from '../../../tenants/tracking-settings/tracking-
 import { originAllowed } from '../../../tenants/api-keys/network-allowlist.js';
 import { peerAddress, type TrustProxy } from '../../http/peer-address.js';
 import { ACCEPTED_ENCODINGS, readDecodedBody } from '../../http/decoded-body.js';
+import { allowedRequestHeaders, basicUser } from '../../http/request-credentials.js';
 import { sendJson } from '../../http/respond.js';
 import { QueueFullError } from '../../../platform/batching/group-commit.js';
 import type { EventStore, IngestTenant } from '../store/event-store.js';
@@ -39,17 +40,6 @@ const refuse = (status: number, error: string, reason: string, headers?: Record<
   headers,
 });
 
-function basicUser(authorization: string | undefined): string | undefined {
-  const encoded = /^Basic\s+(\S+)$/i.exec(authorization ?? '')?.[1];
-  if (encoded === undefined) return undefined;
-  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
-  const user = decoded.split(':')[0];
-  return user === '' ? undefined : user;
-}
-
-// A comma-separated list of header names, as a preflight's Access-Control-Request-Headers carries it.
-const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|~-]+)*$/;
-
 /**
  * Browsers post with sendBeacon, fetch or XHR from the tenant's pages; answer their CORS questions for
  * allowed origins. SDKs add headers of their own (RudderStack's SentAt, Segment's X-Retry-Count), so the
@@ -59,12 +49,10 @@ const HEADER_LIST = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+(\s*,\s*[A-Za-z0-9!#$%&'*+.^_`|
 function corsHeaders(req: IncomingMessage): Record<string, string> {
   const origin = req.headers.origin;
   if (origin === undefined) return {};
-  const requested = req.headers['access-control-request-headers'];
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-methods': 'POST, OPTIONS',
-    'access-control-allow-headers':
-      requested !== undefined && HEADER_LIST.test(requested.trim()) ? requested.trim() : 'authorization, content-type, content-encoding',
+    'access-control-allow-headers': allowedRequestHeaders(req, 'authorization, content-type, content-encoding'),
     'access-control-max-age': '86400',
     vary: 'Origin, Access-Control-Request-Headers',
   };

@@ -230,8 +230,7 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
     const result: Committed = prepared.length === 0 ? { accepted: 0, duplicates: 0, leadIds: [] } : await committer.submit(tenant.schema, prepared, { urgent });
     // Counted once the rest is committed, so a request that failed and is sent again is not counted twice.
     const sql = tenantSql(deps.db, tenant.schema);
-    await countDroppedEvents(sql, 'suppressed', screened.suppressed);
-    await countDroppedEvents(sql, 'bot', people.bots);
+    await Promise.all([countDroppedEvents(sql, 'suppressed', screened.suppressed), countDroppedEvents(sql, 'bot', people.bots)]);
     if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)], { urgent });
     if (deps.onIdentified !== undefined) {
       const identified = new Map<string, IdentifiedLead>();
