@@ -108,6 +108,14 @@ export const configSchema = z.object({
   OUTBOUND_MAX_REDIRECTS: z.coerce.number().int().min(0).max(20).default(5),
   OUTBOUND_DNS_SERVERS: commaList.optional(),
   ENRICHMENT_BATCH_CONCURRENCY: positiveInt.default(10),
+  // RDAP for visitors' networks: IANA's bootstrap files say which registry to ask; answers are kept in control.rdap_networks.
+  RDAP_BOOTSTRAP_URL: url(['http:', 'https:']).default('https://data.iana.org/rdap/'),
+  RDAP_CACHE_DAYS: positiveInt.default(90),
+  RDAP_TIMEOUT_MS: positiveInt.default(3000),
+  // PeeringDB network-type sync: off unless set (production: https://www.peeringdb.com); a key raises PeeringDB's rate limit.
+  PEERINGDB_URL: url(['http:', 'https:']).optional(),
+  PEERINGDB_API_KEY: z.string().min(1).optional(),
+  PEERINGDB_SYNC_HOURS: positiveInt.default(24),
 });
 
 export type Config = z.infer<typeof configSchema>;

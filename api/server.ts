@@ -97,7 +97,7 @@ export function createGatewayResolvers(
     new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
     new AuditResolver(deps.audit),
     new LeadResolver(leads, deps.segments),
-    new SessionResolver(leads),
+    new SessionResolver(leads, { asnTable: deps.asnTable, geo: deps.geoLookup }),
     new CompanyResolver(leads),
     new TrackingSettingsResolver({
       settings: createTrackingSettingsService({ db: deps.db, sites: deps.sites, claims: deps.pixelHosts }),

@@ -8,7 +8,7 @@ import { startVendorServer, type VendorServer } from '../test/support/vendor-ser
 import { connectTemporalWorker } from '../workflows/temporal-endpoint.js';
 import { startWorker } from '../workflows/worker.js';
 import { workerDeps } from '../workflows/worker-process.js';
-import { startBenchServices } from './bench-services.js';
+import { startBenchServices, type BenchServices } from './bench-services.js';
 import { spawnWorker } from '../test/support/worker-child.js';
 import { once } from 'node:events';
 
@@ -17,6 +17,8 @@ export interface EnrichmentStack {
   readonly adminToken: string;
   readonly vendor: VendorServer;
   readonly coordinationKind: string;
+  /** The gateway's services (its Temporal client reads workflow histories for a profile). */
+  readonly services: BenchServices['services'];
   close(): Promise<void>;
 }
 
@@ -26,7 +28,13 @@ export interface EnrichmentStack {
  * services on their own task queue, the gateway, a worker process of its own,
  * and a local Clearbit-like vendor answering every lookup after `vendorDelayMs`.
  */
-export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Promise<EnrichmentStack> {
+export async function startEnrichmentStack(opts: {
+  vendorDelayMs: number;
+  /** More configuration of the gateway and worker (where the default providers' outside parties are). */
+  config?: Readonly<Record<string, string>>;
+  /** More environment of the worker process (a CA it trusts); such a stack needs Redis. */
+  workerEnv?: Readonly<Record<string, string>>;
+}): Promise<EnrichmentStack> {
   const stops: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const stop of stops.reverse()) await stop();
@@ -49,6 +57,7 @@ export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Pro
       ALLOW_LOCAL_OUTBOUND: 'true',
       TEMPORAL_ADDRESS: temporalAddress,
       TEMPORAL_TASK_QUEUE: `enrich-bench-${randomBytes(4).toString('hex')}`,
+      ...opts.config,
     });
     stops.push(() => bench.close());
     const { config, services } = bench;
@@ -62,12 +71,13 @@ export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Pro
     if (services.coordination.kind === 'redis') {
       // A worker process of its own, as a deployment runs it: the gateway's and the
       // worker's event loops each get a core, and scores reach the gateway through Redis.
-      const worker = await spawnWorker(bench);
+      const worker = await spawnWorker(bench, opts.workerEnv);
       stops.push(async () => {
         worker.kill('SIGTERM');
         if (worker.exitCode === null) await once(worker, 'exit');
       });
     } else {
+      if (opts.workerEnv !== undefined) throw new Error('this benchmark needs REDIS_URL: its worker runs in a process of its own, with its own environment');
       // Without Redis the worker's changes could not reach the gateway's subscribers: it runs in this process.
       Runtime.install({ logger: new DefaultLogger('WARN') });
       const connection = await connectTemporalWorker({ address: temporalAddress, namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE, tls: false });
@@ -78,7 +88,7 @@ export async function startEnrichmentStack(opts: { vendorDelayMs: number }): Pro
       stops.push(() => worker.shutdown());
     }
 
-    return { gatewayUrl: gateway.url, adminToken, vendor, coordinationKind: services.coordination.kind, close };
+    return { gatewayUrl: gateway.url, adminToken, vendor, coordinationKind: services.coordination.kind, services, close };
   } catch (error) {
     await close();
     throw error;

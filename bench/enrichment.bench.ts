@@ -31,7 +31,7 @@ export interface EnrichmentBenchResult {
 
 const envelope = z.object({ data: z.unknown().optional(), errors: z.array(z.object({ message: z.string() }).loose()).optional() });
 
-async function gql<T>(url: string, token: string, query: string, variables: Record<string, unknown>, shape: z.ZodType<T>): Promise<T> {
+export async function gql<T>(url: string, token: string, query: string, variables: Record<string, unknown>, shape: z.ZodType<T>): Promise<T> {
   const response = await fetch(`${url}/graphql`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
@@ -46,7 +46,7 @@ const jobShape = z.object({ id: z.string(), status: z.enum(['QUEUED', 'RUNNING',
 const enrichLeadShape = z.object({ enrichLead: jobShape });
 const identifyShape = z.object({ identify: z.object({ id: z.string() }) });
 
-function percentile(sorted: readonly number[], q: number): number {
+export function percentile(sorted: readonly number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 }
 
@@ -94,7 +94,7 @@ function summarise(runs: ReadonlyArray<{ latencies: number[]; completed: number;
   };
 }
 
-async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const results: R[] = new Array<R>(items.length);
   let next = 0;
   const runner = async () => {

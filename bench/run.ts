@@ -1,5 +1,7 @@
 import { startBenchServices, type BenchServices } from './bench-services.js';
 import { benchEnrichment } from './enrichment.bench.js';
+import { benchDefaultEnrichment } from './default-enrichment.bench.js';
+import { PrivilegedPortError } from './local-internet.js';
 import { benchGateway } from './gateway.bench.js';
 import { benchIngest } from './ingest.bench.js';
 import { benchIpLookup } from './ip-lookup.bench.js';
@@ -8,7 +10,7 @@ import { benchSegments } from './segments.bench.js';
 /**
  * `npm run bench`: every figure is reported beside a baseline measured in the
  * same run, so the ratios hold across machines where the absolute numbers don't.
- * BENCH_ONLY=gateway|ip|ingest|enrichment|segments (or a comma-separated list) runs only those.
+ * BENCH_ONLY=gateway|ip|ingest|enrichment|default-enrichment|segments (or a comma-separated list) runs only those.
  */
 function positiveInt(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -16,7 +18,7 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
-const BENCHES = ['gateway', 'ip', 'ingest', 'enrichment', 'segments'] as const;
+const BENCHES = ['gateway', 'ip', 'ingest', 'enrichment', 'default-enrichment', 'segments'] as const;
 const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
 const unknown = only?.filter((name) => !(BENCHES as readonly string[]).includes(name)) ?? [];
 if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')}; expected ${BENCHES.join(', ')}`);
@@ -27,6 +29,8 @@ const connections = positiveInt('BENCH_CONNECTIONS', 50);
 const ingestConnections = positiveInt('BENCH_INGEST_CONNECTIONS', 100);
 const batchSize = positiveInt('BENCH_BATCH_SIZE', 50);
 const enrichmentConcurrency = positiveInt('BENCH_ENRICHMENT_CONCURRENCY', 20);
+// Per run, on a fresh tenant: under the homepage provider's 120 calls a minute, so the figure is latency, not that limit.
+const defaultEnrichments = positiveInt('BENCH_DEFAULT_ENRICHMENTS', 100);
 const segmentsLoadConnections = positiveInt('BENCH_SEGMENTS_LOAD_CONNECTIONS', 50);
 const visitors = 10_000;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
@@ -83,6 +87,40 @@ try {
       `  goal p95 < 1000 ms: ${goalMet ? 'met' : 'not met'}   (Clearbit's uncached lookups take 5 to 10 s)`,
       `  failures: enrichment ${e.enrichment.failures}, baseline ${e.vendor.failures}`,
       `  single-flight, ${e.sharedDomain.leads} concurrent enrichLead of leads sharing one domain: ${e.sharedDomain.vendorRequests} vendor request(s) (expect 1), all ${e.sharedDomain.failures === 0 ? 'rescored' : 'settled'} in ${fmt(e.sharedDomain.wallMs)} ms, failures ${e.sharedDomain.failures}`,
+      '',
+    );
+  }
+  const d = runs('default-enrichment')
+    ? // Issue 13: a new tenant's default waterfall, its outside parties local servers with internet latency.
+      await benchDefaultEnrichment({ concurrency: enrichmentConcurrency, enrichments: defaultEnrichments }).catch((error: unknown) => {
+        if (!(error instanceof PrivilegedPortError)) throw error;
+        lines.push(`Enrichment, default providers: skipped, ${error.message}`, '');
+        return undefined;
+      })
+    : undefined;
+  if (d !== undefined) {
+    const latency = (l: { perSecond: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number }) =>
+      `${fmt(l.perSecond)}/s   p50 ${fmt(l.p50Ms)} ms   p95 ${fmt(l.p95Ms)} ms   p99 ${fmt(l.p99Ms)} ms   max ${fmt(l.maxMs)} ms`;
+    lines.push(
+      `Enrichment, default providers (${d.waterfall.join(' → ')}), ${defaultEnrichments} enrichLead of business-email leads at distinct domains a run, ${enrichmentConcurrency} concurrent, until the new score reaches a leadScored subscriber, coordination: ${d.coordination}`,
+      `  local DNS answering in ${d.latency.dnsMs} ms, local HTTPS homepages (${(d.homepageParse.bytes / 1024).toFixed(0)} KB) first byte in ${d.latency.homepageFirstByteMs[0]}–${d.latency.homepageFirstByteMs[1]} ms`,
+      `  outside parties alone, in the waterfall's order (floor)   ${latency(d.outside)}`,
+      `  one local vendor answering at once (platform baseline)    ${latency(d.vendor)}`,
+      `  default providers: enrichLead → leadScored message        ${latency(d.enrichment)}`,
+      `  ratio p95 default / floor ${(d.enrichment.p95Ms / d.outside.p95Ms).toFixed(2)}   default / platform baseline ${(d.enrichment.p95Ms / d.vendor.p95Ms).toFixed(2)}`,
+      `  goal p95 < 1000 ms: ${d.enrichment.p95Ms < 1000 ? 'met' : 'not met'}`,
+      // Little's law on the homepage gate: N in flight through c slots each held for t take at least N·t/c.
+      `  homepage gate, every tenant: ${d.homepageGate.concurrency} at once, ${d.homepageGate.perMinute} a minute; ${enrichmentConcurrency} in flight through it take at least ${fmt((enrichmentConcurrency * ((d.outsideSteps.find((step) => step.step.startsWith('company homepage'))?.meanMs ?? 0) + d.homepageParse.p50Ms)) / d.homepageGate.concurrency)} ms each (a slot held for the fetch and the parse); past ${d.homepageGate.perMinute} leads a minute, a minute's wait`,
+      `  homepage parse and technology detection in-process: p50 ${fmt(d.homepageParse.p50Ms)} ms   p95 ${fmt(d.homepageParse.p95Ms)} ms`,
+      `  where the time goes (first default run, mean / p95 per enrichment):`,
+      ...d.profile.map((p) => `    ${p.phase.padEnd(84)} ${fmt(p.meanMs).padStart(6)} / ${fmt(p.p95Ms).padStart(6)} ms`),
+      `  the floor's steps, mean per lead: ${d.outsideSteps.map((step) => `${step.step} ${fmt(step.meanMs)} ms`).join('; ')}`,
+      `  CPU per enrichment (ms), platform baseline → default: ${d.cpu.enrichment
+        .map((c) => `${c.part} ${fmt(d.cpu.vendor.find((v) => v.part === c.part)?.ms ?? 0)} → ${fmt(c.ms)}`)
+        .join('; ')}`,
+      `  homepage requests served ${d.homepageRequests.served} (expected ${d.homepageRequests.expected}: one per lead enriched and per floor lookup)`,
+      `  a lead enriched: ${d.sample.name}, mail ${d.sample.mailProvider}, ${d.sample.technologies} technologies, ${d.sample.employees} employees`,
+      `  failures: default ${d.enrichment.failures}, platform baseline ${d.vendor.failures}, floor ${d.outside.failures}${[d.enrichment, d.vendor, d.outside].map((l) => l.firstError).filter((e) => e !== undefined).map((e) => ` (first: ${e})`)[0] ?? ''}`,
       '',
     );
   }

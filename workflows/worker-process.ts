@@ -14,6 +14,7 @@ import type { CompanyHomepageSettings } from './enrichment/providers/company-hom
 import { activeTenants, isTenantActive } from '../tenants/tenant-status.js';
 import { sweepStrandedDeliveries } from './webhooks/stranded-deliveries.js';
 import { ensurePixelHostSchedule } from './pixel-hosts/pixel-host-schedule.js';
+import { ensurePeeringDbSchedule } from './peeringdb/peeringdb-schedule.js';
 
 /** How often a worker looks for webhook deliveries recorded but never handed to their workflow. */
 const STRANDED_SWEEP_EVERY_MS = 60_000;
@@ -34,6 +35,8 @@ export type WorkerServices = Pick<
   | 'keys'
   | 'sites'
   | 'pixelHosts'
+  | 'asnTable'
+  | 'geoLookup'
 >;
 
 /**
@@ -72,6 +75,7 @@ export function workerDeps(opts: {
     revocations: services.keys,
     sites: services.sites,
     pixelHosts: services.pixelHosts,
+    peeringDb: config.PEERINGDB_URL === undefined ? undefined : { url: config.PEERINGDB_URL, apiKey: config.PEERINGDB_API_KEY },
   };
 }
 
@@ -122,5 +126,11 @@ async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Co
     taskQueue: deps.endpoint.taskQueue,
     everyMinutes: deps.config.PIXEL_HOST_RECHECK_MINUTES,
     graceChecks: deps.config.PIXEL_HOST_GRACE_CHECKS,
+  });
+  await ensurePeeringDbSchedule({
+    client: deps.services.temporalClient,
+    taskQueue: deps.endpoint.taskQueue,
+    configured: deps.config.PEERINGDB_URL !== undefined,
+    everyHours: deps.config.PEERINGDB_SYNC_HOURS,
   });
 }

@@ -26,6 +26,9 @@ import type { KeyRevocations } from '../tenants/api-keys/key-resolver.js';
 import type { TrackingSites } from '../tenants/tracking-settings/tracking-site.js';
 import type { PixelHostClaims } from '../tenants/tracking-settings/pixel-host-claims.js';
 import { createRecheckPixelHostsActivities } from './pixel-hosts/recheck-pixel-hosts.activities.js';
+import { createSyncPeeringDbActivities } from './peeringdb/sync-peeringdb.activities.js';
+import { createPeeringDbNetworks } from '../platform/network/peeringdb-networks.js';
+import type { PeeringDbSettings } from '../platform/network/peeringdb-client.js';
 import { createOffboardTenantActivities } from './offboarding/offboard-tenant.activities.js';
 import { createTenantSchedules } from './tenant-schedules.js';
 import type { WebhookDispatcher } from './webhooks/webhook-dispatch.js';
@@ -60,6 +63,8 @@ export interface WorkerDeps {
   readonly sites: Pick<TrackingSites, 'changed'>;
   /** Pixel hosts' DNS proofs, re-checked on the platform's schedule. */
   readonly pixelHosts: PixelHostClaims;
+  /** PeeringDB's network types, synced on the platform's schedule; undefined where PEERINGDB_URL is not set. */
+  readonly peeringDb?: PeeringDbSettings | undefined;
 }
 
 export interface RunningWorker {
@@ -80,6 +85,7 @@ export function createActivities(deps: WorkerDeps) {
     ...createDeliverWebhookActivities({ db: deps.db, secrets: deps.secrets, client: deps.outbound, log: deps.log }),
     ...createRetentionActivities({ db: deps.db, now }),
     ...createRecheckPixelHostsActivities({ claims: deps.pixelHosts }),
+    ...createSyncPeeringDbActivities({ networks: createPeeringDbNetworks(deps.db), http: deps.outbound, settings: deps.peeringDb, now }),
     ...createDeletePersonActivities(deps),
     ...createExportPersonActivities(deps),
     ...createOffboardTenantActivities({

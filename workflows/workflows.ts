@@ -10,3 +10,4 @@ export { offboardTenantWorkflow } from './offboarding/offboard-tenant.workflow.j
 export { deletePersonWorkflow } from './privacy/delete-person.workflow.js';
 export { exportPersonWorkflow } from './privacy/export-person.workflow.js';
 export { recheckPixelHostsWorkflow } from './pixel-hosts/recheck-pixel-hosts.workflow.js';
+export { syncPeeringDbWorkflow } from './peeringdb/sync-peeringdb.workflow.js';

@@ -1,4 +1,7 @@
+import { mergeCompanyFacts, type CompanyColumnName, type CompanyFact, type StoredCompanyFact } from '../../intelligence/companies/company-facts.js';
 import { GROUP_CONFIDENCE } from '../../intelligence/companies/company-link.js';
+import { organizationNameKey } from '../../intelligence/ip/network-companies.js';
+import type { SqlValue } from '../../platform/postgres/database.js';
 import type { CompanyFacts } from '../../intelligence/companies/group-company.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
@@ -69,4 +72,62 @@ export async function upsertCompanies(
   );
   const held = await sql.query<{ id: string; domain: string }>('select id, domain from {t}.companies where domain = any($1)', [domains]);
   return new Map(held.map((r) => [r.domain, r.id]));
+}
+
+interface CompanyRow {
+  readonly id: string;
+  readonly facts: Record<string, StoredCompanyFact>;
+  readonly name: string | null;
+  readonly industry: string | null;
+  readonly employees: number | null;
+  readonly revenue: number | null;
+  readonly country: string | null;
+  readonly tech_stack: string[];
+  readonly mail_provider: string | null;
+  readonly saas: string[];
+  readonly dmarc_policy: string | null;
+}
+
+// The columns a fact may set, as written: the names come from COMPANY_FACT_COLUMNS, never from input.
+const COLUMN_CASTS: Readonly<Record<CompanyColumnName, string>> = {
+  name: 'text',
+  industry: 'text',
+  employees: 'int',
+  revenue: 'double precision',
+  country: 'text',
+  tech_stack: 'text[]',
+  mail_provider: 'text',
+  saas: 'text[]',
+  dmarc_policy: 'text',
+};
+
+/**
+ * Merges claims into one company's facts (the surer claim of each field wins;
+ * see mergeCompanyFacts) and the columns they set, with the row locked so two
+ * writers about one company do not lose each other's facts. Whether anything
+ * changed.
+ */
+export async function mergeFactsIntoCompany(sql: TenantSql, id: string, claims: readonly CompanyFact[]): Promise<boolean> {
+  if (claims.length === 0) return false;
+  const rows = await sql.query<CompanyRow>(
+    `select id, facts, name, industry, employees, revenue, country, tech_stack, mail_provider, saas, dmarc_policy
+       from {t}.companies where id = $1 for update`,
+    [id],
+  );
+  const row = rows[0];
+  if (row === undefined) return false;
+  const merged = mergeCompanyFacts(row.facts, row, claims);
+  if (merged.changed.length === 0) return false;
+  const sets = ['facts = $2::jsonb', 'updated_at = now()'];
+  const values: SqlValue[] = [id, JSON.stringify(merged.facts)];
+  for (const [column, value] of merged.columns) {
+    values.push(value);
+    sets.push(`${column} = $${values.length}::${COLUMN_CASTS[column]}`);
+  }
+  if (merged.columns.has('name')) {
+    values.push(organizationNameKey(String(merged.columns.get('name'))) ?? null);
+    sets.push(`name_key = coalesce(name_key, $${values.length}::text)`);
+  }
+  await sql.query(`update {t}.companies set ${sets.join(', ')} where id = $1`, values);
+  return true;
 }

@@ -1,7 +1,7 @@
 import { NETWORK_CONFIDENCE } from '../../intelligence/companies/company-link.js';
 import type { AsnTable } from '../../intelligence/ip/asn-table.js';
 import { networkCompanyCandidate, type NetworkCompanyCandidate } from '../../intelligence/ip/network-companies.js';
-import { isPublicAddress } from '../../intelligence/ip/public-address.js';
+import { isPublicUnicast } from '../../platform/outbound/address-policy.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { upsertCompanies } from './company-records.js';
 
@@ -19,7 +19,7 @@ export function createNetworkCompanies(asnTable: () => Promise<AsnTable>): Netwo
   return {
     async companyIdsOf(sql, ips) {
       // Private and loopback addresses never load the dataset (a test on localhost, a proxy without forwarded addresses).
-      const lookedUp = [...new Set(ips)].filter(isPublicAddress);
+      const lookedUp = [...new Set(ips)].filter(isPublicUnicast);
       if (lookedUp.length === 0) return new Map();
       // One wait for the table, then synchronous lookups: this runs while a write holds its locks.
       const table = await asnTable();

@@ -8,8 +8,16 @@
  *
  * `needsManualEnrichment` means "no source found anything and the lead holds
  * no field"; a lead a person gave a field holds one, so the flag clears.
+ *
+ * A `company.*` field (other than the domain, which is evidence of which
+ * company it is) is a fact about the lead's company: it is written to the
+ * company record too, source `manual` at confidence 1, so every lead of the
+ * company and every rule on company facts sees it, and no provider's answer
+ * replaces it.
  */
-import { setManualField } from '../../intelligence/enrichment/field-merge.js';
+import { companyFactValue } from '../../intelligence/companies/company-facts.js';
+import { MANUAL_SOURCE, setManualField } from '../../intelligence/enrichment/field-merge.js';
+import { mergeFactsIntoCompany } from '../companies/company-records.js';
 import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
@@ -47,12 +55,18 @@ export async function setManualFieldOfLead(db: Database, schema: string, input: 
   const { field, value, note } = checked.value;
   return db.transaction(async (raw) => {
     const sql = tenantSql(raw, schema);
-    const lead = await sql.query('select id from {t}.leads where id = $1 and merged_into is null for no key update', [input.leadId]);
-    if (lead.length === 0) return failure(notFound('Lead'));
+    const lead = await sql.query<{ company_id: string | null }>('select company_id from {t}.leads where id = $1 and merged_into is null for no key update', [input.leadId]);
+    if (lead[0] === undefined) return failure(notFound('Lead'));
     const held = await readLeadFields(sql, input.leadId);
     await writeLeadFields(sql, input.leadId, [setManualField(held.get(field), field, value, now)]);
     await sql.query('update {t}.lead_fields set edited_by = $3, edit_note = $4 where lead_id = $1 and field = $2', [input.leadId, field, by.keyId, note]);
     await sql.query('update {t}.leads set needs_manual_enrichment = false, updated_at = now() where id = $1', [input.leadId]);
+    const companyId = lead[0].company_id;
+    const fact = field.startsWith('company.') && field !== 'company.domain' ? companyFactValue(field, value) : undefined;
+    // A value its column cannot hold ("lots" employees) stays the lead's own field.
+    if (companyId !== null && fact !== undefined) {
+      await mergeFactsIntoCompany(sql, companyId, [{ field, value: fact, source: MANUAL_SOURCE, confidence: 1, fetchedAt: now.toISOString() }]);
+    }
     return success(true as const);
   });
 }

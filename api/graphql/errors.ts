@@ -58,6 +58,11 @@ export function problemError(problem: Problem): GraphQLError {
         balance: problem.balance,
         required: problem.required,
       });
+    case 'unavailable':
+      // An outside party that said when to ask again is a rate limit the client can wait out; otherwise the failure is ours to own.
+      return problem.retryAfterMs === undefined
+        ? apiError('INTERNAL', problem.message)
+        : apiError('RATE_LIMITED', problem.message, { retryAfter: Math.ceil(problem.retryAfterMs / 1000) });
     default: {
       const unhandled: never = problem;
       throw new Error(`unmapped problem ${JSON.stringify(unhandled)}`);

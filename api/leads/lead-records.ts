@@ -9,8 +9,8 @@ export interface LeadRecord {
   readonly scoreBreakdown: ReadonlyArray<{ readonly rule: string; readonly points: number }>;
   readonly companyId: string | null;
   /**
-   * Why the lead has its company (`leads.company_link`, see intelligence/companies/company-link.ts);
-   * null when ingestion linked it, or moved it to another company (a `group` call) since.
+   * Why the lead has its company (`leads.company_link` as stored, see intelligence/companies/company-link.ts);
+   * about another company when ingestion moved the lead since (a `group` call): readers compare its domain.
    */
   readonly companyLink?: unknown;
   readonly needsManualEnrichment: boolean;
@@ -55,8 +55,7 @@ export interface CompanyRecord {
 }
 
 export const LEAD_COLUMNS = `id, email, user_id as "userId", traits, score, score_breakdown as "scoreBreakdown", company_id as "companyId",
-  case when company_link is not null and company_link ->> 'domain' = (select c.domain from {t}.companies c where c.id = company_id)
-       then company_link end as "companyLink", needs_manual_enrichment as "needsManualEnrichment", last_enriched_at as "lastEnrichedAt",
+  company_link as "companyLink", needs_manual_enrichment as "needsManualEnrichment", last_enriched_at as "lastEnrichedAt",
   created_at as "createdAt", updated_at as "updatedAt"`;
 
 export const SESSION_COLUMNS = `id, lead_id as "leadId", started_at as "startedAt", last_activity_at as "endedAt",

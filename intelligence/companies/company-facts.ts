@@ -72,11 +72,12 @@ export function columnValueOf(field: CompanyFactField, value: unknown): CompanyC
   }
 }
 
-function keepable(field: string, value: unknown): boolean {
-  if (value === null || value === undefined) return false;
-  if (isFactColumn(field)) return columnValueOf(field, value) !== undefined;
+/** The value as a fact keeps it (a column's as its column holds it), or undefined when it is not one to keep. */
+export function companyFactValue(field: string, value: unknown): unknown {
+  if (value === null || value === undefined) return undefined;
+  if (isFactColumn(field)) return columnValueOf(field, value);
   const json = JSON.stringify(value);
-  return json !== undefined && json.length <= MAX_FACT_JSON;
+  return json !== undefined && json.length <= MAX_FACT_JSON ? value : undefined;
 }
 
 /**
@@ -98,8 +99,8 @@ export function companyFactsOfAnswers(
     if (domain === undefined) continue;
     for (const candidate of answer.fields) {
       if (!candidate.field.startsWith('company.') || candidate.field === 'company.domain') continue;
-      if (!(candidate.confidence >= opts.confidenceThreshold) || !keepable(candidate.field, candidate.value)) continue;
-      const value = isFactColumn(candidate.field) ? columnValueOf(candidate.field, candidate.value) : candidate.value;
+      const value = companyFactValue(candidate.field, candidate.value);
+      if (!(candidate.confidence >= opts.confidenceThreshold) || value === undefined) continue;
       const list = byDomain.get(domain) ?? [];
       list.push({ field: candidate.field, value, source, confidence: candidate.confidence, fetchedAt: opts.now.toISOString() });
       byDomain.set(domain, list);

@@ -81,7 +81,7 @@ export function emailCompanyEvidence(email: string | null | undefined): CompanyE
 /** The kind of evidence a provider's `company.domain` is. */
 export function sourceOfProvider(providerId: string): CompanyLinkSource {
   if (providerId === 'tenant-dataset') return 'dataset';
-  if (providerId === 'ip-organization') return 'network';
+  if (providerId === 'ip-organization' || providerId === 'ip-network') return 'network';
   if (providerId.startsWith('vendor:')) return 'vendor';
   return 'enrichment';
 }

@@ -5,7 +5,7 @@
  */
 import { domainOf } from '../companies/group-company.js';
 import { registrableDomain } from '../domains/registrable-domain.js';
-import { isPublicAddress } from '../ip/public-address.js';
+import { isPublicUnicast } from '../../platform/outbound/address-policy.js';
 import { checkEmailSyntax } from './email-checks.js';
 import type { EnrichmentSubject } from './enrichment-types.js';
 import { mailDomainKind } from './mail-domain-kind.js';
@@ -43,7 +43,7 @@ export function subjectOfLead(lead: LeadIdentifiers): EnrichmentSubject | undefi
   // Only a business domain names an employer, and the employer is its registrable domain (`eu.acme.co.uk` → `acme.co.uk`).
   const emailDomain = syntax?.valid === true && mailDomainKind(syntax.domain) === 'business' ? (registrableDomain(syntax.domain) ?? syntax.domain) : undefined;
   const domain = domainOf(lead.companyDomain) ?? emailDomain;
-  const ip = lead.lastIp !== null && isPublicAddress(lead.lastIp) ? lead.lastIp : undefined;
+  const ip = lead.lastIp !== null && isPublicUnicast(lead.lastIp) ? lead.lastIp : undefined;
   if (email === undefined && domain === undefined && ip === undefined) return undefined;
   const name = nameOf(lead.traits);
   return {

@@ -42,6 +42,31 @@ interface Hit {
   evidence: TechnologyEvidence;
 }
 
+/**
+ * One fingerprint's hit as its patterns are tried. One per page, reset per
+ * fingerprint, with plain functions over it: a page meets every one of the
+ * 7,540 fingerprints, and three closures made per fingerprint were 14 % of a
+ * page's detection time (bench/default-enrichment.bench.ts, profiled).
+ */
+interface Matching {
+  hit: Hit | undefined;
+}
+
+function note(matching: Matching, confidence: number, version: string, evidence: TechnologyEvidence): void {
+  const hit = (matching.hit ??= { confidence: 0, version: '', evidence });
+  hit.confidence = Math.min(100, hit.confidence + confidence);
+  if (version.length > hit.version.length) hit.version = version;
+  if (RANK[evidence] > RANK[hit.evidence]) hit.evidence = evidence;
+}
+
+function record(matching: Matching, pattern: CompiledPattern, value: string, evidence: TechnologyEvidence): void {
+  const match = pattern.regex.exec(value);
+  if (match !== null) note(matching, pattern.confidence, resolveVersion(pattern.version, match), evidence);
+}
+
+/** Long inputs: the regex runs only where the text it requires is there. */
+const mayContain = (haystack: string, pattern: CompiledPattern): boolean => pattern.literal === undefined || haystack.includes(pattern.literal);
+
 /** The format's version template (`\1`, `\1?yes:no`) filled from a match. */
 export function resolveVersion(template: string, match: RegExpExecArray): string {
   if (template === '') return '';
@@ -73,61 +98,49 @@ function compiledSelector(selector: string): ReturnType<typeof compile> | null {
   return compiled;
 }
 
-function matchDom(check: DomCheck, page: TechnologyPage, record: (pattern: CompiledPattern, value: string, evidence: TechnologyEvidence) => void): void {
+function matchDom(check: DomCheck, page: TechnologyPage, matching: Matching): void {
   if (!mayMatch(check.selector, page.domIndex)) return;
   const query = compiledSelector(check.selector);
   if (query === null) return;
   const matched: AnyNode[] = selectAll(query, page.scanned.document);
   const elements: Element[] = matched.filter(isTag).slice(0, MAX_DOM_MATCHES);
   if (elements.length === 0) return;
-  if (check.exists !== undefined) record(check.exists, '', 'markup');
+  if (check.exists !== undefined) record(matching, check.exists, '', 'markup');
   for (const element of elements) {
     for (const [attribute, pattern] of check.attributes) {
       const value = element.attribs[attribute];
-      if (value !== undefined) record(pattern, value, 'markup');
+      if (value !== undefined) record(matching, pattern, value, 'markup');
     }
-    if (check.text !== undefined) record(check.text, textContent(element).slice(0, MAX_DOM_TEXT), 'markup');
+    if (check.text !== undefined) record(matching, check.text, textContent(element).slice(0, MAX_DOM_TEXT), 'markup');
   }
 }
 
-function matchOne(fingerprint: Fingerprint, page: TechnologyPage): Hit | undefined {
-  let hit: Hit | undefined;
-  const note = (confidence: number, version: string, evidence: TechnologyEvidence) => {
-    if (hit === undefined) hit = { confidence: 0, version: '', evidence };
-    hit.confidence = Math.min(100, hit.confidence + confidence);
-    if (version.length > hit.version.length) hit.version = version;
-    if (RANK[evidence] > RANK[hit.evidence]) hit.evidence = evidence;
-  };
-  const record = (pattern: CompiledPattern, value: string, evidence: TechnologyEvidence) => {
-    const match = pattern.regex.exec(value);
-    if (match !== null) note(pattern.confidence, resolveVersion(pattern.version, match), evidence);
-  };
+function matchOne(fingerprint: Fingerprint, page: TechnologyPage, matching: Matching): Hit | undefined {
+  matching.hit = undefined;
   for (const [header, patterns] of fingerprint.headers) {
-    for (const value of page.headers.get(header) ?? []) for (const pattern of patterns) record(pattern, value, 'header');
+    for (const value of page.headers.get(header) ?? []) for (const pattern of patterns) record(matching, pattern, value, 'header');
   }
   for (const [name, patterns] of fingerprint.cookies) {
     const values = typeof name === 'string' ? [page.cookies.get(name)] : [...page.cookies].filter(([cookie]) => name.test(cookie)).map(([, value]) => value);
-    for (const value of values) if (value !== undefined) for (const pattern of patterns) record(pattern, value, 'header');
+    for (const value of values) if (value !== undefined) for (const pattern of patterns) record(matching, pattern, value, 'header');
   }
-  for (const pattern of fingerprint.url) record(pattern, page.url, 'header');
+  for (const pattern of fingerprint.url) record(matching, pattern, page.url, 'header');
   for (const [key, patterns] of fingerprint.meta) {
-    for (const content of page.meta.get(key) ?? []) for (const pattern of patterns) record(pattern, content, 'markup');
+    for (const content of page.meta.get(key) ?? []) for (const pattern of patterns) record(matching, pattern, content, 'markup');
   }
-  // Long inputs: the regex runs only where the text it requires is there.
-  const contains = (haystack: string, pattern: CompiledPattern) => pattern.literal === undefined || haystack.includes(pattern.literal);
-  for (const pattern of fingerprint.html) if (contains(page.lower.html, pattern)) record(pattern, page.html, 'markup');
+  for (const pattern of fingerprint.html) if (mayContain(page.lower.html, pattern)) record(matching, pattern, page.html, 'markup');
   for (const pattern of fingerprint.scriptSrc) {
-    if (contains(page.lower.scriptSrc, pattern)) for (const source of page.scriptSrc) record(pattern, source, 'markup');
+    if (mayContain(page.lower.scriptSrc, pattern)) for (const source of page.scriptSrc) record(matching, pattern, source, 'markup');
   }
-  for (const pattern of fingerprint.scripts) if (page.scripts !== '' && contains(page.lower.scripts, pattern)) record(pattern, page.scripts, 'markup');
-  for (const pattern of fingerprint.css) if (page.css !== '' && contains(page.lower.css, pattern)) record(pattern, page.css, 'markup');
-  for (const check of fingerprint.dom) matchDom(check, page, record);
+  for (const pattern of fingerprint.scripts) if (page.scripts !== '' && mayContain(page.lower.scripts, pattern)) record(matching, pattern, page.scripts, 'markup');
+  for (const pattern of fingerprint.css) if (page.css !== '' && mayContain(page.lower.css, pattern)) record(matching, pattern, page.css, 'markup');
+  for (const check of fingerprint.dom) matchDom(check, page, matching);
   for (const [chain, pattern] of fingerprint.js) {
     const seen = page.globals.get(chain);
     // Only a presence test can be answered without running the page; a test of the value (`^true$`) cannot.
-    if (seen !== undefined && (pattern.regex.test('') || pattern.version !== '')) note(pattern.confidence, '', seen);
+    if (seen !== undefined && (pattern.regex.test('') || pattern.version !== '')) note(matching, pattern.confidence, '', seen);
   }
-  return hit;
+  return matching.hit;
 }
 
 function categoryNames(fingerprint: Fingerprint, set: FingerprintSet): string[] {
@@ -145,12 +158,13 @@ function priorityOf(fingerprint: Fingerprint, set: FingerprintSet): number {
 export function detectTechnologies(page: TechnologyPage, set: FingerprintSet): DetectedTechnology[] {
   const found = new Map<string, Hit>();
   const gated: Fingerprint[] = [];
+  const matching: Matching = { hit: undefined };
   for (const fingerprint of set.technologies.values()) {
     if (fingerprint.requires.length > 0 || fingerprint.requiresCategory.length > 0) {
       gated.push(fingerprint);
       continue;
     }
-    const hit = matchOne(fingerprint, page);
+    const hit = matchOne(fingerprint, page, matching);
     if (hit !== undefined) found.set(fingerprint.name, hit);
   }
 
@@ -174,7 +188,7 @@ export function detectTechnologies(page: TechnologyPage, set: FingerprintSet): D
     const allowed =
       fingerprint.requires.some((name) => found.has(name)) || fingerprint.requiresCategory.some((id) => categories.has(id));
     if (!allowed) continue;
-    const hit = matchOne(fingerprint, page);
+    const hit = matchOne(fingerprint, page, matching);
     if (hit !== undefined) found.set(fingerprint.name, hit);
   }
   imply();

@@ -5,7 +5,7 @@
  * guard checks and dials the same answer.
  */
 import { lookup } from 'node:dns/promises';
-import { Resolver } from 'node:dns/promises';
+import { dnsResolver } from '../network/dns.js';
 
 export interface ResolvedAddress {
   readonly address: string;
@@ -19,8 +19,7 @@ export const systemResolver: ResolveAddresses = async (host) =>
 
 /** Asks `servers` (host or host:port) for A and AAAA records; a name with neither fails as the system resolver does (ENOTFOUND). */
 export function dnsServerResolver(servers: readonly string[], timeoutMs: number): ResolveAddresses {
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 2 });
-  resolver.setServers([...servers]);
+  const resolver = dnsResolver({ servers, timeoutMs, tries: 2 });
   return async (host) => {
     const [v4, v6] = await Promise.allSettled([resolver.resolve4(host), resolver.resolve6(host)]);
     const addresses: ResolvedAddress[] = [

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { dnsErrorCode, dnsResolver, NO_RECORD_CODES } from '../../platform/network/dns.js';
 
 /**
  * Proof that a tenant controls a host, read from DNS. Either record ties the
@@ -36,11 +36,6 @@ export type ProofCheck =
 
 export type ProofChecker = (host: string, token: string) => Promise<ProofCheck>;
 
-// The name does not exist, or holds no record of the type: an answer, not a failure to get one.
-const NO_RECORD = new Set(['ENOTFOUND', 'ENODATA']);
-
-const codeOf = (error: unknown): string =>
-  typeof error === 'object' && error !== null && 'code' in error && typeof error.code === 'string' ? error.code : 'EUNKNOWN';
 
 type Lookup = { kind: 'records'; values: string[] } | { kind: 'unreachable'; detail: string };
 
@@ -48,8 +43,8 @@ async function lookup(name: string, query: () => Promise<string[]>): Promise<Loo
   try {
     return { kind: 'records', values: await query() };
   } catch (error) {
-    const code = codeOf(error);
-    if (NO_RECORD.has(code)) return { kind: 'records', values: [] };
+    const code = dnsErrorCode(error) ?? 'EUNKNOWN';
+    if (NO_RECORD_CODES.has(code)) return { kind: 'records', values: [] };
     return { kind: 'unreachable', detail: `${name}: ${code}` };
   }
 }
@@ -63,8 +58,7 @@ export function createProofChecker(settings: {
 }): ProofChecker {
   return async (host, token) => {
     // A resolver per check: c-ares keeps a query cache per channel, and a re-check must see the record as it is now.
-    const resolver = new Resolver({ timeout: settings.timeoutMs ?? 3000, tries: 2 });
-    if (settings.servers !== undefined && settings.servers.length > 0) resolver.setServers([...settings.servers]);
+    const resolver = dnsResolver({ servers: settings.servers, timeoutMs: settings.timeoutMs ?? 3000, tries: 2 });
     const [txt, cname] = proofRecords(host, token, settings.cnameTarget);
     const unreachable: string[] = [];
 

@@ -17,6 +17,31 @@ function deferred() {
 /** The advisory lock buckets ingestion takes per tenant schema (event-store's LOCK_BUCKETS): all of them block every commit of the tenant. */
 const allIdentityBuckets = (schema: string) => Array.from({ length: 64 }, (_, n) => `${schema}:b:${n}`);
 
+/**
+ * Holds every identity lock of the tenant's schema in a transaction of its
+ * own, so the tenant's commits wait (a slow database, as it looks from the
+ * gateway); resolves once the locks are held.
+ */
+async function stallCommits(gateway: TestGateway, tenant: TestTenant): Promise<() => Promise<void>> {
+  const held = deferred();
+  const release = deferred();
+  const transaction = gateway.services.db.transaction(async (tx) => {
+    await tx.query('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k order by k', [allIdentityBuckets(`t_${tenant.id}`)]);
+    held.release();
+    await release.promise;
+  });
+  await held.promise;
+  let released: Promise<void> | undefined;
+  // Idempotent: the test releases when it is ready, the `finally` in any case.
+  return () => {
+    released ??= (async () => {
+      release.release();
+      await transaction;
+    })();
+    return released;
+  };
+}
+
 describe('bounded ingestion queues, from the outside, with two tenants', () => {
   let gateway: TestGateway;
   let a: TestTenant;
@@ -34,38 +59,14 @@ describe('bounded ingestion queues, from the outside, with two tenants', () => {
     await gateway?.close();
   });
 
-  /**
-   * Holds every identity lock of the tenant's schema in a transaction of its
-   * own, so the tenant's commits wait (a slow database, as it looks from the
-   * gateway); resolves once the locks are held.
-   */
+  /** Runs `work` while the tenant's commits are stalled, released at the latest when it ends. */
   async function whileStalled<T>(tenant: TestTenant, work: (release: () => Promise<void>) => Promise<T>): Promise<T> {
-    const release = await stallCommits(tenant);
+    const release = await stallCommits(gateway, tenant);
     try {
       return await work(release);
     } finally {
       await release();
     }
-  }
-
-  async function stallCommits(tenant: TestTenant): Promise<() => Promise<void>> {
-    const held = deferred();
-    const release = deferred();
-    const transaction = gateway.services.db.transaction(async (tx) => {
-      await tx.query('select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest($1::text[]) as k order by k', [allIdentityBuckets(`t_${tenant.id}`)]);
-      held.release();
-      await release.promise;
-    });
-    await held.promise;
-    let released: Promise<void> | undefined;
-    // Idempotent: the test releases when it is ready, the `finally` in any case.
-    return () => {
-      released ??= (async () => {
-        release.release();
-        await transaction;
-      })();
-      return released;
-    };
   }
 
   const batchOf = (count: number) => {
@@ -142,3 +143,41 @@ describe('bounded ingestion queues, from the outside, with two tenants', () => {
       expect(await storedOf(a, first.map((m) => m.messageId))).toBe(PER_TENANT);
     }));
 });
+
+describe('a write past the statement timeout, from the outside', () => {
+  let gateway: TestGateway;
+  let tenant: TestTenant;
+
+  beforeAll(async () => {
+    gateway = await startTestGateway({ config: testConfig({ TENANT_STATEMENT_TIMEOUT_MS: '300' }) });
+    tenant = await createTenant(gateway);
+  });
+
+  afterAll(async () => {
+    await gateway?.close();
+  });
+
+  it('answers 503 with Retry-After, writes nothing, and stores the same request sent again once the database keeps up', async () => {
+    const anonymousId = `st-${randomUUID()}`;
+    const batch = Array.from({ length: 3 }, (_, i) => ({ type: 'track', event: 'Clicked', anonymousId, messageId: `${anonymousId}-${i}` }));
+    const release = await stallCommits(gateway, tenant);
+    let refused: Awaited<ReturnType<typeof postSegment>>;
+    try {
+      refused = await postSegment(gateway, '/v1/batch', { batch }, { key: tenant.publishableKey });
+      // A pixel is answered with its GIF all the same and records nothing.
+      const gif = await fetch(`${gateway.url}/p.gif?k=${tenant.publishableKey}&aid=${anonymousId}-pixel`);
+      expect(gif.status).toBe(200);
+    } finally {
+      await release();
+    }
+    expect(refused.status).toBe(503);
+    expect(refused.headers.get('retry-after')).toBe('1');
+    expect(refused.body).toMatchObject({ error: 'overloaded' });
+    const stored = async () =>
+      (await gateway.services.db.query<{ n: number }>(`select count(*)::int as n from "t_${tenant.id}".events where anonymous_id like $1`, [`${anonymousId}%`]))[0]?.n;
+    expect(await stored()).toBe(0);
+    expect((await postSegment(gateway, '/v1/batch', { batch }, { key: tenant.publishableKey })).status).toBe(200);
+    expect(await stored()).toBe(3);
+  });
+});
+

@@ -6,6 +6,7 @@ import { CLAIM_HOST, dnsServersFor, HOST_CLAIMS, provePixelHost, VERIFY_HOST, ty
 import { rawRequest, type RawResponse } from '../support/raw-request.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';
+import { MAX_HOSTS_PER_TENANT } from '../../tenants/tracking-settings/pixel-host-claims.js';
 
 /**
  * Finding: any tenant could register the platform's own host name or an IP
@@ -209,6 +210,44 @@ describe('pixel hosts: proven in DNS, never shadowing the platform', () => {
     expect(codeOf(await gateway.gql(owner.secretKey, VERIFY_HOST, { host: `t.never-claimed-${run}.test` }))).toBe('NOT_FOUND');
     expect(await claims(other)).toEqual([]);
     expect((await claims(owner)).map((claim) => [claim.host, claim.status])).toEqual([[host, 'PENDING']]);
+  });
+
+  it('refuses every pixel-host operation to a key without the tenant scope it needs, and changes nothing', async () => {
+    const owner = await createTenant(gateway, { name: 'Scoped' });
+    const host = `t.scoped-${run}.test`;
+    await gateway.data(owner.secretKey, CLAIM_HOST, { host });
+    const keyWith = async (scopes: string[]) =>
+      (await gateway.data<{ createApiKey: { key: string } }>(owner.secretKey, 'mutation ($s: [String!]!) { createApiKey(input: { name: "scoped", scopes: $s }) { key } }', { s: scopes }))
+        .createApiKey.key;
+    const leadsOnly = await keyWith(['leads:read', 'leads:write']);
+    const readOnly = await keyWith(['tenant:read']);
+    for (const key of [leadsOnly, readOnly]) {
+      expect(codeOf(await gateway.gql(key, CLAIM_HOST, { host: `t.other-${run}.test` }))).toBe('FORBIDDEN');
+      expect(codeOf(await gateway.gql(key, VERIFY_HOST, { host }))).toBe('FORBIDDEN');
+      expect(codeOf(await gateway.gql(key, ADD_HOST, { host: `t.added-${run}.test` }))).toBe('FORBIDDEN');
+      expect(codeOf(await gateway.gql(key, 'mutation ($host: String!) { removePixelHost(host: $host) }', { host }))).toBe('FORBIDDEN');
+    }
+    expect(codeOf(await gateway.gql(leadsOnly, HOST_CLAIMS))).toBe('FORBIDDEN');
+    // tenant:read may look, not touch.
+    expect((await claims(owner)).map((claim) => claim.host)).toEqual([host]);
+    expect((await gateway.data<{ pixelHostClaims: PixelHostView[] }>(readOnly, HOST_CLAIMS)).pixelHostClaims.map((claim) => claim.host)).toEqual([host]);
+  });
+
+  it(`holds a tenant to ${MAX_HOSTS_PER_TENANT} claimed hosts, pending ones included, and frees a place when one is removed`, async () => {
+    const tenant = await createTenant(gateway, { name: 'Many hosts' });
+    const other = await createTenant(gateway, { name: 'Unaffected' });
+    const hosts = Array.from({ length: MAX_HOSTS_PER_TENANT }, (_, i) => `t${i}.cap-${run}.test`);
+    for (const host of hosts) await gateway.data(tenant.secretKey, CLAIM_HOST, { host });
+    const over = await gateway.gql(tenant.secretKey, CLAIM_HOST, { host: `over.cap-${run}.test` });
+    expect(codeOf(over)).toBe('BAD_USER_INPUT');
+    expect(over.errors?.[0]?.message).toContain(`at most ${MAX_HOSTS_PER_TENANT}`);
+    // Claiming one it holds again is no new place.
+    expect((await gateway.data<{ claimPixelHost: PixelHostView }>(tenant.secretKey, CLAIM_HOST, { host: hosts[0] })).claimPixelHost.host).toBe(hosts[0]);
+    expect(await claims(tenant)).toHaveLength(MAX_HOSTS_PER_TENANT);
+    // The cap is the tenant's own: another tenant claims freely.
+    await gateway.data(other.secretKey, CLAIM_HOST, { host: `t.free-${run}.test` });
+    await gateway.data(tenant.secretKey, 'mutation ($host: String!) { removePixelHost(host: $host) }', { host: hosts[1] });
+    expect((await gateway.data<{ claimPixelHost: PixelHostView }>(tenant.secretKey, CLAIM_HOST, { host: `over.cap-${run}.test` })).claimPixelHost.status).toBe('PENDING');
   });
 
   it('activates a host proven by a TXT record and one proven by a CNAME, each for its own tenant only', async () => {

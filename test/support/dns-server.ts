@@ -12,6 +12,8 @@ export interface DnsEntry {
   /** `exchange: ''` is a null MX (RFC 7505): the domain accepts no mail. */
   readonly mx?: ReadonlyArray<{ readonly exchange: string; readonly priority: number }>;
   readonly a?: readonly string[];
+  /** PTR targets (host names), for reverse names such as `4.3.2.1.in-addr.arpa` (see `reverseName`). */
+  readonly ptr?: readonly string[];
   /** TXT strings; each becomes one record (split into 255-byte character strings as the protocol needs). */
   readonly txt?: readonly string[];
   /** The name is an alias: every question about it is answered with this CNAME (and the target's records, when in the zone). */
@@ -40,7 +42,19 @@ export interface DnsServer {
   close(): Promise<void>;
 }
 
-export const DNS_TYPE = { A: 1, CNAME: 5, MX: 15, TXT: 16 } as const;
+export const DNS_TYPE = { A: 1, CNAME: 5, PTR: 12, MX: 15, TXT: 16 } as const;
+
+/** The reverse-lookup name of an address (RFC 1035 in-addr.arpa, RFC 3596 ip6.arpa). */
+export function reverseName(address: string): string {
+  if (isIPv4(address)) return `${address.split('.').reverse().join('.')}.in-addr.arpa`;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const groups = (part: string) => (part === '' ? [] : part.split(':'));
+  const left = groups(head);
+  const right = groups(tail);
+  const full = [...left, ...Array<string>(8 - left.length - right.length).fill('0'), ...right];
+  const nibbles = full.map((g) => g.padStart(4, '0')).join('');
+  return `${[...nibbles].reverse().join('.')}.ip6.arpa`;
+}
 const CLASS_IN = 1;
 const RCODE = { NOERROR: 0, FORMERR: 1, SERVFAIL: 2, NXDOMAIN: 3, NOTIMP: 4 } as const;
 const HEADER_LENGTH = 12;
@@ -123,6 +137,7 @@ function answersFor(entry: DnsEntry, type: number, owner?: string): Buffer[] {
       return resourceRecord(DNS_TYPE.MX, Buffer.concat([preference, encodeName(exchange)]), owner);
     });
   }
+  if (type === DNS_TYPE.PTR) return (entry.ptr ?? []).map((host) => resourceRecord(DNS_TYPE.PTR, encodeName(host), owner));
   if (type === DNS_TYPE.A) {
     return (entry.a ?? []).map((address) => {
       if (!isIPv4(address)) throw new Error(`not an IPv4 address: ${address}`);
@@ -166,14 +181,23 @@ function answer(packet: Buffer, table: ReadonlyMap<string, DnsEntry>, log: DnsQu
   return response(query.id, query.flags, RCODE.NOERROR, query.section, answersFor(entry, query.type));
 }
 
-/** Starts the server on 127.0.0.1 and a free port. */
-export async function startDnsServer(table: DnsTable): Promise<DnsServer> {
+/**
+ * Starts the server on 127.0.0.1 and a free port. `delayMs` holds every
+ * answer that long, as a resolver across the internet would (benchmarks).
+ */
+export async function startDnsServer(table: DnsTable, opts: { delayMs?: number } = {}): Promise<DnsServer> {
   const zone = new Map(Object.entries(table).map(([name, entry]) => [name.toLowerCase().replace(/\.$/, ''), entry]));
   const queries: DnsQueryLog[] = [];
   const socket = createSocket('udp4');
+  let closed = false;
   socket.on('message', (packet: Buffer, peer: RemoteInfo) => {
     const reply = answer(packet, zone, queries);
-    if (reply) socket.send(reply, peer.port, peer.address);
+    if (reply === undefined) return;
+    const send = () => {
+      if (!closed) socket.send(reply, peer.port, peer.address);
+    };
+    if (opts.delayMs === undefined || opts.delayMs <= 0) send();
+    else setTimeout(send, opts.delayMs);
   });
   await new Promise<void>((resolve, reject) => {
     socket.once('error', reject);
@@ -187,6 +211,9 @@ export async function startDnsServer(table: DnsTable): Promise<DnsServer> {
     queries,
     set: (name, entry) => zone.set(name.toLowerCase().replace(/\.$/, ''), entry),
     remove: (name) => zone.delete(name.toLowerCase().replace(/\.$/, '')),
-    close: () => new Promise<void>((resolve) => socket.close(() => resolve())),
+    close: () => {
+      closed = true;
+      return new Promise<void>((resolve) => socket.close(() => resolve()));
+    },
   };
 }

@@ -39,6 +39,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // Vendors, homepages and webhook receivers in tests are local servers speaking plain HTTP;
     // the security suite turns this off to show what a deployment refuses.
     ALLOW_LOCAL_OUTBOUND: 'true',
+    // No registry is reachable from a test: a closed local port refuses at once (tests of RDAP start their own server).
+    RDAP_BOOTSTRAP_URL: 'http://127.0.0.1:9/rdap/',
     ...overrides,
   });
   if (!parsed.ok) throw new Error(parsed.message);

@@ -11,7 +11,7 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
  * gateway's database, Redis, Temporal queue and master key. Resolves once the
  * worker polls its queue.
  */
-export function spawnWorker(gateway: { readonly config: Config }): Promise<ChildProcess> {
+export function spawnWorker(gateway: { readonly config: Config }, extraEnv: Readonly<Record<string, string>> = {}): Promise<ChildProcess> {
   const { config } = gateway;
   const child = spawn(process.execPath, ['--import', 'tsx', 'workflows/worker.main.ts'], {
     cwd: repoRoot,
@@ -30,6 +30,8 @@ export function spawnWorker(gateway: { readonly config: Config }): Promise<Child
       // As the gateway decided it (ALLOW_LOCAL_OUTBOUND, or its older name outside production).
       ALLOW_LOCAL_OUTBOUND: String(allowLocalOutbound(config)),
       ...(config.OUTBOUND_DNS_SERVERS === undefined ? {} : { OUTBOUND_DNS_SERVERS: config.OUTBOUND_DNS_SERVERS.join(',') }),
+      // What a caller adds (a benchmark's CA to trust, its DNS servers).
+      ...extraEnv,
     },
   });
   let output = '';

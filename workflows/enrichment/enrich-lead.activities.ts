@@ -4,8 +4,8 @@
  * the job and the provider, fields are upserted, calls are recorded once.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { upsertCompanies } from '../../api/companies/company-records.js';
-import { companyFactsOfAnswers, mergeCompanyFacts, type CompanyColumnName, type CompanyFact, type StoredCompanyFact } from '../../intelligence/companies/company-facts.js';
+import { mergeFactsIntoCompany, upsertCompanies } from '../../api/companies/company-records.js';
+import { companyFactsOfAnswers, type CompanyFact } from '../../intelligence/companies/company-facts.js';
 import {
   decideCompanyLink,
   evidenceOfLead,
@@ -26,7 +26,7 @@ import type { WebhookRegistry } from '../../tenants/webhooks/webhook-registry.js
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
 import type { Coordination } from '../../platform/coordination/coordination.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import type { Database, SqlValue } from '../../platform/postgres/database.js';
+import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { CreditLedger } from '../../tenants/credits/credit-ledger.js';
 import { readEnrichmentSettings, type EnrichmentSettings } from '../../tenants/enrichment-settings/enrichment-settings.js';
@@ -426,33 +426,6 @@ function evidenceOfAnswers(
 /** Leads of a company re-evaluated when its facts change, at most (a huge account is rescored by the sweep, not here). */
 const MAX_COMPANY_LEADS_REEVALUATED = 5_000;
 
-interface CompanyRow {
-  readonly id: string;
-  readonly facts: Record<string, StoredCompanyFact>;
-  readonly name: string | null;
-  readonly industry: string | null;
-  readonly employees: number | null;
-  readonly revenue: number | null;
-  readonly country: string | null;
-  readonly tech_stack: string[];
-  readonly mail_provider: string | null;
-  readonly saas: string[];
-  readonly dmarc_policy: string | null;
-}
-
-// The columns a fact may set, as written: the names come from COMPANY_FACT_COLUMNS, never from input.
-const COLUMN_CASTS: Readonly<Record<CompanyColumnName, string>> = {
-  name: 'text',
-  industry: 'text',
-  employees: 'int',
-  revenue: 'double precision',
-  country: 'text',
-  tech_stack: 'text[]',
-  mail_provider: 'text',
-  saas: 'text[]',
-  dmarc_policy: 'text',
-};
-
 /**
  * The company record of the decided domain, created where missing, with the
  * job's facts about that domain merged in (the surer claim of each field
@@ -467,27 +440,7 @@ async function linkCompany(sql: TenantSql, link: CompanyLink, claims: readonly C
   ]);
   const id = ids.get(link.domain);
   if (id === undefined || claims.length === 0) return id === undefined ? undefined : { id, changed: false };
-  const rows = await sql.query<CompanyRow>(
-    `select id, facts, name, industry, employees, revenue, country, tech_stack, mail_provider, saas, dmarc_policy
-       from {t}.companies where id = $1 for update`,
-    [id],
-  );
-  const row = rows[0];
-  if (row === undefined) return undefined;
-  const merged = mergeCompanyFacts(row.facts, row, claims);
-  if (merged.changed.length === 0) return { id, changed: false };
-  const sets = ['facts = $2::jsonb', 'updated_at = now()'];
-  const values: SqlValue[] = [id, JSON.stringify(merged.facts)];
-  for (const [column, value] of merged.columns) {
-    values.push(value);
-    sets.push(`${column} = $${values.length}::${COLUMN_CASTS[column]}`);
-  }
-  if (merged.columns.has('name')) {
-    values.push(organizationNameKey(String(merged.columns.get('name'))) ?? null);
-    sets.push(`name_key = coalesce(name_key, $${values.length}::text)`);
-  }
-  await sql.query(`update {t}.companies set ${sets.join(', ')} where id = $1`, values);
-  return { id, changed: true };
+  return { id, changed: await mergeFactsIntoCompany(sql, id, claims) };
 }
 
 export type EnrichLeadActivities = ReturnType<typeof createEnrichLeadActivities>;

@@ -1,7 +1,14 @@
-import { ActivityFailure, ApplicationFailure, condition, defineSignal, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, condition, defineSignal, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { EnrichmentSubject, ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
 import type { EnrichLeadActivities } from './enrich-lead.activities.js';
-import type { EnrichLeadInput, PlannedProvider, ProviderOutcome, Reservation } from './enrichment-plan.js';
+import { providerStages, type EnrichLeadInput, type PlannedProvider, type ProviderOutcome, type Reservation } from './enrichment-plan.js';
+
+/**
+ * Providers that supply different fields are called at once (providerStages):
+ * a business-email lead's four calls take two steps instead of four. Runs
+ * begun before this change replay one provider at a time.
+ */
+const PARALLEL_STAGES = 'enrichment-parallel-provider-stages';
 
 /**
  * Short database work (plan, cache, ledger, merge) runs as local activities:
@@ -58,22 +65,33 @@ async function runJob(input: EnrichLeadInput, jobId: string): Promise<void> {
   const known = new Set(plan.knownFields);
   const outcomes: ProviderOutcome[] = [];
   let stopped: string | undefined;
-  for (const provider of plan.providers) {
-    if (provider.supplies.length > 0 && provider.supplies.every((field) => known.has(field))) {
-      outcomes.push({ provider: provider.id, kind: 'skipped', reason: 'every field it supplies is held, fresh and trusted' });
-      continue;
-    }
-    const outcome = provider.local ? await callLocal(job, provider, plan.subject) : await callMetered(job, provider, plan.subject);
-    if (outcome === 'exhausted') {
-      stopped = 'exhausted';
-      break;
-    }
-    outcomes.push(outcome);
-    if (outcome.kind === 'answered' && outcome.answer.kind === 'match') {
-      for (const field of outcome.answer.fields) {
-        if (field.confidence >= plan.confidenceThreshold && field.value !== null && field.value !== undefined) known.add(field.field);
+  const stages = patched(PARALLEL_STAGES) ? providerStages(plan.providers) : plan.providers.map((provider) => [provider]);
+  for (const stage of stages) {
+    const skipped = (provider: PlannedProvider) => provider.supplies.length > 0 && provider.supplies.every((field) => known.has(field));
+    const results = await Promise.all(
+      stage.map((provider) =>
+        skipped(provider) ? Promise.resolve(undefined) : provider.local ? callLocal(job, provider, plan.subject) : callMetered(job, provider, plan.subject),
+      ),
+    );
+    // In the waterfall's order, whatever order the calls ended in.
+    stage.forEach((provider, index) => {
+      const outcome = results[index];
+      if (outcome === undefined) {
+        outcomes.push({ provider: provider.id, kind: 'skipped', reason: 'every field it supplies is held, fresh and trusted' });
+        return;
       }
-    }
+      if (outcome === 'exhausted') {
+        stopped = 'exhausted';
+        return;
+      }
+      outcomes.push(outcome);
+      if (outcome.kind === 'answered' && outcome.answer.kind === 'match') {
+        for (const field of outcome.answer.fields) {
+          if (field.confidence >= plan.confidenceThreshold && field.value !== null && field.value !== undefined) known.add(field.field);
+        }
+      }
+    });
+    if (stopped !== undefined) break;
   }
   await bookkeeping.finishJob({ ...job, outcomes, creditsExhausted: stopped === 'exhausted' });
 }

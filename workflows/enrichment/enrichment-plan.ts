@@ -23,6 +23,32 @@ export interface PlannedProvider {
   readonly local: boolean;
 }
 
+/**
+ * The waterfall cut into stages that may run at once: consecutive providers
+ * none of which supplies a field another of its stage supplies, so whether
+ * one is skipped (every field it supplies already held) never depends on an
+ * answer of its own stage. A provider supplying what an earlier one of the
+ * stage supplies starts the next stage: the waterfall's order decides
+ * between them as before. (A provider answering more than it lists may
+ * leave the one beside it called where in turn it would have been skipped.)
+ */
+export function providerStages<P extends Pick<PlannedProvider, 'supplies'>>(providers: readonly P[]): P[][] {
+  const stages: P[][] = [];
+  let stage: P[] = [];
+  let supplied = new Set<string>();
+  for (const provider of providers) {
+    if (provider.supplies.some((field) => supplied.has(field))) {
+      stages.push(stage);
+      stage = [];
+      supplied = new Set();
+    }
+    stage.push(provider);
+    for (const field of provider.supplies) supplied.add(field);
+  }
+  if (stage.length > 0) stages.push(stage);
+  return stages;
+}
+
 export type JobPlan =
   | {
       readonly kind: 'run';

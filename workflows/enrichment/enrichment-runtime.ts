@@ -7,15 +7,31 @@ import type { GuardedHttpClient } from '../../platform/outbound/guarded-http-cli
 import { createDnsRecordsResolver } from './providers/dns-records.provider.js';
 import { createDnsMxResolver } from './providers/email-verification.provider.js';
 import { createDnsHostResolver, createSmtpProbe } from './providers/smtp-probe.js';
+import type { AsnTable } from '../../intelligence/ip/asn-table.js';
+import { peeringDbNetworkKind } from '../../intelligence/network/peeringdb-network.js';
+import type { GeoLookup } from '../../platform/ip-dataset/geo-lookup.js';
+import { createPeeringDbNetworks } from '../../platform/network/peeringdb-networks.js';
+import { createRdapCache, createRdapLookup } from '../../platform/network/rdap-cache.js';
+import { createRdapClient } from '../../platform/network/rdap-client.js';
+import { createReverseDns } from '../../platform/network/reverse-dns.js';
+import type { Sql } from '../../platform/postgres/database.js';
+import type { IpNetworkSources } from './providers/ip-network.provider.js';
 
 /** The deployment's providers as configured; `homepage` lets a caller point the homepage fetch elsewhere (a test's local server). */
 export function providerCatalogFromConfig(
-  config: Pick<Config, 'ENRICHMENT_DNS_SERVERS' | 'ENRICHMENT_DNS_TIMEOUT_MS' | 'ENRICHMENT_SMTP_PROBE' | 'ENRICHMENT_SMTP_HELO'>,
+  config: Pick<
+    Config,
+    'ENRICHMENT_DNS_SERVERS' | 'ENRICHMENT_DNS_TIMEOUT_MS' | 'ENRICHMENT_SMTP_PROBE' | 'ENRICHMENT_SMTP_HELO' | 'RDAP_BOOTSTRAP_URL' | 'RDAP_CACHE_DAYS' | 'RDAP_TIMEOUT_MS' | 'PEERINGDB_URL'
+  >,
   deps: {
     readonly secrets: SecretBox;
     readonly networkCompanies: NetworkCompanies;
     readonly outbound: GuardedHttpClient;
     readonly homepage?: CompanyHomepageSettings;
+    /** The control schema's handle: RDAP answers and PeeringDB records are public data every tenant shares. */
+    readonly db: Sql;
+    readonly asnTable: () => Promise<AsnTable>;
+    readonly geoLookup: () => Promise<GeoLookup>;
   },
 ): ProviderCatalog {
   const servers = config.ENRICHMENT_DNS_SERVERS;
@@ -38,5 +54,35 @@ export function providerCatalogFromConfig(
     ...(deps.homepage ? { homepage: deps.homepage } : {}),
     outbound: deps.outbound,
     vendorOptions: { allowInsecureHttp: deps.outbound.allowLocal },
+    ipNetwork: ipNetworkSources(config, deps),
   });
+}
+
+/** What the ip-network provider reads: the installed datasets, the resolvers, the registries behind their cache, PeeringDB where synced. */
+function ipNetworkSources(
+  config: Pick<Config, 'ENRICHMENT_DNS_SERVERS' | 'ENRICHMENT_DNS_TIMEOUT_MS' | 'RDAP_BOOTSTRAP_URL' | 'RDAP_CACHE_DAYS' | 'RDAP_TIMEOUT_MS' | 'PEERINGDB_URL'>,
+  deps: { readonly outbound: GuardedHttpClient; readonly db: Sql; readonly asnTable: () => Promise<AsnTable>; readonly geoLookup: () => Promise<GeoLookup> },
+): IpNetworkSources {
+  const peeringDb = createPeeringDbNetworks(deps.db);
+  return {
+    asnTable: deps.asnTable,
+    geoLookup: deps.geoLookup,
+    reverseDns: createReverseDns({ servers: config.ENRICHMENT_DNS_SERVERS, timeoutMs: config.ENRICHMENT_DNS_TIMEOUT_MS }),
+    rdap: createRdapLookup({
+      client: createRdapClient({ http: deps.outbound, bootstrapUrl: config.RDAP_BOOTSTRAP_URL, timeoutMs: config.RDAP_TIMEOUT_MS }),
+      cache: createRdapCache({ db: deps.db, ttlDays: config.RDAP_CACHE_DAYS, now: () => new Date() }),
+    }),
+    // Unsynced deployments ask nothing: the table stays empty without PEERINGDB_URL.
+    peeringDb:
+      config.PEERINGDB_URL === undefined
+        ? undefined
+        : {
+            async find(asn) {
+              const stored = await peeringDb.find(asn);
+              if (stored === undefined) return undefined;
+              const { kind, infoType } = peeringDbNetworkKind(stored);
+              return { name: stored.name, infoType, kind, website: stored.website };
+            },
+          },
+  };
 }

@@ -1,4 +1,5 @@
-import { ScheduleAlreadyRunning, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ensurePlatformSchedule } from '../platform-schedule.js';
 import type { RecheckPage } from './recheck-pixel-hosts.activities.js';
 
 /** One schedule for the whole platform: the re-check pages through every tenant's proven hosts. */
@@ -25,17 +26,5 @@ export async function ensurePixelHostSchedule(deps: {
     // A missed run is made up by the next one, which looks at DNS as it is then.
     policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: `${deps.everyMinutes} minutes` },
   } satisfies ScheduleOptions;
-  try {
-    await deps.client.schedule.create(options);
-    return true;
-  } catch (error) {
-    if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-  }
-  await deps.client.schedule.getHandle(PIXEL_HOST_SCHEDULE_ID).update((previous) => ({
-    ...previous,
-    spec: options.spec,
-    action: options.action,
-    policies: { ...previous.policies, ...options.policies },
-  }));
-  return false;
+  return ensurePlatformSchedule(deps.client, options);
 }

@@ -2,11 +2,11 @@ import { isIP } from 'node:net';
 import { Arg, Ctx, Extensions, Query, Resolver } from 'type-graphql';
 import { fieldCost, LOOKUP_COST } from '../limits/field-cost.js';
 import type { AsnTable } from '../../../intelligence/ip/asn-table.js';
-import { classifyNetwork } from '../../../intelligence/ip/network-kind.js';
 import type { GeoLookup } from '../../../platform/ip-dataset/geo-lookup.js';
 import type { LeadService } from '../../leads/lead.service.js';
 import { apiError } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
+import { networkOfAddress } from './address-facts.js';
 import { IpLookup } from './ip-lookup.types.js';
 
 @Resolver(() => IpLookup)
@@ -24,14 +24,14 @@ export class IpLookupResolver {
     const address = ip.trim();
     if (isIP(address) === 0) throw apiError('BAD_USER_INPUT', 'ip: not an IPv4 or IPv6 address', { argumentPath: ['ip'] });
     const [asnTable, geo] = await Promise.all([this.asnTable(), this.geo()]);
-    const match = asnTable.lookup(address);
+    const network = networkOfAddress(asnTable, address);
     const location = geo.lookup(address);
-    const kind = match === undefined ? null : classifyNetwork(match.asn, match.organization);
+    const kind = network?.kind ?? null;
     const company = kind === 'business' ? ((await this.leads.companyOfNetwork(tenant, address)) ?? null) : null;
     return {
       ip: address,
-      asn: match?.asn ?? null,
-      organization: match?.organization ?? null,
+      asn: network?.asn ?? null,
+      organization: network?.organization ?? null,
       isHosting: kind === 'hosting',
       networkKind: kind,
       country: location?.country ?? null,

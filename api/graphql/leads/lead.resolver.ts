@@ -2,6 +2,7 @@ import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolve
 import { fieldCost, LOOKUP_COST, SCAN_COST } from '../limits/field-cost.js';
 import { isStale, type EnrichedFieldState } from '../../../intelligence/enrichment/field-provenance.js';
 import { tierOf } from '../../../intelligence/scoring/lead-tier.js';
+import { companyLinkOf, type CompanyLink } from '../../../intelligence/companies/company-link.js';
 import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../leads/lead-records.js';
 import type { LeadService } from '../../leads/lead.service.js';
 import { apiError, unwrap } from '../errors.js';
@@ -14,6 +15,7 @@ import type { SegmentService } from '../../segments/segment.service.js';
 import { Segment } from '../segments/segment.types.js';
 import {
   Company,
+  CompanyLinkView,
   EnrichedField,
   Lead,
   LeadConnection,
@@ -112,6 +114,15 @@ export class LeadResolver {
   @FieldResolver(() => [String])
   anonymousIds(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord): Promise<string[]> {
     return leadLoaders(ctx, this.service).anonymousIds(lead.id);
+  }
+
+  @FieldResolver(() => CompanyLinkView, { nullable: true, description: 'Why the lead has its company; null when it has none, or ingestion linked it and no enrichment ran since.' })
+  async companyLink(@Ctx() ctx: GatewayContext, @Root() lead: LeadRecord): Promise<CompanyLink | null> {
+    const link = companyLinkOf(lead.companyLink);
+    if (link === undefined || lead.companyId === null) return null;
+    // Read only when asked, through the request's batched company loader: a link about a company the lead has since left is no explanation.
+    const company = await leadLoaders(ctx, this.service).company(lead.companyId);
+    return company?.domain === link.domain ? link : null;
   }
 
   @FieldResolver(() => Company, { nullable: true })

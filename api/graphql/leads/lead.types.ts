@@ -115,6 +115,30 @@ export class Device {
   type!: string | null;
 }
 
+@ObjectType('VisitLocation', { description: "Where the visit's address is (DB-IP City Lite, CC BY 4.0): country-level is usually right, the city less often." })
+export class VisitLocation {
+  @Field(() => String, { nullable: true, description: 'ISO 3166-1 alpha-2.' })
+  country!: string | null;
+
+  @Field(() => String, { nullable: true, description: 'State, province or other first-level subdivision.' })
+  region!: string | null;
+
+  @Field(() => String, { nullable: true })
+  city!: string | null;
+}
+
+@ObjectType('VisitNetwork', { description: "The network the visit's address is on (public ASN ranges): hosting and ISP networks are never a visiting company." })
+export class VisitNetwork {
+  @Field(() => Int)
+  asn!: number;
+
+  @Field(() => String)
+  organization!: string;
+
+  @Field(() => String, { description: 'business, isp or hosting, as lookupIp reads it; the ip-network enrichment provider weighs reverse DNS, the registry and PeeringDB too.' })
+  kind!: string;
+}
+
 @ObjectType('Session', { description: 'A visit: a new one starts after 30 idle minutes or on a new campaign.' })
 export class Session implements SessionRecord {
   @Field(() => ID)
@@ -227,8 +251,8 @@ export class Lead implements LeadRecord {
 
   companyId!: string | null;
 
-  @Field(() => CompanyLinkView, { nullable: true, description: 'Why the lead has its company; null when it has none, or ingestion linked it and no enrichment ran since.' })
-  companyLink!: CompanyLinkView | null;
+  /** As stored; `Lead.companyLink` (a field resolver) shows it while it is about the lead's company. */
+  companyLink?: unknown;
 
   @Field(() => Boolean)
   needsManualEnrichment!: boolean;

@@ -9,6 +9,7 @@ import { claimedEmailPixelTenant, verifyEmailPixelToken } from '../pixels/email-
 import { pageEventFromPixelQuery } from '../pixels/pixel-event.js';
 import { TRANSPARENT_GIF, TRANSPARENT_GIF_HEADERS } from '../pixels/transparent-gif.js';
 import { parseSegmentMessage } from '../segment/segment-message.js';
+import { isStatementTimeout } from '../../../platform/postgres/statement-timeout.js';
 import { QueueFullError } from '../../../platform/batching/group-commit.js';
 import type { EventStore } from '../store/event-store.js';
 import type { VisitorLimits } from '../visitor-limits/visitor-limits.js';
@@ -63,10 +64,10 @@ export function createBrowserRoutes(deps: {
   const visitorMayRecord = async (address: string, tenantId: string, visitorId: string): Promise<boolean> =>
     (await deps.visitorLimits.admit(tenantId, { address, visitorIds: [visitorId] })).allowed;
 
-  /** Writes, unless the tenant's write queue is full: then nothing is recorded and the pixel is answered all the same. */
+  /** Writes, unless the tenant's write queue is full or the database too slow: then nothing is recorded and the pixel is answered all the same. */
   const record = async (...args: Parameters<EventStore['write']>): Promise<void> => {
     await deps.store.write(...args).catch((error: unknown) => {
-      if (!(error instanceof QueueFullError)) throw error;
+      if (!(error instanceof QueueFullError) && !isStatementTimeout(error)) throw error;
     });
   };
 

@@ -8,6 +8,7 @@ import { ACCEPTED_ENCODINGS, readDecodedBody } from '../../http/decoded-body.js'
 import { allowedRequestHeaders, basicUser } from '../../http/request-credentials.js';
 import { sendJson } from '../../http/respond.js';
 import { QueueFullError } from '../../../platform/batching/group-commit.js';
+import { isStatementTimeout } from '../../../platform/postgres/statement-timeout.js';
 import type { EventStore, IngestTenant } from '../store/event-store.js';
 import type { VisitorLimits } from '../visitor-limits/visitor-limits.js';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, parseSegmentMessage, type IngestMessage, type MessageType } from './segment-message.js';
@@ -152,6 +153,8 @@ export function createSegmentRoutes(deps: {
     }
     const written = await deps.store.write(tenant, messages, { ip, source: 'public' }).catch((error: unknown) => {
       if (error instanceof QueueFullError) return refuse(503, 'overloaded', 'too many events are waiting to be written; nothing of this request was', { 'retry-after': String(error.retryAfterSeconds) });
+      // The write's transaction ran past the database's statement timeout and was rolled back: a slow database, not the request's fault.
+      if (isStatementTimeout(error)) return refuse(503, 'overloaded', 'the database took too long to write this request; nothing of it was written', { 'retry-after': '1' });
       throw error;
     });
     if ('status' in written) return written;

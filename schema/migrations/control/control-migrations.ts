@@ -6,6 +6,8 @@ import { pixelSecretsMigration } from './0004-pixel-secrets.migration.js';
 import { ledgerKindsMigration } from './0005-ledger-kinds.migration.js';
 import { tenantDeletionsMigration } from './0006-tenant-deletions.migration.js';
 import { pixelHostProofMigration } from './0007-pixel-host-proof.migration.js';
+import { rdapNetworksMigration } from './0008-rdap-networks.migration.js';
+import { peeringDbNetworksMigration } from './0009-peeringdb-networks.migration.js';
 
 /** In order; append only. A released migration is never edited. */
 export const controlMigrations: readonly ControlMigration[] = [
@@ -16,4 +18,6 @@ export const controlMigrations: readonly ControlMigration[] = [
   ledgerKindsMigration,
   tenantDeletionsMigration,
   pixelHostProofMigration,
+  rdapNetworksMigration,
+  peeringDbNetworksMigration,
 ];

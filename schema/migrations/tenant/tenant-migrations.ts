@@ -11,6 +11,7 @@ import { suppressionHashVersionMigration } from './0009-suppression-hash-version
 import { companyResolutionMigration } from './0010-company-resolution.migration.js';
 import { enrichmentControlMigration } from './0011-enrichment-control.migration.js';
 import { botEventsMigration } from './0012-bot-events.migration.js';
+import { ipNetworkProviderMigration } from './0013-ip-network-provider.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -26,4 +27,5 @@ export const tenantMigrations: readonly TenantMigration[] = [
   companyResolutionMigration,
   enrichmentControlMigration,
   botEventsMigration,
+  ipNetworkProviderMigration,
 ];

@@ -6,6 +6,8 @@ import { tenantMigrations } from '../../../schema/migrations/tenant/tenant-migra
 
 const OLD_DEFAULT = ['tenant-dataset', 'ip-organization', 'email-verification', 'company-homepage'];
 const NEW_DEFAULT = [...OLD_DEFAULT, 'dns-records'];
+// This migration's effect, before later ones (0013 changes the default again).
+const THROUGH_0010 = tenantMigrations.slice(0, tenantMigrations.findIndex((m) => m.name === '0010-company-resolution') + 1);
 
 describe('tenant migration 0010: dns-records joins the default waterfall, company facts and links get their columns', () => {
   let db: Database;
@@ -34,7 +36,7 @@ describe('tenant migration 0010: dns-records joins the default waterfall, compan
   it('appends dns-records to a tenant still on the old default, and makes it the default of a new row', async () => {
     const schema = await schemaBefore();
     expect(await waterfallOf(schema)).toEqual(OLD_DEFAULT);
-    await migrateTenant(db, schema, tenantMigrations);
+    await migrateTenant(db, schema, THROUGH_0010);
     expect(await waterfallOf(schema)).toEqual(NEW_DEFAULT);
     // The column's default is the new order too (a settings row written afresh).
     await db.query(`delete from "${schema}".enrichment_settings`);
@@ -47,8 +49,8 @@ describe('tenant migration 0010: dns-records joins the default waterfall, compan
     const reordered = await schemaBefore();
     await db.query(`update "${chosen}".enrichment_settings set waterfall = '{email-verification,vendor:clearbit-like}'`);
     await db.query(`update "${reordered}".enrichment_settings set waterfall = '{company-homepage,tenant-dataset,ip-organization,email-verification}'`);
-    await migrateTenant(db, chosen, tenantMigrations);
-    await migrateTenant(db, reordered, tenantMigrations);
+    await migrateTenant(db, chosen, THROUGH_0010);
+    await migrateTenant(db, reordered, THROUGH_0010);
     expect(await waterfallOf(chosen)).toEqual(['email-verification', 'vendor:clearbit-like']);
     expect(await waterfallOf(reordered)).toEqual(['company-homepage', 'tenant-dataset', 'ip-organization', 'email-verification']);
   });
@@ -57,7 +59,7 @@ describe('tenant migration 0010: dns-records joins the default waterfall, compan
     const schema = await schemaBefore();
     await db.query(`insert into "${schema}".companies (id, domain, name) values ('co_1', 'acme.com', 'Acme')`);
     await db.query(`insert into "${schema}".leads (id, email, company_id, first_seen_at) values ('ld_1', 'a@acme.com', 'co_1', now())`);
-    await migrateTenant(db, schema, tenantMigrations);
+    await migrateTenant(db, schema, THROUGH_0010);
     expect(await db.query(`select name, mail_provider, saas, dmarc_policy, facts from "${schema}".companies`)).toEqual([
       { name: 'Acme', mail_provider: null, saas: [], dmarc_policy: null, facts: {} },
     ]);

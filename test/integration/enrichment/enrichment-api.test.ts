@@ -27,7 +27,7 @@ const LEAD_ENRICHMENT = `query ($id: ID!) { lead(id: $id) {
 } }`;
 const BALANCE = '{ tenant { credits { balance } } }';
 
-const DEFAULT_WATERFALL = ['tenant-dataset', 'ip-organization', 'email-verification', 'company-homepage', 'dns-records'];
+const DEFAULT_WATERFALL = ['tenant-dataset', 'ip-organization', 'ip-network', 'email-verification', 'company-homepage', 'dns-records'];
 const API_KEY = 'sk_live_SECRET123';
 
 interface JobView {
@@ -232,7 +232,7 @@ describe('enrichment over GraphQL', () => {
     it('starts from the default waterfall of built-in providers', async () => {
       const settings = await settingsOf(await createTenant(gateway));
       expect(settings).toMatchObject({ waterfall: DEFAULT_WATERFALL, prices: {}, dailyCreditLimit: null, autoEnrich: true });
-      // Every built-in provider is listed, all of them in the default order (tenant migration 0010 added dns-records).
+      // Every built-in provider is listed, all of them in the default order (tenant migration 0010 added dns-records, 0013 ip-network).
       expect(settings.providers.map((p) => [p.id, p.builtIn, p.inWaterfall])).toEqual(DEFAULT_WATERFALL.map((id) => [id, true, true]));
     });
 

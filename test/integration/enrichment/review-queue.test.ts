@@ -5,6 +5,7 @@ import { createApiKey, idOfKey } from '../api-keys/api-key-operations.js';
 import { codeOf, createTenant, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { companyBody, vendorConfig, type VendorServer } from '../../support/vendor-server.js';
 import { withEnrichmentStack } from '../../support/enrichment-stack.js';
+import { eventually } from '../../support/eventually.js';
 
 interface FieldView {
   field: string;
@@ -167,5 +168,45 @@ describe('the manual review queue', () => {
     expect(lead.enrichment).toEqual([]);
     expect(lead.needsManualEnrichment).toBe(true);
     expect((await queueOf(owner)).edges.map((e) => e.node.id)).toEqual([leadId]);
+  }, 60_000);
+
+  it("writes a person's company field to the lead's company record as a manual fact that rules read and providers do not replace", async () => {
+    const tenant = await vendorTenant();
+    const domain = `found-${randomBytes(4).toString('hex')}.test`;
+    const leadId = await leadAt(tenant, domain);
+    const COMPANY = `query ($domain: String!) { company(domain: $domain) { name industry facts { field value source confidence } } }`;
+    const companyOf = async () => (await gql<{ company: { name: string | null; industry: string | null; facts: Array<{ field: string; value: unknown; source: string; confidence: number }> } | null }>(tenant, COMPANY, { domain })).company;
+    // The business email links the company in the evaluation after identify's commit.
+    expect(await eventually(companyOf, (company) => company !== null)).toMatchObject({ name: null, industry: null });
+
+    await gql(tenant, SET_FIELD, { leadId, field: 'company.industry', value: 'Industrial machinery' });
+    await gql(tenant, SET_FIELD, { leadId, field: 'company.name', value: 'Found Widgets GmbH' });
+    const company = await companyOf();
+    expect(company).toMatchObject({ name: 'Found Widgets GmbH', industry: 'Industrial machinery' });
+    expect(company?.facts).toEqual(
+      expect.arrayContaining([
+        { field: 'company.industry', value: 'Industrial machinery', source: 'manual', confidence: 1 },
+        { field: 'company.name', value: 'Found Widgets GmbH', source: 'manual', confidence: 1 },
+      ]),
+    );
+
+    // A segment on the company's industry takes the lead in.
+    const segment = (await gql<{ createSegment: { id: string } }>(tenant, 'mutation ($input: SegmentInput!) { createSegment(input: $input) { id } }', {
+      input: { name: 'Machinery', rule: { field: 'company.industry', op: 'eq', value: 'Industrial machinery' } },
+    })).createSegment;
+    const members = async () =>
+      (await gql<{ lead: { segments: Array<{ id: string }> } }>(tenant, 'query ($id: ID!) { lead(id: $id) { segments { id } } }', { id: leadId })).lead.segments.map((s) => s.id);
+    expect(await eventually(members, (ids) => ids.includes(segment.id))).toContain(segment.id);
+
+    // The vendor, as sure of the name as a person, does not replace the company's manual name; its employees count is new.
+    await enriched(tenant, leadId);
+    expect(vendor.requests(domain)).toBe(1);
+    expect(await companyOf()).toMatchObject({ name: 'Found Widgets GmbH', industry: 'Industrial machinery' });
+    const employees = async () => (await gql<{ company: { employees: number | null } }>(tenant, 'query ($d: String!) { company(domain: $d) { employees } }', { d: domain })).company.employees;
+    expect(await employees()).toBe(250);
+    // Not a number of employees: it stays the lead's own field, and the company's column keeps the vendor's.
+    await gql(tenant, SET_FIELD, { leadId, field: 'company.employees', value: 'lots' });
+    expect(await employees()).toBe(250);
+    expect((await leadOf(tenant, leadId)).enrichment.find((f) => f.field === 'company.employees')).toMatchObject({ value: 'lots', source: 'manual' });
   }, 60_000);
 });

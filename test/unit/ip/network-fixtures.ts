@@ -15,7 +15,7 @@ function read(file: string): LabelledNetwork[] {
   return z.array(labelledNetwork).parse(JSON.parse(readFileSync(new URL(`./fixtures/${file}`, import.meta.url), 'utf8')));
 }
 
-/** Networks the classifier was tuned on, including two earlier held-out sets that were seen while tuning. */
+/** Networks the classifier was tuned on, including three earlier held-out sets that were seen while tuning. */
 export const TUNING_NETWORKS = read('networks-tuning.json');
 /** Networks written after the last change to the classifier and scored once; see network-kind.test.ts. */
 export const HELD_OUT_NETWORKS = read('networks-held-out.json');

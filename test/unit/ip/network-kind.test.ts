@@ -15,24 +15,28 @@ function score(networks: readonly LabelledNetwork[]): { right: number; shownAsCo
 }
 
 /*
- * How the held-out set stays honest: three sets were written from public
- * knowledge, each before the classifier met it. The first (50.0 % on the old
- * heuristic) and the second (93.8 % when first scored) were looked at while
- * tuning, so they joined the tuning set. The third, networks-held-out.json,
- * was written after the last change and scored once: 102 of 113 (90.3 %).
- * Every miss is a small host or research network (under 2^17 addresses, below
- * the hand-labelled networks) whose name says nothing ("Global Layer B.V.",
- * "xTom GmbH"), taken for a company. Issue 13 asks for 98 % and none taken
- * for a company; these floors keep what is reached from slipping back.
+ * How the held-out set stays honest: each was written from public knowledge
+ * by a session that had not seen the classifier, and scored once. The first
+ * three (50.0 % on the old heuristic, then 93.8 % and 90.3 %) were looked at
+ * while tuning, so they joined the tuning set. The fourth,
+ * networks-held-out.json (394 networks, 70 % of them small), scored 379 of
+ * 394 (96.2 %) after the day's hand labels and name words: 12 carriers and
+ * hosts taken for a business network, every business network right. Its
+ * misses are small carriers and hosts whose numbers no hand label holds and
+ * whose names say nothing ("TPG Internet Pty Ltd", "NEXTDC Limited",
+ * "nextdns, Inc."): what the enrichment's PeeringDB type, reverse DNS and
+ * registry record decide (network-verdict.ts), which no offline set can
+ * score. Issue 13 asks for 98 %; these floors keep what is reached from
+ * slipping back.
  */
-const HELD_OUT_FLOOR = 102 / 113;
-const HELD_OUT_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 11;
-const TUNING_FLOOR = 355 / 367;
-const TUNING_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 12;
+const HELD_OUT_FLOOR = 379 / 394;
+const HELD_OUT_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 12;
+const TUNING_FLOOR = 480 / 480;
+const TUNING_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 0;
 
 describe('the labelled network sets', () => {
-  it('hold at least 100 held-out networks from every inhabited continent and every kind, apart from the tuning set', () => {
-    expect(HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(100);
+  it('hold at least 390 held-out networks from every inhabited continent and every kind, apart from the tuning set', () => {
+    expect(HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(390);
     expect(new Set(HELD_OUT_NETWORKS.map((n) => n.continent)).size).toBe(6);
     expect(new Set(HELD_OUT_NETWORKS.map((n) => n.kind)).size).toBe(3);
     const tuned = new Set(TUNING_NETWORKS.map((n) => n.asn));
@@ -45,6 +49,8 @@ describe('classifyNetwork', () => {
   it('gets the held-out networks right at least as often as when they were scored', () => {
     const { right, shownAsCompany } = score(HELD_OUT_NETWORKS);
     expect(right / HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(HELD_OUT_FLOOR);
+    // No business network of the set is taken for a carrier or host: a company's visit is never hidden.
+    expect(HELD_OUT_NETWORKS.filter((n) => n.kind === 'business' && classifyNetwork(n.asn, n.name) !== 'business')).toEqual([]);
     expect(shownAsCompany.length).toBeLessThanOrEqual(HELD_OUT_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES);
   });
 

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { dnsErrorCode, dnsResolver, NO_RECORD_CODES, PERMANENT_DNS_CODES } from '../../../platform/network/dns.js';
 import { dmarcName } from '../../../intelligence/domains/dmarc-record.js';
 import { dnsCompanyFacts } from '../../../intelligence/domains/dns-company-facts.js';
 import { domainParts } from '../../../intelligence/domains/registrable-domain.js';
@@ -32,20 +32,10 @@ export interface DnsRecordsResolver {
 
 /** Lookups through the given servers (`host` or `host:port`; the system's when none), one try each, as `createDnsMxResolver`. */
 export function createDnsRecordsResolver(servers: readonly string[] | undefined, timeoutMs: number): DnsRecordsResolver {
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
-  if (servers !== undefined && servers.length > 0) resolver.setServers(servers);
+  const resolver = dnsResolver({ servers, timeoutMs });
   return { resolveMx: (name) => resolver.resolveMx(name), resolveTxt: (name) => resolver.resolveTxt(name) };
 }
 
-// A DNS answer that the name or the record type is not there.
-const ABSENT_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'ENODATA']);
-// The question was wrong: asking again gets the same answer.
-const PERMANENT_CODES: ReadonlySet<string> = new Set(['EBADNAME', 'EBADQUERY', 'EFORMERR', 'ENOTIMP']);
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
-}
 
 type Lookup<T> = { readonly ok: true; readonly records: T[]; readonly exists: boolean } | { readonly ok: false; readonly code: string | undefined };
 
@@ -53,15 +43,15 @@ async function lookup<T>(query: () => Promise<T[]>): Promise<Lookup<T>> {
   try {
     return { ok: true, records: await query(), exists: true };
   } catch (error) {
-    const code = errorCode(error);
-    if (code !== undefined && ABSENT_CODES.has(code)) return { ok: true, records: [], exists: code !== 'ENOTFOUND' };
+    const code = dnsErrorCode(error);
+    if (code !== undefined && NO_RECORD_CODES.has(code)) return { ok: true, records: [], exists: code !== 'ENOTFOUND' };
     return { ok: false, code };
   }
 }
 
 /** A lookup that got no answer (a timeout, SERVFAIL) is the network's failure: retried, then skipped. */
 function failure(name: string, code: string | undefined): ProviderAnswer {
-  return { kind: 'failure', reason: `DNS lookup for ${name} failed: ${code ?? 'unknown error'}`, retryable: code === undefined || !PERMANENT_CODES.has(code) };
+  return { kind: 'failure', reason: `DNS lookup for ${name} failed: ${code ?? 'unknown error'}`, retryable: code === undefined || !PERMANENT_DNS_CODES.has(code) };
 }
 
 function candidate(field: string, value: unknown, confidence: number, verified: boolean): FieldCandidate {

@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { dnsErrorCode, dnsResolver, NO_RECORD_CODES, PERMANENT_DNS_CODES } from '../../../platform/network/dns.js';
 import type { EnrichmentProvider, FieldCandidate, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
 import { checkEmailSyntax, isRoleAccount } from '../../../intelligence/enrichment/email-checks.js';
 import { mailDomainKind } from '../../../intelligence/enrichment/mail-domain-kind.js';
@@ -34,19 +34,8 @@ export interface EmailVerificationDeps {
  * once and twice `timeoutMs` after the query.
  */
 export function createDnsMxResolver(servers: readonly string[] | undefined, timeoutMs: number): MxResolver {
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
-  if (servers !== undefined && servers.length > 0) resolver.setServers(servers);
+  const resolver = dnsResolver({ servers, timeoutMs });
   return (domain) => resolver.resolveMx(domain);
-}
-
-// A name that does not exist (NXDOMAIN) or holds no MX (NODATA) is an answer about the domain, not a failure.
-const NO_MX_CODES: ReadonlySet<string> = new Set(['ENOTFOUND', 'ENODATA']);
-// The query itself was wrong: asking again gets the same answer.
-const PERMANENT_CODES: ReadonlySet<string> = new Set(['EBADNAME', 'EBADQUERY', 'EFORMERR', 'ENOTIMP']);
-
-function errorCode(error: unknown): string | undefined {
-  if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
-  return typeof error.code === 'string' ? error.code : undefined;
 }
 
 function candidate(field: string, value: unknown, confidence: number, verified: boolean): FieldCandidate {
@@ -100,10 +89,10 @@ export function createEmailVerificationProvider(deps: EmailVerificationDeps): En
       try {
         records = await deps.resolveMx(syntax.domain);
       } catch (error) {
-        const code = errorCode(error);
-        if (code === undefined || !NO_MX_CODES.has(code)) {
+        const code = dnsErrorCode(error);
+        if (code === undefined || !NO_RECORD_CODES.has(code)) {
           const reason = `MX lookup for ${syntax.domain} failed: ${code ?? String(error)}`;
-          return { kind: 'failure', reason, retryable: code === undefined || !PERMANENT_CODES.has(code) };
+          return { kind: 'failure', reason, retryable: code === undefined || !PERMANENT_DNS_CODES.has(code) };
         }
         records = [];
       }

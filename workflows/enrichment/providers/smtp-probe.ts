@@ -1,4 +1,4 @@
-import { Resolver } from 'node:dns/promises';
+import { dnsResolver } from '../../../platform/network/dns.js';
 import { connect, isIP, type Socket } from 'node:net';
 
 /**
@@ -31,8 +31,7 @@ export interface SmtpProbeOptions {
 
 /** Resolves a host's IPv4 address, else its IPv6 one, through the given DNS servers (as `createDnsMxResolver`). */
 export function createDnsHostResolver(servers: readonly string[] | undefined, timeoutMs: number): (host: string) => Promise<string> {
-  const resolver = new Resolver({ timeout: timeoutMs, tries: 1 });
-  if (servers !== undefined && servers.length > 0) resolver.setServers(servers);
+  const resolver = dnsResolver({ servers, timeoutMs });
   return async (host) => {
     const v4 = await resolver.resolve4(host).catch(() => []);
     const address = v4[0] ?? (await resolver.resolve6(host))[0];
