@@ -25,24 +25,21 @@ interface Platform {
 const groups = new Set<number>();
 
 /**
- * `npm start` as a user runs it: `tsx api/main.ts` from the repo root, with no external services
- * configured. `via: 'node'` runs the same entry point in one process (`node --import tsx`), for
- * signals that must reach it whatever it is doing: the tsx CLI relays a signal to its child and
- * SIGKILLs the child if that does not acknowledge it within about 60 ms, as a busy start may not.
+ * `npm start` as a user runs it: package.json's `node --import tsx api/main.ts`, from the repo
+ * root, with no external services configured. One process, so a signal reaches it whatever it is
+ * doing (the tsx CLI, which the start script used before, SIGKILLs a child that does not
+ * acknowledge a relayed signal within about 60 ms, as a busy process on a loaded machine may not:
+ * an exit 130 that was the runner's, not the platform's).
  */
-function startPlatform(env: Record<string, string>, opts: { via: 'tsx' | 'node' } = { via: 'tsx' }): Platform {
+function startPlatform(env: Record<string, string>): Platform {
   const inherited = { ...process.env };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'ADMIN_TOKEN']) delete inherited[name];
-  const [command, args]: [string, string[]] =
-    opts.via === 'tsx'
-      ? [join(repoRoot, 'node_modules/.bin/tsx'), ['api/main.ts']]
-      : [process.execPath, ['--import', 'tsx', 'api/main.ts']];
-  const child = spawn(command, args, {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
     cwd: repoRoot,
     // Its own process group, so a failed test can still stop everything it started.
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
-    // The node this suite runs on, for tsx's `#!/usr/bin/env node`.
+    // The node this suite runs on first on PATH, as npm puts the project's pinned node first for its scripts.
     env: { ...inherited, PATH: `${dirname(process.execPath)}${delimiter}${process.env['PATH'] ?? ''}`, ...env },
   });
   if (child.pid !== undefined) groups.add(child.pid);
@@ -198,7 +195,7 @@ describe('npm start', () => {
     const dataDir = await makeDataDir();
     dirs.push(dataDir);
     const { env, ports } = await embeddedEnv(dataDir);
-    const platform = startPlatform(env, { via: 'node' });
+    const platform = startPlatform(env);
     // Both embedded services are up; migrations and the worker's bundle are still to come.
     await platform.waitFor(`dev server ready at 127.0.0.1:${ports.temporal}`, 120_000, 'stderr');
 
