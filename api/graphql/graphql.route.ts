@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { peerAddress, type TrustProxy } from '../http/peer-address.js';
-import { readBody } from '../http/read-body.js';
+import { readDecodedBody } from '../http/decoded-body.js';
 import { sendRequestError } from '../http/respond.js';
 import type { Authenticator } from './authenticate.js';
 import type { GatewayContext } from './gateway-context.js';
@@ -18,7 +18,7 @@ export function createGraphqlRoute(deps: {
   return async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> => {
     let body: unknown;
     if (req.method === 'POST') {
-      const read = await readBody(req, MAX_BODY_BYTES);
+      const read = await readDecodedBody(req, MAX_BODY_BYTES);
       if (!read.ok) return sendRequestError(res, read.status, 'BAD_USER_INPUT', read.reason);
       const isJson = /^application\/(graphql-response\+)?json\b/i.test(req.headers['content-type'] ?? '');
       if (!isJson) {

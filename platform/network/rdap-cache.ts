@@ -29,6 +29,8 @@ export interface RdapCacheDeps {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
+/** Stale rows of other blocks removed with each row stored: more than one, so the stale set shrinks while misses go on. */
+const SWEEP_ROWS = 32;
 
 interface Row {
   readonly network: unknown;
@@ -78,12 +80,18 @@ export function createRdapCache(deps: RdapCacheDeps): RdapCache {
       if (span === undefined) return;
       const now = deps.now();
       const expires = new Date(now.getTime() + (network === undefined ? missTtlDays : deps.ttlDays) * DAY_MS);
-      // Expired rows of the block go in the same statement, so the table stays as large as the blocks still asked
-      // about; never the row being written, which one statement must not both delete and update.
+      // Expired rows of the block go in the same statement, never the row being written, which one statement must
+      // not both delete and update; and a few expired rows of blocks nobody asks about any more, so the table stays
+      // as large as the blocks still asked about (each row stored sweeps up to SWEEP_ROWS stale ones).
       await deps.db.query(
         `with pruned as (
            delete from control.rdap_networks
             where block = $1::cidr and expires_at <= $6 and (start_address, end_address) <> ($2::inet, $3::inet)
+         ), swept as (
+           delete from control.rdap_networks
+            where ctid = any(array(select ctid from control.rdap_networks
+                                    where expires_at <= $6 and block <> $1::cidr
+                                    order by expires_at limit ${SWEEP_ROWS}))
          )
          insert into control.rdap_networks (block, start_address, end_address, handle, network, fetched_at, expires_at)
          values ($1::cidr, $2::inet, $3::inet, $4, $5::jsonb, $6, $7)

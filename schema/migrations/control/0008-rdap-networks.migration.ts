@@ -29,5 +29,7 @@ export const rdapNetworksMigration: ControlMigration = {
        check (start_address <= end_address and block >>= start_address and block >>= end_address),
        check ((handle is null) = (network is null))
      )`,
+    // The sweep of expired rows that no lookup of their block will remove (rdap-cache.ts).
+    `create index rdap_networks_expires_at on control.rdap_networks (expires_at)`,
   ],
 };

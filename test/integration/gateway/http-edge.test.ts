@@ -1,3 +1,4 @@
+import { deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { codeOf, createTenant, startTestGateway, type GqlResponse, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 
@@ -22,12 +23,13 @@ describe('GraphQL over HTTP at the edge', () => {
   const apiKeys = () => countRows('select count(*)::int as n from control.api_keys where tenant_id = $1');
 
   /** A raw request as tenant, so the body and headers are exactly what the test says. */
-  const send = async (init: { method?: string; path?: string; contentType?: string; body?: RequestInit['body']; duplex?: 'half' }) => {
+  const send = async (init: { method?: string; path?: string; contentType?: string; encoding?: string; body?: RequestInit['body']; duplex?: 'half' }) => {
     const response = await fetch(`${gateway.url}${init.path ?? '/graphql'}`, {
       method: init.method ?? 'POST',
       headers: {
         authorization: `Bearer ${tenant.secretKey}`,
         ...(init.contentType === undefined ? {} : { 'content-type': init.contentType }),
+        ...(init.encoding === undefined ? {} : { 'content-encoding': init.encoding }),
       },
       body: init.body,
       ...(init.duplex === undefined ? {} : { duplex: init.duplex }),
@@ -124,6 +126,23 @@ describe('GraphQL over HTTP at the edge', () => {
     expect(response.status).toBe(200);
     expect(response.body?.errors).toBeUndefined();
     expect(response.body?.data).toEqual({ tenant: { id: tenant.id } });
+  });
+
+  it('reads a gzip or deflate body as the ingestion routes do, and refuses one that decodes past 1 MiB or an unknown coding', async () => {
+    const request = JSON.stringify({ query: '{ tenant { id } }' });
+    for (const [encoding, body] of [['gzip', gzipSync(request)], ['deflate', deflateSync(request)]] as const) {
+      const response = await send({ contentType: 'application/json', encoding, body });
+      expect({ encoding, status: response.status, data: response.body?.data }).toEqual({ encoding, status: 200, data: { tenant: { id: tenant.id } } });
+    }
+    // A few KB on the wire that would be 2 MiB decoded: refused while decoding.
+    const bomb = gzipSync(JSON.stringify({ query: `{ tenant { id } } # ${'x'.repeat(2 * MIB)}` }));
+    expect(bomb.length).toBeLessThan(64 * 1024);
+    const refused = await send({ contentType: 'application/json', encoding: 'gzip', body: bomb });
+    expect(refused.status).toBe(413);
+    expect(firstError(refused.body)?.extensions?.['code']).toBe('BAD_USER_INPUT');
+    const unknown = await send({ contentType: 'application/json', encoding: 'br', body: request });
+    expect(unknown.status).toBe(415);
+    expect(firstError(unknown.body)?.message).toContain('gzip or deflate');
   });
 
   it('answers a JSON object that is not a GraphQL request with 400 and BAD_USER_INPUT', async () => {

@@ -126,6 +126,17 @@ describe('RDAP lookup: happy', () => {
     expect(rows).toEqual([{ handle: 'NET-96-64-10-0-1' }]);
   });
 
+  it("sweeps expired rows of blocks nobody asks about any more when it stores another block's", async () => {
+    const lookup = buildLookup();
+    await lookup.lookupIp('96.64.10.3');
+    await lookup.lookupIp('8.8.8.8');
+    clock = new Date(clock.getTime() + 91 * DAY_MS);
+    // Only the Google block is asked about again: the Acme block's stale row goes with its store.
+    await lookup.lookupIp('8.8.8.8');
+    const rows = await db.query<{ block: string }>(`select block::text as block from control.rdap_networks order by block`);
+    expect(rows).toEqual([{ block: '8.8.8.0/24' }]);
+  });
+
   it('looks IPv6 addresses up through the IPv6 bootstrap', async () => {
     const { result, paths } = await requestsDuring(() => buildLookup().lookupIp('2a01:4f8:c17:1::1'));
     expect(paths).toEqual(['/bootstrap/ipv6.json', '/ripe/ip/2a01:4f8:c17:1::1']);
