@@ -19,3 +19,9 @@ function read(file: string): LabelledNetwork[] {
 export const TUNING_NETWORKS = read('networks-tuning.json');
 /** Networks written after the last change to the classifier and scored once; see network-kind.test.ts. */
 export const HELD_OUT_NETWORKS = read('networks-held-out.json');
+/**
+ * Written blind for the next claim of the classifier's accuracy and not yet scored: nothing here
+ * runs the classifier on it (see fixtures/README.md). Scored once by the session that next
+ * changes the classifier, then moved into the tuning set.
+ */
+export const NEXT_HELD_OUT_NETWORKS = read('networks-held-out-next.json');

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { CARRIER_GROUP_WORDS, HOSTING_GROUP_WORDS, KNOWN_NETWORK_KINDS } from '../../../intelligence/ip/known-networks.js';
 import { classifyNetwork, mayBeVisitingCompany } from '../../../intelligence/ip/network-kind.js';
-import { HELD_OUT_NETWORKS, TUNING_NETWORKS, type LabelledNetwork } from './network-fixtures.js';
+import { HELD_OUT_NETWORKS, NEXT_HELD_OUT_NETWORKS, TUNING_NETWORKS, type LabelledNetwork } from './network-fixtures.js';
 
 function score(networks: readonly LabelledNetwork[]): { right: number; shownAsCompany: LabelledNetwork[] } {
   let right = 0;
@@ -42,6 +42,18 @@ describe('the labelled network sets', () => {
     const tuned = new Set(TUNING_NETWORKS.map((n) => n.asn));
     expect(HELD_OUT_NETWORKS.filter((n) => tuned.has(n.asn))).toEqual([]);
     expect(new Set(HELD_OUT_NETWORKS.map((n) => n.asn)).size).toBe(HELD_OUT_NETWORKS.length);
+  });
+});
+
+describe('the next held-out set', () => {
+  // Only its shape: scoring it here would be looking at it.
+  it('holds at least 200 networks of every kind and inhabited continent, none in the tuning or current held-out set', () => {
+    expect(NEXT_HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(200);
+    expect(new Set(NEXT_HELD_OUT_NETWORKS.map((n) => n.continent)).size).toBe(6);
+    expect(new Set(NEXT_HELD_OUT_NETWORKS.map((n) => n.kind)).size).toBe(3);
+    const seen = new Set([...TUNING_NETWORKS, ...HELD_OUT_NETWORKS].map((n) => n.asn));
+    expect(NEXT_HELD_OUT_NETWORKS.filter((n) => seen.has(n.asn))).toEqual([]);
+    expect(new Set(NEXT_HELD_OUT_NETWORKS.map((n) => n.asn)).size).toBe(NEXT_HELD_OUT_NETWORKS.length);
   });
 });
 
