@@ -19,6 +19,7 @@
  * carrier, not itself a carrier or host, the address not named as a
  * subscriber pool) is the customer's own network: a static business line.
  */
+import ipaddr from 'ipaddr.js';
 import { mailDomainKind } from '../enrichment/mail-domain-kind.js';
 import { registrableDomain } from '../domains/registrable-domain.js';
 import { ORGANIZATION_DOMAINS, organizationNameKey } from '../ip/network-companies.js';
@@ -76,16 +77,13 @@ const CUSTOMER_BLOCK_MAX_ADDRESSES = 4096;
 
 const combine = (confidences: readonly number[]): number => Math.round((1 - confidences.reduce((rest, c) => rest * (1 - c), 1)) * 1000) / 1000;
 
-/** How many addresses a block holds, for IPv4; Infinity for IPv6 (a customer's /48 is normal, sizes don't compare). */
-function ipv4BlockSize(network: RdapNetwork): number {
-  const toNumber = (address: string): number | undefined => {
-    const parts = address.split('.').map(Number);
-    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0 || p > 255)) return undefined;
-    return parts.reduce((n, p) => n * 256 + p, 0);
-  };
+/** How many addresses an IPv4 block holds; undefined for IPv6 (a customer's /48 is normal: sizes don't compare) and for text that is no IPv4 address. */
+function ipv4BlockSize(network: RdapNetwork): number | undefined {
+  const toNumber = (address: string): number | undefined =>
+    ipaddr.IPv4.isValidFourPartDecimal(address) ? ipaddr.IPv4.parse(address).toByteArray().reduce((n, byte) => n * 256 + byte, 0) : undefined;
   const start = toNumber(network.startAddress);
   const end = toNumber(network.endAddress);
-  return start === undefined || end === undefined ? Number.POSITIVE_INFINITY : end - start + 1;
+  return start === undefined || end === undefined ? undefined : end - start + 1;
 }
 
 function registryText(rdap: RdapNetwork): string {
@@ -98,7 +96,7 @@ function customerOf(evidence: NetworkEvidence): string | undefined {
   const registrant = rdap?.registrant?.name;
   if (rdap === undefined || registrant === undefined || asn === undefined) return undefined;
   if (ptr !== undefined && (ptr.naming === 'residential' || ptr.naming === 'hosting')) return undefined;
-  if (ipv4BlockSize(rdap) > CUSTOMER_BLOCK_MAX_ADDRESSES && !rdap.startAddress.includes(':')) return undefined;
+  if ((ipv4BlockSize(rdap) ?? 0) > CUSTOMER_BLOCK_MAX_ADDRESSES) return undefined;
   const registrantKey = organizationNameKey(registrant);
   if (registrantKey === undefined || registrantKey === organizationNameKey(asn.organization)) return undefined;
   const read = readNetworkName(registryText(rdap));

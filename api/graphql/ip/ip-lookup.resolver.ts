@@ -6,7 +6,7 @@ import type { GeoLookup } from '../../../platform/ip-dataset/geo-lookup.js';
 import type { LeadService } from '../../leads/lead.service.js';
 import { apiError } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
-import { networkOfAddress } from './address-facts.js';
+import { networkOfAddress } from './address-network.js';
 import { IpLookup } from './ip-lookup.types.js';
 
 @Resolver(() => IpLookup)

@@ -6,7 +6,7 @@ import { leadLoaders } from './lead-request-loaders.js';
 import { deviceOf } from '../../../intelligence/visitors/device.js';
 import type { AsnTable } from '../../../intelligence/ip/asn-table.js';
 import type { GeoLookup } from '../../../platform/ip-dataset/geo-lookup.js';
-import { networkOfAddress } from '../ip/address-facts.js';
+import { networkOfAddress } from '../ip/address-network.js';
 import { Company, Device, Session, VisitLocation, VisitNetwork } from './lead.types.js';
 
 @Resolver(() => Session)

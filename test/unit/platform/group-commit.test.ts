@@ -9,6 +9,23 @@ function deferred() {
   return { promise, release };
 }
 
+/** A committer whose commits record their groups and wait for the gate; each request answers itself. */
+function gatedCommitter(options: { maxGroupSize: number; maxPendingPerKey?: number; maxPendingTotal?: number }) {
+  const commits: Array<[string, number[]]> = [];
+  const gate = deferred();
+  const committer = createGroupCommitter<number, number>({
+    async commit(key, requests) {
+      commits.push([key, [...requests]]);
+      await gate.promise;
+      return [...requests];
+    },
+    sizeOf: (n) => n,
+    concurrency: 1,
+    ...options,
+  });
+  return { commits, gate, committer };
+}
+
 describe('group commit', () => {
   it('gathers requests that arrive while a commit is in flight into the next one, and answers each with its own result', async () => {
     const commits: number[][] = [];
@@ -30,18 +47,7 @@ describe('group commit', () => {
   });
 
   it('cuts groups at the size limit and keeps keys apart', async () => {
-    const commits: Array<[string, number[]]> = [];
-    const gate = deferred();
-    const committer = createGroupCommitter<number, number>({
-      async commit(key, requests) {
-        commits.push([key, [...requests]]);
-        await gate.promise;
-        return [...requests];
-      },
-      sizeOf: (n) => n,
-      maxGroupSize: 5,
-      concurrency: 1,
-    });
+    const { commits, gate, committer } = gatedCommitter({ maxGroupSize: 5 });
     const answers = [committer.submit('a', 1), committer.submit('a', 3), committer.submit('a', 2), committer.submit('a', 4), committer.submit('b', 9)];
     gate.release();
     await Promise.all(answers);
@@ -191,20 +197,7 @@ describe('group commit', () => {
   });
 
   it('bounds what waits per key and in total: a request that does not fit is refused at once and never committed', async () => {
-    const commits: Array<[string, number[]]> = [];
-    const gate = deferred();
-    const committer = createGroupCommitter<number, number>({
-      async commit(key, requests) {
-        commits.push([key, [...requests]]);
-        await gate.promise;
-        return [...requests];
-      },
-      sizeOf: (n) => n,
-      maxGroupSize: 100,
-      concurrency: 1,
-      maxPendingPerKey: 10,
-      maxPendingTotal: 16,
-    });
+    const { commits, gate, committer } = gatedCommitter({ maxGroupSize: 100, maxPendingPerKey: 10, maxPendingTotal: 16 });
     const a = [committer.submit('a', 4), committer.submit('a', 6)];
     // a holds 10 of its 10: more for a is refused, while b still has room.
     expect(committer.trySubmit('a', 1)).toEqual({ ok: false, full: 'key' });
