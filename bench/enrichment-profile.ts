@@ -1,9 +1,10 @@
 /**
  * Where an enrichment's time goes, read from its workflow's Temporal history
  * and the client's own clock: the gateway's start of the job, the workflow's
- * bookkeeping (local activities and workflow tasks between calls), each
- * provider call (waiting on the task queue, then running: its gate's wait
- * and the call itself), and the last step (merge, rescore, publish) until
+ * steps run in the worker (local activities, each recorded with the
+ * workflow task that ran it: startJob, a stage's calls), each provider call
+ * that went through the server's task queue (waiting on it, then running:
+ * its gate's wait and the call itself; runs begun before stage steps), and the last step (merge, rescore, publish) until
  * the new score reached the client. Same machine, so the server's and the client's clocks agree.
  */
 import type { Client } from '@temporalio/client';
@@ -44,6 +45,17 @@ function providerOf(input: { payloads?: Array<{ data?: Uint8Array | null }> | nu
   return typeof parsed === 'object' && parsed !== null && 'providerId' in parsed && typeof parsed.providerId === 'string' ? parsed.providerId : 'unknown';
 }
 
+/** The SDK's marker of a local activity's result in the history. */
+const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
+
+/** The activity type a local activity marker names (its `data` detail: the SDK's JSON). */
+function localActivityType(details: { payloads?: Array<{ data?: Uint8Array | null }> | null } | null | undefined): string {
+  const data = details?.payloads?.[0]?.data;
+  if (data === undefined || data === null) return 'local activity';
+  const parsed: unknown = JSON.parse(decoder.decode(data));
+  return typeof parsed === 'object' && parsed !== null && 'activity_type' in parsed && typeof parsed.activity_type === 'string' ? parsed.activity_type : 'local activity';
+}
+
 /** The phases of each timed enrichment, averaged; phases in the order they happen. */
 export async function profileEnrichments(client: Client, tenantId: string, timings: readonly EnrichmentTiming[]): Promise<PhaseFigure[]> {
   const samples = new Map<string, number[]>();
@@ -62,10 +74,21 @@ export async function profileEnrichments(client: Client, tenantId: string, timin
     let first = true;
     const scheduled = new Map<string, { provider: string; at: number }>();
     const running = new Map<string, number>();
+    let stage = 0;
     for (const event of events) {
       const at = epochMs(event.eventTime);
       const id = event.eventId?.toString() ?? '';
-      if (event.activityTaskScheduledEventAttributes) {
+      const marker = event.markerRecordedEventAttributes;
+      if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
+        // A local activity is recorded when the workflow task that ran it completes: the step and the task around it.
+        const type = localActivityType(marker.details?.['data']);
+        // finishJob publishes the score before its workflow task completes: the last phase below measures it.
+        if (type === 'finishJob') continue;
+        const step = type === 'callStage' ? `callStage ${(stage += 1)} (a stage's cache, reservations, calls, settlements)` : type;
+        add(first ? `workflow start → ${step} recorded` : `→ ${step} recorded`, at - last);
+        first = false;
+        last = at;
+      } else if (event.activityTaskScheduledEventAttributes) {
         const provider = providerOf(event.activityTaskScheduledEventAttributes.input);
         add(first ? 'workflow start → first call scheduled (startJob)' : `${provider}: before its call (workflow task; settle, cache, reserve)`, at - last);
         first = false;
@@ -87,7 +110,7 @@ export async function profileEnrichments(client: Client, tenantId: string, timin
       }
     }
     // finishJob rescores and publishes before its workflow task completes: the message can precede the workflow's end.
-    add('last call → leadScored at the client (workflow task; finishJob: merge, company, rescore, publish)', timing.scoredAt - last);
+    add('last step recorded → leadScored at the client (finishJob: merge, company, rescore, publish)', timing.scoredAt - last);
     add('total (client)', timing.scoredAt - timing.requestedAt);
   }
   return [...samples.entries()].map(([phase, list]) => {

@@ -9,6 +9,7 @@
 import { compile, selectAll } from 'css-select';
 import { isTag, type AnyNode, type Element } from 'domhandler';
 import { textContent } from 'domutils';
+import type { SubstringIndex } from './substring-index.js';
 import { mayMatch } from './technology-dom-index.js';
 import type { CompiledPattern, DomCheck, Fingerprint, FingerprintSet } from './technology-fingerprints.js';
 import type { TechnologyPage } from './technology-page.js';
@@ -65,7 +66,7 @@ function record(matching: Matching, pattern: CompiledPattern, value: string, evi
 }
 
 /** Long inputs: the regex runs only where the text it requires is there. */
-const mayContain = (haystack: string, pattern: CompiledPattern): boolean => pattern.literal === undefined || haystack.includes(pattern.literal);
+const mayContain = (haystack: SubstringIndex, pattern: CompiledPattern): boolean => pattern.literal === undefined || haystack.includes(pattern.literal);
 
 /** The format's version template (`\1`, `\1?yes:no`) filled from a match. */
 export function resolveVersion(template: string, match: RegExpExecArray): string {

@@ -7,6 +7,7 @@
  */
 import { parse, type Selector } from 'css-what';
 import { isTag, type AnyNode, type Document } from 'domhandler';
+import { substringIndex, type SubstringIndex } from './substring-index.js';
 
 export interface DomIndex {
   readonly tags: ReadonlySet<string>;
@@ -14,7 +15,7 @@ export interface DomIndex {
   readonly classes: ReadonlySet<string>;
   readonly attributes: ReadonlySet<string>;
   /** Every attribute value, one a line, lower-cased: substring tests of `[href*='/wp-content/']`. */
-  readonly values: string;
+  readonly values: SubstringIndex;
   /**
    * False for a document too deep or too large for selectors to run on it in
    * reasonable time (a descendant selector walks every ancestor): real pages
@@ -63,7 +64,7 @@ export function indexDocument(document: Document): DomIndex {
     }
     for (const child of node.children) stack.push([child, depth + 1]);
   }
-  return { tags, ids, classes, attributes, values: values.join('\n'), selectable: deepest <= MAX_DEPTH && elements <= MAX_ELEMENTS };
+  return { tags, ids, classes, attributes, values: substringIndex(values.join('\n')), selectable: deepest <= MAX_DEPTH && elements <= MAX_ELEMENTS };
 }
 
 function needsOf(tokens: readonly Selector[]): Needs {

@@ -6,6 +6,7 @@
  * "React" is not a React page.
  */
 import type { ScannedHtml } from './html-scan.js';
+import { substringIndex, type SubstringIndex } from './substring-index.js';
 import { indexDocument, type DomIndex } from './technology-dom-index.js';
 
 export interface TechnologyPage {
@@ -27,7 +28,7 @@ export interface TechnologyPage {
   readonly globals: ReadonlyMap<string, 'markup' | 'heuristic'>;
   readonly domIndex: DomIndex;
   /** `html`, `scripts`, `css` and the script sources lower-cased: where a pattern's required text is looked for before its regex runs. */
-  readonly lower: { readonly html: string; readonly scripts: string; readonly css: string; readonly scriptSrc: string };
+  readonly lower: { readonly html: SubstringIndex; readonly scripts: SubstringIndex; readonly css: SubstringIndex; readonly scriptSrc: SubstringIndex };
 }
 
 const HTML_HEAD = 48 * 1024;
@@ -151,6 +152,11 @@ export function technologyPage(url: string, html: string, headers: Readonly<Reco
     scanned,
     globals,
     domIndex: indexDocument(scanned.document),
-    lower: { html: cut.toLowerCase(), scripts: scripts.toLowerCase(), css: css.toLowerCase(), scriptSrc: scriptSrc.join('\n').toLowerCase() },
+    lower: {
+      html: substringIndex(cut.toLowerCase()),
+      scripts: substringIndex(scripts.toLowerCase()),
+      css: substringIndex(css.toLowerCase()),
+      scriptSrc: substringIndex(scriptSrc.join('\n').toLowerCase()),
+    },
   };
 }

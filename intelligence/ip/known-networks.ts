@@ -5,6 +5,7 @@ import {
   SMALLER_HOSTING_GROUP_WORDS,
   SMALLER_ISP,
 } from './smaller-known-networks.js';
+import { SMALL_HOSTING_BY_OPERATOR, SMALL_ISP_BY_OPERATOR } from './small-networks-by-operator.js';
 
 /**
  * Networks whose kind is known by number, for where the organisation's name
@@ -27,6 +28,9 @@ import {
  *   misses: on the 480 labelled tuning networks, every carrier or host taken
  *   for a company (23 of them) was one of these, its name carrying no
  *   carrier or hosting word ("xTom GmbH", "Global Layer B.V.").
+ * - SMALL_HOSTING_BY_OPERATOR and SMALL_ISP_BY_OPERATOR
+ *   (small-networks-by-operator.ts): 4,164 more of 256 to 131,071 addresses
+ *   whose names say nothing, labelled by who runs them.
  */
 const LARGE_HOSTING = [
   62, 984, 2376, 3598, 4694, 5517, 5619, 6878, 6939, 7203, 7506, 7671, 7684, 7859,
@@ -203,6 +207,8 @@ export const KNOWN_NETWORK_KINDS: ReadonlyMap<number, NetworkKind> = byKind(
   [LARGE_BUSINESS, 'business'],
   [SMALLER_HOSTING, 'hosting'],
   [SMALLER_ISP, 'isp'],
+  [SMALL_HOSTING_BY_OPERATOR, 'hosting'],
+  [SMALL_ISP_BY_OPERATOR, 'isp'],
 );
 
 /** The ASNs of LARGE, for tests that check the rule still holds against the installed dataset. */

@@ -13,7 +13,9 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
  */
 export function spawnWorker(gateway: { readonly config: Config }, extraEnv: Readonly<Record<string, string>> = {}): Promise<ChildProcess> {
   const { config } = gateway;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'workflows/worker.main.ts'], {
+  // Node flags for the worker alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile a benchmark's worker.
+  const nodeFlags = process.env['WORKER_NODE_FLAGS']?.split(' ').filter((flag) => flag !== '') ?? [];
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'workflows/worker.main.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -32,9 +32,20 @@ import type { CreditLedger } from '../../tenants/credits/credit-ledger.js';
 import { readEnrichmentSettings, type EnrichmentSettings } from '../../tenants/enrichment-settings/enrichment-settings.js';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
 import { createAnswerCache, type CachedQuestion } from './answer-cache.js';
-import { JOB_ERRORS, type EnrichLeadInput, type JobPlan, type ProviderOutcome, type Reservation, type TenantRef } from './enrichment-plan.js';
+import {
+  JOB_ERRORS,
+  PROVIDER_ATTEMPTS,
+  providerRetryDelayMs,
+  type EnrichLeadInput,
+  type JobPlan,
+  type ProviderOutcome,
+  type Reservation,
+  type StageCall,
+  type StageResult,
+  type TenantRef,
+} from './enrichment-plan.js';
 import { readLeadFields, writeLeadFields } from './lead-fields.js';
-import { subjectKey, type ProviderCatalog, type ProviderEntry } from './provider-catalog.js';
+import { subjectKey, type ProviderCatalog, type ProviderEntry, type TenantProviders } from './provider-catalog.js';
 import { createProviderGate } from './provider-gate.js';
 
 export interface EnrichmentDeps {
@@ -56,6 +67,10 @@ type JobInput = EnrichLeadInput & { readonly jobId: string };
 type ProviderInput = JobInput & { readonly providerId: string; readonly subject?: EnrichmentSubject };
 
 const RAW_LIMIT = 64 * 1024;
+/** How long a job's later steps in this worker use the configuration its first step read. */
+const JOB_CONFIGURATION_MS = 60_000;
+/** Jobs whose configuration a worker keeps at once (each a few KB); a worker runs far fewer at a time. */
+const MAX_JOB_CONFIGURATIONS = 10_000;
 const DAY_MS = 86_400_000;
 /** A Retry-After further away than this is not waited for within the job: the provider is skipped. */
 const LONGEST_RETRY_AFTER_MS = 5 * 60_000;
@@ -121,6 +136,33 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   const gate = createProviderGate(deps.coordination);
   const sqlOf = (tenant: TenantRef) => tenantSql(deps.db, tenant.schema);
 
+  /**
+   * The tenant's settings and providers as a job's first step read them,
+   * kept for its later steps in this worker (a stage and the merge run here
+   * as local activities): a job runs on the configuration it started with,
+   * re-read after JOB_CONFIGURATION_MS (a job paused for the daily limit) or
+   * on another worker. Two reads fewer per step.
+   */
+  const jobConfigurations = new Map<string, { readonly settings: EnrichmentSettings; readonly catalog: TenantProviders; readonly readAt: number }>();
+  async function configurationOf(job: JobInput, opts: { fresh?: boolean } = {}): Promise<{ settings: EnrichmentSettings; catalog: TenantProviders }> {
+    const now = Date.now();
+    const kept = jobConfigurations.get(job.jobId);
+    if (kept !== undefined && !opts.fresh && now - kept.readAt < JOB_CONFIGURATION_MS) return kept;
+    const sql = sqlOf(job);
+    const settings = await readEnrichmentSettings(sql);
+    const catalog = await deps.catalog.forTenant(job, sql, settings.prices);
+    if (jobConfigurations.size >= MAX_JOB_CONFIGURATIONS) {
+      for (const [jobId, entry] of jobConfigurations) if (now - entry.readAt >= JOB_CONFIGURATION_MS) jobConfigurations.delete(jobId);
+      // Still full (a burst of jobs on this worker): the oldest go; they read again if they need to.
+      for (const jobId of jobConfigurations.keys()) {
+        if (jobConfigurations.size < MAX_JOB_CONFIGURATIONS) break;
+        jobConfigurations.delete(jobId);
+      }
+    }
+    jobConfigurations.set(job.jobId, { settings, catalog, readAt: now });
+    return { settings, catalog };
+  }
+
   async function providerOf(tenant: TenantRef, providerId: string): Promise<{ entry: ProviderEntry; settings: EnrichmentSettings }> {
     const sql = sqlOf(tenant);
     const settings = await readEnrichmentSettings(sql);
@@ -152,6 +194,160 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
     );
   }
 
+  async function readCached(job: ProviderInput, entry: ProviderEntry): Promise<ProviderAnswer | undefined> {
+    const asked = await question(job, entry);
+    if (asked === undefined) return undefined;
+    const answer = await answers.read(sqlOf(job), asked.question, deps.now());
+    if (answer === undefined) return undefined;
+    await deps.ledger.recordCached({ tenantId: job.tenantId, operation: enrichmentOperation(job.providerId), idempotencyKey: ledgerKey(job, job.providerId, 'cached') });
+    await recordCall(job, { provider: job.providerId, outcome: 'cached', credits: 0 });
+    return answer;
+  }
+
+  async function reserve(job: ProviderInput & { priceCredits: number }, settings: EnrichmentSettings): Promise<Reservation> {
+    const charge = async (): Promise<Reservation> => {
+      const charged = await deps.ledger.charge({
+        tenantId: job.tenantId,
+        amount: job.priceCredits,
+        operation: enrichmentOperation(job.providerId),
+        idempotencyKey: ledgerKey(job, job.providerId, 'reserve'),
+        reason: `enrichment job ${job.jobId}`,
+      });
+      if (charged.ok) return { kind: 'reserved' };
+      const { problem } = charged;
+      const detail = problem.kind === 'credits-exhausted' ? `: the balance of ${problem.balance} does not cover ${problem.required}` : '';
+      return { kind: 'exhausted', reason: `${JOB_ERRORS.creditsExhausted}${detail} (${job.providerId})` };
+    };
+    if (settings.dailyCreditLimit === null) return charge();
+    const limit = settings.dailyCreditLimit;
+    return deps.db.transaction(async (tx) => {
+      await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`enrichment-daily:${job.tenantId}`]);
+      const now = deps.now();
+      const dayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+      const spent = await tx.query<{ spent: number; reserved: boolean }>(
+        `select coalesce(-sum(amount), 0)::int as spent, bool_or(idempotency_key = $4) as reserved
+           from control.credit_ledger
+          where tenant_id = $1 and created_at >= $2 and operation like $3`,
+        [job.tenantId, dayStart, 'enrichment:%', ledgerKey(job, job.providerId, 'reserve')],
+      );
+      const today = spent[0] ?? { spent: 0, reserved: false };
+      if (today.reserved !== true && today.spent + job.priceCredits > limit) {
+        const resume = new Date(dayStart.getTime() + DAY_MS);
+        return {
+          kind: 'daily-limit',
+          reason: `paused: the daily enrichment limit of ${limit} credits is reached (${today.spent} spent today); resumes at ${resume.toISOString()}`,
+          resumeInMs: resume.getTime() - now.getTime(),
+        };
+      }
+      return charge();
+    });
+  }
+
+  /**
+   * The provider's answer within its limits, or another job's answer to the
+   * same question (`shared`). A retryable failure comes back as it is; one
+   * whose Retry-After is further away than the job waits is made final.
+   */
+  async function askShared(
+    job: ProviderInput,
+    entry: ProviderEntry,
+    settings: EnrichmentSettings,
+    context: Context,
+  ): Promise<{ answer: ProviderAnswer; shared: boolean }> {
+    const asked = await question(job, entry);
+    if (asked === undefined) return { answer: { kind: 'no-match' }, shared: false };
+    const sql = sqlOf(job);
+    // A local activity (a stage) has no heartbeat: the workflow task's own timeout covers a dead worker.
+    const heartbeat = context.info.isLocal ? () => undefined : () => context.heartbeat();
+    const hooks = { waiting: heartbeat, signal: context.cancellationSignal };
+    const ask = async (): Promise<ProviderAnswer> => {
+      const beat = setInterval(heartbeat, 2_000);
+      try {
+        return await entry.provider.enrich(asked.subject, { signal: context.cancellationSignal });
+      } finally {
+        clearInterval(beat);
+      }
+    };
+    if (entry.local) return { answer: await ask(), shared: false };
+
+    const limits = { tenantId: job.tenantId, providerId: job.providerId, rateLimitPerMinute: entry.rateLimitPerMinute, concurrency: entry.concurrency };
+    const { value: answer, led } = await gate.singleFlight(
+      `${job.tenantId}:${job.providerId}:${asked.question.key}`,
+      hooks,
+      async () => {
+        const fresh = await gate.withSlot(limits, hooks, ask);
+        await answers.write(sql, asked.question, fresh, settings, deps.now());
+        return fresh;
+      },
+      () => answers.read(sql, asked.question, deps.now()),
+    );
+    const delay = answer.kind === 'failure' && answer.retryable ? answer.retryAfterMs : undefined;
+    if (answer.kind === 'failure' && delay !== undefined && delay > LONGEST_RETRY_AFTER_MS) return { answer: { ...answer, retryable: false }, shared: false };
+    return { answer, shared: !led };
+  }
+
+  async function settle(job: ProviderInput & { priceCredits: number; answer: ProviderAnswer; shared: boolean }): Promise<void> {
+    const keep = !job.shared && hasData(job.answer);
+    if (!keep) {
+      await deps.ledger.refund({
+        tenantId: job.tenantId,
+        amount: job.priceCredits,
+        operation: enrichmentOperation(job.providerId),
+        idempotencyKey: ledgerKey(job, job.providerId, 'refund'),
+        refundsKey: ledgerKey(job, job.providerId, 'reserve'),
+        reason: job.shared ? 'answered from another job' : `no data: ${outcomeOf(job.answer)}`,
+      });
+    }
+    if (job.shared) {
+      await deps.ledger.recordCached({ tenantId: job.tenantId, operation: enrichmentOperation(job.providerId), idempotencyKey: ledgerKey(job, job.providerId, 'cached') });
+    }
+    await recordCall(job, {
+      provider: job.providerId,
+      outcome: job.shared ? 'cached' : outcomeOf(job.answer),
+      credits: keep ? job.priceCredits : 0,
+      reason: reasonOf(job.answer),
+      raw: job.answer.kind === 'failure' ? (job.answer.raw ?? null) : null,
+    });
+  }
+
+  /** One provider of a stage (see callStage); `entry` undefined: removed from the configuration while the job ran. */
+  async function stageCall(
+    job: ProviderInput & { priceCredits: number },
+    call: StageCall,
+    entry: ProviderEntry | undefined,
+    settings: EnrichmentSettings,
+    context: Context,
+  ): Promise<StageResult> {
+    const answered = (answer: ProviderAnswer, cached: boolean): StageResult => ({ kind: 'answered', outcome: { provider: call.providerId, kind: 'answered', answer, cached } });
+    const gone: ProviderAnswer = { kind: 'failure', reason: `provider ${call.providerId} is no longer configured`, retryable: false };
+    if (entry === undefined && call.local) return answered(gone, false);
+    if (!call.local) {
+      // The cache only before the first attempt: a later one holds a reservation to settle.
+      const cached = call.attempt === 1 && entry !== undefined ? await readCached(job, entry) : undefined;
+      if (cached !== undefined) return answered(cached, true);
+      const reservation = entry === undefined ? ({ kind: 'reserved' } as const) : await reserve(job, settings);
+      if (reservation.kind === 'daily-limit') return reservation;
+      if (reservation.kind === 'exhausted') {
+        await recordCall(job, { provider: job.providerId, outcome: 'refused', credits: 0, reason: reservation.reason });
+        return { kind: 'exhausted' };
+      }
+    }
+    const result =
+      entry === undefined
+        ? { answer: gone, shared: false }
+        : await askShared(job, entry, settings, context).catch((error: unknown) => {
+            const thrown: ProviderAnswer = { kind: 'failure', reason: error instanceof Error ? error.message : 'the provider call failed', retryable: true };
+            return { answer: thrown, shared: false };
+          });
+    const answer: ProviderAnswer = result.answer;
+    if (answer.kind === 'failure' && answer.retryable && call.attempt < PROVIDER_ATTEMPTS) {
+      return { kind: 'retry', delayMs: answer.retryAfterMs === undefined ? providerRetryDelayMs(call.attempt) : Math.max(answer.retryAfterMs, 100) };
+    }
+    const final = answer.kind === 'failure' ? { ...answer, retryable: false } : answer;
+    if (!call.local) await settle({ ...job, answer: final, shared: result.shared });
+    return answered(final, result.shared);
+  }
+
   return {
     /** Marks the job running and plans it; a lead without anything to look up fails the job and charges nothing. */
     async startJob(job: JobInput): Promise<JobPlan> {
@@ -172,8 +368,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
       const subject = subjectOfRow(lead);
       if (subject === undefined) return fail('BAD_USER_INPUT: the lead has no email, company domain or public IP address to look up');
 
-      const settings = await readEnrichmentSettings(sql);
-      const catalog = await deps.catalog.forTenant(job, sql, settings.prices);
+      const { settings, catalog } = await configurationOf(job, { fresh: true });
       const now = deps.now();
       const held = await readLeadFields(sql, job.leadId);
       const knownFields = [...held.values()]
@@ -190,13 +385,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
     /** An answer already paid for (by this tenant, within the cache's lifetime): free, and counted in usage. */
     async cachedAnswer(job: ProviderInput): Promise<ProviderAnswer | undefined> {
       const { entry } = await providerOf(job, job.providerId);
-      const asked = await question(job, entry);
-      if (asked === undefined) return undefined;
-      const answer = await answers.read(sqlOf(job), asked.question, deps.now());
-      if (answer === undefined) return undefined;
-      await deps.ledger.recordCached({ tenantId: job.tenantId, operation: enrichmentOperation(job.providerId), idempotencyKey: ledgerKey(job, job.providerId, 'cached') });
-      await recordCall(job, { provider: job.providerId, outcome: 'cached', credits: 0 });
-      return answer;
+      return readCached(job, entry);
     },
 
     /**
@@ -205,44 +394,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
      * by an advisory lock so that two jobs cannot both take the last credits of the day.
      */
     async reserveCredits(job: ProviderInput & { priceCredits: number }): Promise<Reservation> {
-      const sql = sqlOf(job);
-      const settings = await readEnrichmentSettings(sql);
-      const charge = async (): Promise<Reservation> => {
-        const charged = await deps.ledger.charge({
-          tenantId: job.tenantId,
-          amount: job.priceCredits,
-          operation: enrichmentOperation(job.providerId),
-          idempotencyKey: ledgerKey(job, job.providerId, 'reserve'),
-          reason: `enrichment job ${job.jobId}`,
-        });
-        if (charged.ok) return { kind: 'reserved' };
-        const { problem } = charged;
-        const detail = problem.kind === 'credits-exhausted' ? `: the balance of ${problem.balance} does not cover ${problem.required}` : '';
-        return { kind: 'exhausted', reason: `${JOB_ERRORS.creditsExhausted}${detail} (${job.providerId})` };
-      };
-      if (settings.dailyCreditLimit === null) return charge();
-      const limit = settings.dailyCreditLimit;
-      return deps.db.transaction(async (tx) => {
-        await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`enrichment-daily:${job.tenantId}`]);
-        const now = deps.now();
-        const dayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
-        const spent = await tx.query<{ spent: number; reserved: boolean }>(
-          `select coalesce(-sum(amount), 0)::int as spent, bool_or(idempotency_key = $4) as reserved
-             from control.credit_ledger
-            where tenant_id = $1 and created_at >= $2 and operation like $3`,
-          [job.tenantId, dayStart, 'enrichment:%', ledgerKey(job, job.providerId, 'reserve')],
-        );
-        const today = spent[0] ?? { spent: 0, reserved: false };
-        if (today.reserved !== true && today.spent + job.priceCredits > limit) {
-          const resume = new Date(dayStart.getTime() + DAY_MS);
-          return {
-            kind: 'daily-limit',
-            reason: `paused: the daily enrichment limit of ${limit} credits is reached (${today.spent} spent today); resumes at ${resume.toISOString()}`,
-            resumeInMs: resume.getTime() - now.getTime(),
-          };
-        }
-        return charge();
-      });
+      return reserve(job, await readEnrichmentSettings(sqlOf(job)));
     },
 
     async pauseJob(job: JobInput & { reason: string | null }): Promise<void> {
@@ -257,81 +409,58 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
      * Calls the provider within its limits, or waits for another job asking the
      * same question (`shared`). A retryable failure is thrown, for the
      * workflow's retry policy, after the provider's Retry-After when it gave one.
+     * (Runs begun before the stage step; see callStage.)
      */
     async callProviderShared(job: ProviderInput): Promise<{ answer: ProviderAnswer; shared: boolean }> {
-      const context = Context.current();
       const { entry, settings } = await providerOf(job, job.providerId);
-      const asked = await question(job, entry);
-      if (asked === undefined) return { answer: { kind: 'no-match' }, shared: false };
-      const sql = sqlOf(job);
-      const hooks = { waiting: () => context.heartbeat(), signal: context.cancellationSignal };
-      const ask = async (): Promise<ProviderAnswer> => {
-        const beat = setInterval(() => context.heartbeat(), 2_000);
-        try {
-          return await entry.provider.enrich(asked.subject, { signal: context.cancellationSignal });
-        } finally {
-          clearInterval(beat);
-        }
-      };
-      if (entry.local) return { answer: await ask(), shared: false };
-
-      const limits = { tenantId: job.tenantId, providerId: job.providerId, rateLimitPerMinute: entry.rateLimitPerMinute, concurrency: entry.concurrency };
-      const { value: answer, led } = await gate.singleFlight(
-        `${job.tenantId}:${job.providerId}:${asked.question.key}`,
-        hooks,
-        async () => {
-          const fresh = await gate.withSlot(limits, hooks, ask);
-          await answers.write(sql, asked.question, fresh, settings, deps.now());
-          return fresh;
-        },
-        () => answers.read(sql, asked.question, deps.now()),
-      );
+      const call = await askShared(job, entry, settings, Context.current());
+      const answer = call.answer;
       if (answer.kind === 'failure' && answer.retryable) {
-        const delay = answer.retryAfterMs;
-        if (delay !== undefined && delay > LONGEST_RETRY_AFTER_MS) return { answer: { ...answer, retryable: false }, shared: false };
         throw ApplicationFailure.create({
           message: answer.reason,
           type: 'ProviderFailure',
-          ...(delay === undefined ? {} : { nextRetryDelay: Math.max(delay, 100) }),
+          ...(answer.retryAfterMs === undefined ? {} : { nextRetryDelay: Math.max(answer.retryAfterMs, 100) }),
         });
       }
-      return { answer, shared: !led };
+      return call;
     },
 
     /** Charged when data came back from this job's own call; refunded otherwise (no data, a failure, another job's answer). */
     async settleCredits(job: ProviderInput & { priceCredits: number; answer: ProviderAnswer; shared: boolean }): Promise<void> {
-      const keep = !job.shared && hasData(job.answer);
-      if (!keep) {
-        await deps.ledger.refund({
-          tenantId: job.tenantId,
-          amount: job.priceCredits,
-          operation: enrichmentOperation(job.providerId),
-          idempotencyKey: ledgerKey(job, job.providerId, 'refund'),
-          refundsKey: ledgerKey(job, job.providerId, 'reserve'),
-          reason: job.shared ? 'answered from another job' : `no data: ${outcomeOf(job.answer)}`,
-        });
-      }
-      if (job.shared) {
-        await deps.ledger.recordCached({ tenantId: job.tenantId, operation: enrichmentOperation(job.providerId), idempotencyKey: ledgerKey(job, job.providerId, 'cached') });
-      }
-      await recordCall(job, {
-        provider: job.providerId,
-        outcome: job.shared ? 'cached' : outcomeOf(job.answer),
-        credits: keep ? job.priceCredits : 0,
-        reason: reasonOf(job.answer),
-        raw: job.answer.kind === 'failure' ? (job.answer.raw ?? null) : null,
-      });
+      await settle(job);
+    },
+
+    /**
+     * One stage of the waterfall in one step, its providers at once: for each,
+     * the cache, the reservation, the call and the settlement, as the steps
+     * above do one at a time. Every part is idempotent by job and provider, so
+     * a re-run after a crash charges nothing twice. A retryable failure before
+     * the last attempt keeps its reservation and answers `retry` (the workflow
+     * waits, durably, and asks again); a daily limit answers before reserving.
+     */
+    async callStage(job: JobInput & { subject: EnrichmentSubject; calls: readonly StageCall[] }): Promise<StageResult[]> {
+      const context = Context.current();
+      const { settings, catalog } = await configurationOf(job);
+      return Promise.all(job.calls.map((call) => stageCall({ ...job, providerId: call.providerId, priceCredits: call.priceCredits }, call, catalog.get(call.providerId), settings, context)));
     },
 
     /** Merges the answers into the lead, links its company, and closes the job. */
     async finishJob(job: JobInput & { outcomes: readonly ProviderOutcome[]; creditsExhausted: boolean }): Promise<void> {
       const sql = sqlOf(job);
-      const settings = await readEnrichmentSettings(sql);
+      const { settings } = await configurationOf(job);
       const now = deps.now();
-      for (const outcome of job.outcomes) {
-        if (outcome.kind === 'skipped') await recordCall(job, { provider: outcome.provider, outcome: 'skipped', credits: 0, reason: outcome.reason });
-        else await recordCall(job, { provider: outcome.provider, outcome: outcome.cached ? 'cached' : outcomeOf(outcome.answer), credits: 0, reason: reasonOf(outcome.answer) });
-      }
+      // Calls a stage or a settlement did not record yet (skipped ones, our own data), in one statement.
+      await sql.query(
+        `insert into {t}.enrichment_calls (job_id, provider, outcome, credits, reason)
+         select $1, v.provider, v.outcome, 0, v.reason from unnest($2::text[], $3::text[], $4::text[]) as v(provider, outcome, reason)
+         on conflict (job_id, provider) do nothing`,
+        [
+          job.jobId,
+          job.outcomes.map((outcome) => outcome.provider),
+          job.outcomes.map((outcome) => (outcome.kind === 'skipped' ? 'skipped' : outcome.cached ? 'cached' : outcomeOf(outcome.answer))),
+          job.outcomes.map((outcome) => (outcome.kind === 'skipped' ? outcome.reason : reasonOf(outcome.answer))?.slice(0, 2000) ?? null),
+        ],
+      );
       const answered = job.outcomes.flatMap((o) => (o.kind === 'answered' ? [{ source: o.provider, answer: o.answer }] : []));
       const held = await readLeadFields(sql, job.leadId);
       const merged = mergeAnswers(held, answered, { now, ttlDays: settings.stalenessDays, confidenceThreshold: settings.confidenceThreshold });
@@ -390,6 +519,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
       if (finished !== undefined && merged.changed.length > 0) {
         await sendEvent(deps.webhooks, deps.webhookDispatcher, job, 'lead.enriched', { leadId: job.leadId, jobId: job.jobId, fields: merged.changed });
       }
+      jobConfigurations.delete(job.jobId);
     },
   };
 }

@@ -1,7 +1,15 @@
 import { ActivityFailure, ApplicationFailure, condition, defineSignal, patched, proxyActivities, proxyLocalActivities, setHandler, sleep } from '@temporalio/workflow';
 import type { EnrichmentSubject, ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
 import type { EnrichLeadActivities } from './enrich-lead.activities.js';
-import { providerStages, type EnrichLeadInput, type PlannedProvider, type ProviderOutcome, type Reservation } from './enrichment-plan.js';
+import {
+  PROVIDER_ATTEMPTS,
+  providerStages,
+  type EnrichLeadInput,
+  type PlannedProvider,
+  type ProviderOutcome,
+  type Reservation,
+  type StageResult,
+} from './enrichment-plan.js';
 
 /**
  * Providers that supply different fields are called at once (providerStages):
@@ -31,7 +39,23 @@ const bookkeeping = proxyLocalActivities<EnrichLeadActivities>({
 const providerCalls = proxyActivities<EnrichLeadActivities>({
   startToCloseTimeout: '2 minutes',
   heartbeatTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 4 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: PROVIDER_ATTEMPTS },
+});
+
+/**
+ * Each stage of the waterfall is one local activity (callStage): its
+ * providers' cache lookups, reservations, calls and settlements in the
+ * worker, instead of three local activities and an activity through the
+ * server's task queue per provider. Retries wait in the workflow (a durable
+ * timer), as the activity retry policy waited before. Measured with
+ * `BENCH_ONLY=default-enrichment npm run bench` (README). Runs begun before
+ * this change replay as they ran.
+ */
+const STAGE_STEPS = 'enrichment-stage-steps';
+
+const stageSteps = proxyLocalActivities<EnrichLeadActivities>({
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
 
 /** Hands a job to the lead's workflow; a job signalled twice runs once. */
@@ -66,13 +90,16 @@ async function runJob(input: EnrichLeadInput, jobId: string): Promise<void> {
   const outcomes: ProviderOutcome[] = [];
   let stopped: string | undefined;
   const stages = patched(PARALLEL_STAGES) ? providerStages(plan.providers) : plan.providers.map((provider) => [provider]);
+  const inStageSteps = patched(STAGE_STEPS);
   for (const stage of stages) {
     const skipped = (provider: PlannedProvider) => provider.supplies.length > 0 && provider.supplies.every((field) => known.has(field));
-    const results = await Promise.all(
-      stage.map((provider) =>
-        skipped(provider) ? Promise.resolve(undefined) : provider.local ? callLocal(job, provider, plan.subject) : callMetered(job, provider, plan.subject),
-      ),
-    );
+    const results = inStageSteps
+      ? await runStage(job, stage.filter((provider) => !skipped(provider)), plan.subject).then((done) => stage.map((provider) => done.get(provider.id)))
+      : await Promise.all(
+          stage.map((provider) =>
+            skipped(provider) ? Promise.resolve(undefined) : provider.local ? callLocal(job, provider, plan.subject) : callMetered(job, provider, plan.subject),
+          ),
+        );
     // In the waterfall's order, whatever order the calls ended in.
     stage.forEach((provider, index) => {
       const outcome = results[index];
@@ -94,6 +121,49 @@ async function runJob(input: EnrichLeadInput, jobId: string): Promise<void> {
     if (stopped !== undefined) break;
   }
   await bookkeeping.finishJob({ ...job, outcomes, creditsExhausted: stopped === 'exhausted' });
+}
+
+/**
+ * A stage's providers through callStage, again for those that asked to be
+ * retried (after the longest wait any of them asked for) or that waited out
+ * the daily credit limit. Each provider's outcome by its id.
+ */
+async function runStage(
+  job: EnrichLeadInput & { jobId: string },
+  providers: readonly PlannedProvider[],
+  subject: EnrichmentSubject,
+): Promise<Map<string, ProviderOutcome | 'exhausted'>> {
+  const done = new Map<string, ProviderOutcome | 'exhausted'>();
+  let pending = providers.map((provider) => ({ provider, attempt: 1 }));
+  while (pending.length > 0) {
+    const calls = pending.map(({ provider, attempt }) => ({ providerId: provider.id, priceCredits: provider.priceCredits, local: provider.local, attempt }));
+    const results: StageResult[] = await stageSteps.callStage({ ...job, subject, calls });
+    const again: typeof pending = [];
+    let waitMs = 0;
+    let paused: { reason: string; resumeInMs: number } | undefined;
+    results.forEach((result, index) => {
+      const call = pending[index];
+      if (call === undefined) return;
+      if (result.kind === 'answered') done.set(call.provider.id, result.outcome);
+      else if (result.kind === 'exhausted') done.set(call.provider.id, 'exhausted');
+      else if (result.kind === 'retry') {
+        again.push({ provider: call.provider, attempt: call.attempt + 1 });
+        waitMs = Math.max(waitMs, result.delayMs);
+      } else {
+        again.push(call);
+        paused = { reason: result.reason, resumeInMs: result.resumeInMs };
+      }
+    });
+    if (paused !== undefined) {
+      await bookkeeping.pauseJob({ ...job, reason: paused.reason });
+      await sleep(paused.resumeInMs);
+      await bookkeeping.pauseJob({ ...job, reason: null });
+    } else if (again.length > 0) {
+      await sleep(waitMs);
+    }
+    pending = again;
+  }
+  return done;
 }
 
 async function callLocal(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider, subject: EnrichmentSubject): Promise<ProviderOutcome> {

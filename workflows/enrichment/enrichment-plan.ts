@@ -66,6 +66,31 @@ export type Reservation =
   | { readonly kind: 'daily-limit'; readonly reason: string; readonly resumeInMs: number }
   | { readonly kind: 'exhausted'; readonly reason: string };
 
+/** Attempts of a provider call before it counts as failed and the waterfall goes on. */
+export const PROVIDER_ATTEMPTS = 4;
+
+/** The wait before the next attempt when the provider did not say (Retry-After): 1 s, doubling, at most 30 s. */
+export function providerRetryDelayMs(attempt: number): number {
+  return Math.min(1_000 * 2 ** (attempt - 1), 30_000);
+}
+
+/** A provider of a stage, as the workflow asks the stage step to call it. */
+export interface StageCall {
+  readonly providerId: string;
+  readonly priceCredits: number;
+  readonly local: boolean;
+  /** 1 for the first; a later attempt holds the reservation of the first. */
+  readonly attempt: number;
+}
+
+/** What became of one provider of a stage. */
+export type StageResult =
+  | { readonly kind: 'answered'; readonly outcome: ProviderOutcome & { readonly kind: 'answered' } }
+  /** A retryable failure before the last attempt: its reservation is kept for the next. */
+  | { readonly kind: 'retry'; readonly delayMs: number }
+  | { readonly kind: 'daily-limit'; readonly reason: string; readonly resumeInMs: number }
+  | { readonly kind: 'exhausted' };
+
 /** One provider's part in a job, as the job's record and the merge see it. */
 export type ProviderOutcome =
   | { readonly provider: string; readonly kind: 'answered'; readonly answer: ProviderAnswer; readonly cached: boolean }

@@ -9,8 +9,8 @@ import {
   LARGE_NETWORK_ADDRESSES,
   LARGE_NETWORK_ASNS,
 } from '../../../intelligence/ip/known-networks.js';
-import { asnDatasetDirectory, IPV4_FILE } from '../../../platform/ip-dataset/load-asn-dataset.js';
-import { HELD_OUT_NETWORKS, NEXT_HELD_OUT_NETWORKS, TUNING_NETWORKS } from '../../unit/ip/network-fixtures.js';
+import { asnDatasetDirectory, IPV4_FILE, IPV6_FILE } from '../../../platform/ip-dataset/load-asn-dataset.js';
+import { HELD_OUT_SETS, TUNING_NETWORKS } from '../../unit/ip/network-fixtures.js';
 
 interface Network { addresses: number; names: Set<string> }
 
@@ -55,8 +55,14 @@ describe('the hand-labelled networks against the installed @ip-location-db/asn',
     }
   });
 
+  it('label only networks the dataset has (an IPv6-only one among them: AS18680, Akamai)', async () => {
+    const ipv6 = new Set<number>();
+    for await (const line of createInterface({ input: createReadStream(join(asnDatasetDirectory(), IPV6_FILE)) })) ipv6.add(Number(line.split(',', 3)[2]));
+    expect([...KNOWN_NETWORK_KINDS.keys()].filter((asn) => !networks.has(asn) && !ipv6.has(asn))).toEqual([]);
+  });
+
   it('carry the names the dataset gives the labelled networks', () => {
-    for (const network of [...TUNING_NETWORKS, ...HELD_OUT_NETWORKS, ...NEXT_HELD_OUT_NETWORKS]) {
+    for (const network of [...TUNING_NETWORKS, ...HELD_OUT_SETS.a, ...HELD_OUT_SETS.b]) {
       expect([...(networks.get(network.asn)?.names ?? [])], `AS${network.asn}`).toContain(network.name);
     }
   });

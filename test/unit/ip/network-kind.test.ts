@@ -1,75 +1,68 @@
 import { describe, expect, it } from 'vitest';
 import { CARRIER_GROUP_WORDS, HOSTING_GROUP_WORDS, KNOWN_NETWORK_KINDS } from '../../../intelligence/ip/known-networks.js';
 import { classifyNetwork, mayBeVisitingCompany } from '../../../intelligence/ip/network-kind.js';
-import { HELD_OUT_NETWORKS, NEXT_HELD_OUT_NETWORKS, TUNING_NETWORKS, type LabelledNetwork } from './network-fixtures.js';
+import { HELD_OUT_SETS, TUNING_NETWORKS, type LabelledNetwork } from './network-fixtures.js';
 
-function score(networks: readonly LabelledNetwork[]): { right: number; shownAsCompany: LabelledNetwork[] } {
+function score(networks: readonly LabelledNetwork[]): { right: number; shownAsCompany: number; businessHidden: number } {
   let right = 0;
-  const shownAsCompany: LabelledNetwork[] = [];
+  let shownAsCompany = 0;
+  let businessHidden = 0;
   for (const network of networks) {
     const kind = classifyNetwork(network.asn, network.name);
     if (kind === network.kind) right += 1;
-    if (network.kind !== 'business' && mayBeVisitingCompany(kind)) shownAsCompany.push(network);
+    else if (network.kind === 'business') businessHidden += 1;
+    else if (mayBeVisitingCompany(kind)) shownAsCompany += 1;
   }
-  return { right, shownAsCompany };
+  return { right, shownAsCompany, businessHidden };
 }
 
 /*
- * How the held-out set stays honest: each was written from public knowledge
- * by a session that had not seen the classifier, and scored once. The first
- * three (50.0 % on the old heuristic, then 93.8 % and 90.3 %) were looked at
- * while tuning, so they joined the tuning set. The fourth,
- * networks-held-out.json (394 networks, 70 % of them small), scored 379 of
- * 394 (96.2 %) after the day's hand labels and name words: 12 carriers and
- * hosts taken for a business network, every business network right. Its
- * misses are small carriers and hosts whose numbers no hand label holds and
- * whose names say nothing ("TPG Internet Pty Ltd", "NEXTDC Limited",
- * "nextdns, Inc."): what the enrichment's PeeringDB type, reverse DNS and
- * registry record decide (network-verdict.ts), which no offline set can
- * score. Issue 13 asks for 98 %; these floors keep what is reached from
- * slipping back.
+ * How a held-out set stays honest: each was written from public knowledge by
+ * a session that had not seen the classifier, and scored once. The first four
+ * (50.0 % on the old heuristic, then 93.8 %, 90.3 % and 96.2 %) were looked at
+ * while tuning, so they joined the tuning set. Sets a and b were scored once
+ * on 2026-12-07, after the small networks labelled by operator
+ * (small-networks-by-operator.ts): a 424 of 433 (97.9 %), b 775 of 787
+ * (98.5 %), together 1,199 of 1,220 (98.3 %; issue 13 asks for 98 %). Only
+ * these counts are checked here, so that their misses stay unseen; these
+ * floors keep what was reached from slipping back.
  */
-const HELD_OUT_FLOOR = 379 / 394;
-const HELD_OUT_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 12;
-const TUNING_FLOOR = 480 / 480;
-const TUNING_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES = 0;
+const HELD_OUT_FLOORS = {
+  a: { right: 424, shownAsCompany: 7, businessHidden: 0 },
+  b: { right: 775, shownAsCompany: 4, businessHidden: 5 },
+} as const;
+const TUNING_FLOOR = { right: 870, shownAsCompany: 1, businessHidden: 0 } as const;
 
 describe('the labelled network sets', () => {
-  it('hold at least 390 held-out networks from every inhabited continent and every kind, apart from the tuning set', () => {
-    expect(HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(390);
-    expect(new Set(HELD_OUT_NETWORKS.map((n) => n.continent)).size).toBe(6);
-    expect(new Set(HELD_OUT_NETWORKS.map((n) => n.kind)).size).toBe(3);
-    const tuned = new Set(TUNING_NETWORKS.map((n) => n.asn));
-    expect(HELD_OUT_NETWORKS.filter((n) => tuned.has(n.asn))).toEqual([]);
-    expect(new Set(HELD_OUT_NETWORKS.map((n) => n.asn)).size).toBe(HELD_OUT_NETWORKS.length);
-  });
-});
-
-describe('the next held-out set', () => {
-  // Only its shape: scoring it here would be looking at it.
-  it('holds at least 200 networks of every kind and inhabited continent, none in the tuning or current held-out set', () => {
-    expect(NEXT_HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(200);
-    expect(new Set(NEXT_HELD_OUT_NETWORKS.map((n) => n.continent)).size).toBe(6);
-    expect(new Set(NEXT_HELD_OUT_NETWORKS.map((n) => n.kind)).size).toBe(3);
-    const seen = new Set([...TUNING_NETWORKS, ...HELD_OUT_NETWORKS].map((n) => n.asn));
-    expect(NEXT_HELD_OUT_NETWORKS.filter((n) => seen.has(n.asn))).toEqual([]);
-    expect(new Set(NEXT_HELD_OUT_NETWORKS.map((n) => n.asn)).size).toBe(NEXT_HELD_OUT_NETWORKS.length);
+  it.each(Object.entries(HELD_OUT_SETS))('hold in held-out set %s at least 400 networks of every inhabited continent and every kind, in no other set', (name, networks) => {
+    expect(networks.length).toBeGreaterThanOrEqual(400);
+    expect(new Set(networks.map((n) => n.continent)).size).toBe(6);
+    expect(new Set(networks.map((n) => n.kind)).size).toBe(3);
+    const elsewhere = new Set([...TUNING_NETWORKS, ...Object.entries(HELD_OUT_SETS).filter(([other]) => other !== name).flatMap(([, set]) => set)].map((n) => n.asn));
+    expect(networks.filter((n) => elsewhere.has(n.asn))).toEqual([]);
+    expect(new Set(networks.map((n) => n.asn)).size).toBe(networks.length);
   });
 });
 
 describe('classifyNetwork', () => {
-  it('gets the held-out networks right at least as often as when they were scored', () => {
-    const { right, shownAsCompany } = score(HELD_OUT_NETWORKS);
-    expect(right / HELD_OUT_NETWORKS.length).toBeGreaterThanOrEqual(HELD_OUT_FLOOR);
-    // No business network of the set is taken for a carrier or host: a company's visit is never hidden.
-    expect(HELD_OUT_NETWORKS.filter((n) => n.kind === 'business' && classifyNetwork(n.asn, n.name) !== 'business')).toEqual([]);
-    expect(shownAsCompany.length).toBeLessThanOrEqual(HELD_OUT_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES);
+  it.each(Object.entries(HELD_OUT_SETS))('gets held-out set %s right at least as often as when it was scored', (name, networks) => {
+    const floor = HELD_OUT_FLOORS[name as keyof typeof HELD_OUT_FLOORS];
+    const { right, shownAsCompany, businessHidden } = score(networks);
+    expect(right).toBeGreaterThanOrEqual(floor.right);
+    expect(shownAsCompany).toBeLessThanOrEqual(floor.shownAsCompany);
+    expect(businessHidden).toBeLessThanOrEqual(floor.businessHidden);
+  });
+
+  it('gets together 98 % of the held-out networks right', () => {
+    const all = Object.values(HELD_OUT_SETS).flat();
+    expect(score(all).right / all.length).toBeGreaterThanOrEqual(0.98);
   });
 
   it('gets the tuning networks right at least as often as when it was tuned', () => {
-    const { right, shownAsCompany } = score(TUNING_NETWORKS);
-    expect(right / TUNING_NETWORKS.length).toBeGreaterThanOrEqual(TUNING_FLOOR);
-    expect(shownAsCompany.length).toBeLessThanOrEqual(TUNING_CARRIERS_AND_HOSTS_TAKEN_FOR_COMPANIES);
+    const { right, shownAsCompany, businessHidden } = score(TUNING_NETWORKS);
+    expect(right).toBeGreaterThanOrEqual(TUNING_FLOOR.right);
+    expect(shownAsCompany).toBeLessThanOrEqual(TUNING_FLOOR.shownAsCompany);
+    expect(businessHidden).toBeLessThanOrEqual(TUNING_FLOOR.businessHidden);
   });
 
   it('trusts the number of a known network over its name', () => {
