@@ -75,7 +75,10 @@ export interface EnrichmentService {
   /**
    * After an evaluation: leads whose score or segments changed and that were
    * never enriched are considered again when the tenant has an automatic
-   * rule (a lead may reach it later: score at least 40, say). Never fails the caller.
+   * rule (a lead may reach it later: score at least 40, say), anonymous
+   * visitors too (their address: location, network, the company on its own
+   * network). Without a rule only identified leads are enriched on their own:
+   * every anonymous visitor would be a workflow. Never fails the caller.
    */
   afterEvaluation(tenant: TenantRef, changes: readonly LeadChange[]): Promise<void>;
   enrichLeads(tenant: TenantRef, leadIds: readonly string[]): Promise<Outcome<EnrichmentJobRecord[]>>;
@@ -299,11 +302,11 @@ export function createEnrichmentService(deps: {
           ...new Set(changes.flatMap((c) => (c.kind === 'scored' || c.change === 'ENTERED' ? [c.leadId] : []))),
         ].filter((id) => !deciding.has(`${tenant.schema}:${id}`));
         if (leadIds.length === 0 || !(await enrichesByRule(tenant))) return;
-        // Of these leads, those identified (an email, a company) and never enriched.
+        // Of these leads, those never enriched, anonymous visitors among them: the tenant's rule chose
+        // them (a score, pages seen), and an address alone asks only the free providers of our own data.
         const open = await sqlOf(tenant).query<{ id: string }>(
           `select l.id from {t}.leads l
             where l.id = any($1) and l.merged_into is null and l.last_enriched_at is null
-              and (l.email is not null or l.company_id is not null)
               and not exists (select 1 from {t}.enrichment_jobs j where j.lead_id = l.id)`,
           [leadIds],
         );

@@ -181,6 +181,37 @@ describe('three typical leads, out of the box (real services, local outside part
     expect(valueOf(lead, 'email.mailDomainKind')).toBe('business');
   });
 
+  it("a visitor the tenant's automatic rule chooses (viewed /pricing) is enriched on its own, from its address alone, for free", async () => {
+    const chooser = await createTenant(gateway, { credits: 100 });
+    const pricingViewed = { event: 'page_view', where: { path: '/pricing' }, count: { gte: 1 }, within: 'P14D' };
+    await gateway.data(chooser.secretKey, 'mutation ($input: EnrichmentSettingsInput!) { updateEnrichmentSettings(input: $input) { autoEnrich } }', {
+      input: { autoEnrich: true, automatic: { rule: pricingViewed } },
+    });
+    const visitAt = async (path: string) => {
+      const anonymousId = `v-${randomBytes(6).toString('hex')}`;
+      const context = { ip: OFFICE_IP, userAgent: BROWSER, page: { path, url: `https://shop.test${path}` } };
+      expect((await postSegment(gateway, '/v1/page', { anonymousId, properties: { path }, context }, { key: chooser.publishableKey })).status).toBe(200);
+      const rows = await gateway.services.db.query<{ lead_id: string }>(`select lead_id from t_${chooser.id}.identities where anonymous_id = $1`, [anonymousId]);
+      return rows[0]?.lead_id ?? '';
+    };
+    const jobs = (leadId: string) =>
+      gateway.services.db.query<{ status: string; automatic: boolean; credits: number }>(
+        `select status, automatic, credits_charged as credits from t_${chooser.id}.enrichment_jobs where lead_id = $1`,
+        [leadId],
+      );
+    const chosen = await visitAt('/pricing');
+    const passerBy = await visitAt('/blog');
+    const [job] = await eventually(() => jobs(chosen), (rows) => rows.length === 1 && rows[0]?.status === 'COMPLETED');
+    expect(job).toMatchObject({ automatic: true, credits: 0 });
+    const enriched = (await gateway.data<{ lead: LeadView }>(chooser.secretKey, LEAD, { id: chosen })).lead;
+    expect(valueOf(enriched, 'network.organization')).toBe('Acme Widgets Inc');
+    expect(enriched.company?.domain).toBe('acmewidgets.com');
+    // The rule did not choose the other visitor: no job, nothing looked up for it.
+    expect(await jobs(passerBy)).toEqual([]);
+    const balance = await gateway.data<{ tenant: { credits: { balance: number } } }>(chooser.secretKey, '{ tenant { credits { balance } } }');
+    expect(balance.tenant.credits.balance).toBe(100);
+  });
+
   it('a visit from a private address (a proxy that forwards none) has no location or network, and nothing to enrich', async () => {
     const leadId = await visit('10.1.2.3', BROWSER);
     const seen = await leadOf(leadId);
