@@ -8,6 +8,7 @@
  * the new score reached the client. Same machine, so the server's and the client's clocks agree.
  */
 import type { Client } from '@temporalio/client';
+import { z } from 'zod';
 import { enrichLeadWorkflowId } from '../workflows/enrichment/enrichment-dispatch.js';
 import { percentile } from './enrichment.bench.js';
 
@@ -48,12 +49,23 @@ function providerOf(input: { payloads?: Array<{ data?: Uint8Array | null }> | nu
 /** The SDK's marker of a local activity's result in the history. */
 const LOCAL_ACTIVITY_MARKER = 'core_local_activity';
 
-/** The activity type a local activity marker names (its `data` detail: the SDK's JSON). */
-function localActivityType(details: { payloads?: Array<{ data?: Uint8Array | null }> | null } | null | undefined): string {
+const markerData = z.object({
+  activity_type: z.string(),
+  complete_time: z.object({ seconds: z.union([z.number(), z.string()]), nanos: z.number().optional() }).nullable().optional(),
+});
+
+/**
+ * The activity type a local activity marker names, and when it completed in
+ * the worker (its `data` detail: the SDK's JSON). The marker's own event
+ * time is of no use: a job's local activities run in one workflow task, and
+ * all their markers are written when it completes.
+ */
+function localActivityOf(details: { payloads?: Array<{ data?: Uint8Array | null }> | null } | null | undefined): { type: string; completedAt: number | undefined } {
   const data = details?.payloads?.[0]?.data;
-  if (data === undefined || data === null) return 'local activity';
-  const parsed: unknown = JSON.parse(decoder.decode(data));
-  return typeof parsed === 'object' && parsed !== null && 'activity_type' in parsed && typeof parsed.activity_type === 'string' ? parsed.activity_type : 'local activity';
+  const parsed = data === undefined || data === null ? undefined : markerData.safeParse(JSON.parse(decoder.decode(data)));
+  if (parsed === undefined || !parsed.success) return { type: 'local activity', completedAt: undefined };
+  const time = parsed.data.complete_time;
+  return { type: parsed.data.activity_type, completedAt: time === null || time === undefined ? undefined : Number(time.seconds) * 1000 + (time.nanos ?? 0) / 1e6 };
 }
 
 /** The phases of each timed enrichment, averaged; phases in the order they happen. */
@@ -81,13 +93,13 @@ export async function profileEnrichments(client: Client, tenantId: string, timin
       const marker = event.markerRecordedEventAttributes;
       if (marker?.markerName === LOCAL_ACTIVITY_MARKER) {
         // A local activity is recorded when the workflow task that ran it completes: the step and the task around it.
-        const type = localActivityType(marker.details?.['data']);
-        // finishJob publishes the score before its workflow task completes: the last phase below measures it.
-        if (type === 'finishJob') continue;
+        const { type, completedAt } = localActivityOf(marker.details?.['data']);
+        // finishJob publishes the score before it completes: the last phase below measures it.
+        if (type === 'finishJob' || completedAt === undefined) continue;
         const step = type === 'callStage' ? `callStage ${(stage += 1)} (a stage's cache, reservations, calls, settlements)` : type;
-        add(first ? `workflow start → ${step} recorded` : `→ ${step} recorded`, at - last);
+        add(first ? `workflow start → ${step} done` : `→ ${step} done`, completedAt - last);
         first = false;
-        last = at;
+        last = completedAt;
       } else if (event.activityTaskScheduledEventAttributes) {
         const provider = providerOf(event.activityTaskScheduledEventAttributes.input);
         add(first ? 'workflow start → first call scheduled (startJob)' : `${provider}: before its call (workflow task; settle, cache, reserve)`, at - last);
@@ -110,7 +122,7 @@ export async function profileEnrichments(client: Client, tenantId: string, timin
       }
     }
     // finishJob rescores and publishes before its workflow task completes: the message can precede the workflow's end.
-    add('last step recorded → leadScored at the client (finishJob: merge, company, rescore, publish)', timing.scoredAt - last);
+    add('last step done → leadScored at the client (finishJob: merge, company, rescore, publish)', timing.scoredAt - last);
     add('total (client)', timing.scoredAt - timing.requestedAt);
   }
   return [...samples.entries()].map(([phase, list]) => {
