@@ -4,6 +4,11 @@
  * It works on bytes (the separators are ASCII, never inside a UTF-8
  * sequence) and hands each record over as a view, so a reader decodes only
  * the fields it needs: half a million rows of numbers never become strings.
+ * Kept over a CSV library because of that: on asn-ipv4-num.csv (411,961
+ * rows, 21 MB), csv-parse 6.2.1 took 1.1–1.5 s to hand over its rows as
+ * string arrays, this splitter 0.27–0.35 s with the numbers decoded and the
+ * name read (2026-12-07, same machine, same sitting); the dataset loads on
+ * the first lookup, while a visitor's call waits.
  */
 export interface CsvRecord {
   /** The line the record starts on, from 1. */

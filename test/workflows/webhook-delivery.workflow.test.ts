@@ -19,7 +19,7 @@ import type { Outcome } from '../../platform/outcome.js';
 import type { Scope } from '../../tenants/api-keys/scopes.js';
 import type { WebhookEventType } from '../../tenants/webhooks/webhook-events.js';
 import { createWebhookRegistry, type WebhookRegistry, type WebhookTenant } from '../../tenants/webhooks/webhook-registry.js';
-import { verifyWebhook } from '../../tenants/webhooks/webhook-signature.js';
+import { verifiedPayload } from '../support/webhook-receiver.js';
 import { createDeliverWebhookActivities } from '../../workflows/webhooks/deliver-webhook.activities.js';
 import type { WebhookRetry } from '../../workflows/webhooks/deliver-webhook.workflow.js';
 import { redispatchStrandedDeliveries } from '../../workflows/webhooks/stranded-deliveries.js';
@@ -161,7 +161,7 @@ describe('webhook delivery on the real Temporal server', () => {
       expect(new Set(endpoint.requests.map((r) => r.body)).size).toBe(1);
       for (const request of endpoint.requests) {
         expect(request.headers['content-type']).toBe('application/json');
-        expect(verifyWebhook({ headers: request.headers, body: request.body, secret, now: new Date() })).toEqual({ ok: true });
+        expect(verifiedPayload(secret, request.body, request.headers)).toMatchObject({ type: 'lead.scored' });
       }
       const payload = JSON.parse(endpoint.requests[0]!.body) as Record<string, unknown>;
       expect(payload).toMatchObject({ id, type: 'lead.scored', data: { leadId: 'lead_1', score: 83, previousScore: 41 } });
@@ -219,7 +219,7 @@ describe('webhook delivery on the real Temporal server', () => {
       expect(endpoint.requests.map((r) => r.headers['webhook-id'])).toEqual([original, replay.id]);
       const [first, second] = endpoint.requests.map((r) => JSON.parse(r.body) as Record<string, unknown>) as [Record<string, unknown>, Record<string, unknown>];
       expect(second['createdAt']).toBe(first['createdAt']);
-      expect(verifyWebhook({ headers: endpoint.requests[1]!.headers, body: endpoint.requests[1]!.body, secret, now: new Date() })).toEqual({ ok: true });
+      expect(verifiedPayload(secret, endpoint.requests[1]!.body, endpoint.requests[1]!.headers)).toMatchObject({ id: replay.id });
       // A replay of the replay still points at the event's first delivery.
       expect(valueOf(await registry.replay(tenant, replay.id)).payload.replayOf).toBe(original);
     });
