@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { failure, invalidInput, problemText, success, type Outcome } from '../platform/outcome.js';
 import { HOSTNAME } from '../tenants/provisioning/hostname.js';
 import { parseTrustProxy, type TrustProxySetting } from './http/peer-address.js';
 
@@ -63,7 +64,7 @@ export const configSchema = z.object({
     .transform((v, ctx): TrustProxySetting => {
       const parsed = parseTrustProxy(v);
       if (parsed.ok) return parsed.value;
-      ctx.addIssue({ code: 'custom', message: parsed.message });
+      ctx.addIssue({ code: 'custom', message: problemText(parsed.problem) });
       return z.NEVER;
     })
     .default(false),
@@ -120,30 +121,31 @@ export const configSchema = z.object({
 
 export type Config = z.infer<typeof configSchema>;
 
-export type ConfigResult = { ok: true; config: Config } | { ok: false; message: string };
-
-/** Parses the environment once; a wrong value names its variable. */
-export function parseConfig(env: Record<string, string | undefined>): ConfigResult {
+/**
+ * Parses the environment once; a wrong value names its variable. A refusal is
+ * one report of every wrong variable, so its path is the environment as a whole ([]).
+ */
+export function parseConfig(env: Record<string, string | undefined>): Outcome<Config> {
   // An empty variable means "unset", as shells and .env files often leave them.
   const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = configSchema.safeParse(present);
   if (parsed.success) {
     const config = parsed.data;
     if (config.TEMPORAL_TLS_CERT !== undefined && config.TEMPORAL_TLS_KEY === undefined) {
-      return { ok: false, message: 'Invalid configuration:\n  TEMPORAL_TLS_KEY: required when TEMPORAL_TLS_CERT is set' };
+      return failure(invalidInput([], 'Invalid configuration:\n  TEMPORAL_TLS_KEY: required when TEMPORAL_TLS_CERT is set'));
     }
-    return { ok: true, config };
+    return success(config);
   }
   const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
-  return { ok: false, message: `Invalid configuration:\n${lines.join('\n')}` };
+  return failure(invalidInput([], `Invalid configuration:\n${lines.join('\n')}`));
 }
 
 /** For process entry points: a wrong value stops the start with the message. */
 export function loadConfigOrExit(env: Record<string, string | undefined>): Config {
   const result = parseConfig(env);
   if (!result.ok) {
-    process.stderr.write(`${result.message}\n`);
+    process.stderr.write(`${problemText(result.problem)}\n`);
     process.exit(78); // EX_CONFIG
   }
-  return result.config;
+  return result.value;
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { problemText } from '../platform/outcome.js';
 import { keptSecret } from '../platform/secrets/kept-secret.js';
 import { createSecretBox, masterKeyFrom, type SecretBox } from '../tenants/secrets/secret-box.js';
 import type { Config } from './config.js';
@@ -17,8 +18,8 @@ export async function loadMasterKey(config: Pick<Config, 'SECRETS_MASTER_KEY' | 
     text = (await keptSecret(config.DATA_DIR, 'secrets-master-key', () => randomBytes(32).toString('base64'))).value;
   }
   const key = masterKeyFrom(text);
-  if (!key.ok) throw new Error(`SECRETS_MASTER_KEY: ${key.message}`);
-  return key.key;
+  if (!key.ok) throw new Error(`SECRETS_MASTER_KEY: ${problemText(key.problem)}`);
+  return key.value;
 }
 
 /** The box tenant secrets (vendor API keys, webhook signing secrets) are sealed in. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseConfig, type Config } from '../api/config.js';
 import { connectServices, temporalEndpoint, type PlatformServices } from '../api/platform-services.js';
 import { createLogger } from '../platform/logging/logger.js';
+import { problemText } from '../platform/outcome.js';
 import { createDatabase } from '../platform/postgres/database.js';
 import { controlMigrations } from '../schema/migrations/control/control-migrations.js';
 import { migrateControl } from '../schema/migrator.js';
@@ -40,8 +41,8 @@ export async function startBenchServices(overrides: Record<string, string> = {})
     SECRETS_MASTER_KEY: randomBytes(32).toString('base64'),
     ...overrides,
   });
-  if (!parsed.ok) throw new Error(parsed.message);
-  const config = parsed.config;
+  if (!parsed.ok) throw new Error(problemText(parsed.problem));
+  const config = parsed.value;
   const db = createDatabase({ url: url.toString(), poolSize: 2, applicationName: 'leadgraph-bench' });
   await migrateControl(db, controlMigrations);
   await db.close();

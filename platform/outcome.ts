@@ -53,3 +53,7 @@ export const unavailable = (
 
 /** A problem in words, for a log line or another problem's message. */
 export const problemText = (problem: Problem): string => ('message' in problem ? problem.message : problem.kind);
+
+/** As problemText, with an invalid input's path in front (`all.0.value: must be a number`), for a stored value that no longer parses. */
+export const problemTextWithPath = (problem: Problem): string =>
+  problem.kind === 'invalid-input' && problem.path.length > 0 ? `${problem.path.join('.')}: ${problem.message}` : problemText(problem);

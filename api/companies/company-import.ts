@@ -1,5 +1,5 @@
 import { validateCompanyImport, type CompanyImportRow, type ValidCompany } from '../../intelligence/companies/company-import.js';
-import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
+import { failure, success, type Outcome } from '../../platform/outcome.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
 import { DATASET_CONFIDENCE } from '../../intelligence/companies/company-link.js';
@@ -35,7 +35,7 @@ export interface ImportResult {
  */
 export async function importCompanies(sql: TenantSql, rows: readonly CompanyImportRow[]): Promise<Outcome<ImportResult>> {
   const valid = validateCompanyImport(rows);
-  if (!valid.ok) return failure(invalidInput(valid.path, valid.message));
+  if (!valid.ok) return failure(valid.problem);
   const fetchedAt = new Date().toISOString();
   const written = await sql.query<{ created: boolean }>(
     `insert into {t}.companies as c (id, domain, name, name_key, industry, employees, revenue, country, tech_stack, facts, imported_at)
@@ -52,7 +52,7 @@ export async function importCompanies(sql: TenantSql, rows: readonly CompanyImpo
      returning (xmax = 0) as created`,
     [
       JSON.stringify(
-        valid.companies.map((c) => ({
+        valid.value.map((c) => ({
           id: newId('co'),
           domain: c.domain,
           name: c.name,
@@ -65,7 +65,7 @@ export async function importCompanies(sql: TenantSql, rows: readonly CompanyImpo
           facts: importedFacts(c, fetchedAt),
         })),
       ),
-      valid.companies.filter((c) => c.techStack !== null).map((c) => c.domain),
+      valid.value.filter((c) => c.techStack !== null).map((c) => c.domain),
     ],
   );
   const created = written.filter((r) => r.created).length;

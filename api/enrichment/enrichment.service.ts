@@ -200,7 +200,7 @@ export function createEnrichmentService(deps: {
     const vendorPrices = new Map<string, number>();
     for (const row of await vendorRows(sql)) {
       const parsed = parseVendorConfig(row.config, deps.vendorOptions);
-      if (parsed.ok) vendorPrices.set(`vendor:${row.id}`, parsed.config.priceCredits);
+      if (parsed.ok) vendorPrices.set(`vendor:${row.id}`, parsed.value.priceCredits);
     }
     let total = 0;
     for (const id of settings.waterfall) {
@@ -390,7 +390,7 @@ export function createEnrichmentService(deps: {
         const parsed = parseVendorConfig(row.config, deps.vendorOptions);
         if (!parsed.ok) return [];
         const id = `vendor:${row.id}`;
-        const c = parsed.config;
+        const c = parsed.value;
         return [{ id, name: c.name, builtIn: false, priceCredits: c.priceCredits, rateLimitPerMinute: c.rateLimitPerMinute, concurrency: c.concurrency, inWaterfall: settings.waterfall.includes(id) }];
       });
       return [...builtIn, ...vendors];
@@ -401,9 +401,9 @@ export function createEnrichmentService(deps: {
     },
 
     async configureVendor(tenant, input) {
-      const parsed = parseVendorConfig(input.config, deps.vendorOptions);
-      if (!parsed.ok) return failure(invalidInput(['input', 'config', ...parsed.path], parsed.message));
-      const config = parsed.config;
+      const parsed = parseVendorConfig(input.config, deps.vendorOptions, ['input', 'config']);
+      if (!parsed.ok) return failure(parsed.problem);
+      const config = parsed.value;
       const reachable = await deps.outbound.check(config.endpoint);
       if (!reachable.ok) return failure(invalidInput(['input', 'config', 'endpoint'], reachable.message));
       const apiKey = input.apiKey?.trim();

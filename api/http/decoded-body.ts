@@ -5,6 +5,7 @@ import { createGunzip, createInflate, createInflateRaw, type Gunzip, type Inflat
 /** The content codings a request body may come in (besides identity), as Accept-Encoding lists them. */
 export const ACCEPTED_ENCODINGS = 'gzip, deflate';
 
+/** Not an Outcome: callers switch on the HTTP status (413, 415 with Accept-Encoding), which no Problem kind expresses. */
 export type DecodedBody =
   | { readonly ok: true; readonly text: string }
   | { readonly ok: false; readonly status: 400; readonly reason: string }

@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
+import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 
 /**
  * Which hops in front of the gateway the operator vouches for (`TRUST_PROXY`):
@@ -10,34 +11,33 @@ export type TrustProxySetting = false | { readonly hops: number } | { readonly a
 /** Whether the hop at `address`, `index` steps from the gateway (0: the socket's peer), is a trusted proxy. */
 export type TrustProxy = (address: string, index: number) => boolean;
 
-export type TrustProxyParse = { ok: true; value: TrustProxySetting } | { ok: false; message: string };
-
 const FORMS = 'false, the number of proxies in front of the gateway (e.g. 1), or their addresses and ranges (e.g. loopback,10.0.0.0/8)';
 
 /**
  * `true` is refused rather than read as "trust every hop": that would believe
- * the leftmost X-Forwarded-For entry, which the client writes itself.
+ * the leftmost X-Forwarded-For entry, which the client writes itself. A
+ * refusal's path is [] as the text is one value; the config names its variable.
  */
-export function parseTrustProxy(text: string): TrustProxyParse {
+export function parseTrustProxy(text: string): Outcome<TrustProxySetting> {
   const value = text.trim().toLowerCase();
-  if (value === 'false' || value === 'no' || value === '0') return { ok: true, value: false };
+  if (value === 'false' || value === 'no' || value === '0') return success(false);
   if (value === 'true' || value === 'yes') {
-    return { ok: false, message: `"${text}" would trust every hop, so a client could name its own address; give ${FORMS}` };
+    return failure(invalidInput([], `"${text}" would trust every hop, so a client could name its own address; give ${FORMS}`));
   }
   if (/^\d+$/.test(value)) {
     const hops = Number(value);
-    if (hops > 32) return { ok: false, message: 'at most 32 proxy hops' };
-    return { ok: true, value: { hops } };
+    if (hops > 32) return failure(invalidInput([], 'at most 32 proxy hops'));
+    return success({ hops });
   }
   const addresses = value.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  if (addresses.length === 0) return { ok: false, message: `give ${FORMS}` };
+  if (addresses.length === 0) return failure(invalidInput([], `give ${FORMS}`));
   try {
     // proxy-addr knows the names loopback, linklocal and uniquelocal, and refuses what is not an address or range.
     proxyaddr.compile(addresses);
   } catch (error) {
-    return { ok: false, message: `${error instanceof Error ? error.message : 'not an address'}; give ${FORMS}` };
+    return failure(invalidInput([], `${error instanceof Error ? error.message : 'not an address'}; give ${FORMS}`));
   }
-  return { ok: true, value: { addresses } };
+  return success({ addresses });
 }
 
 export function compileTrustProxy(setting: TrustProxySetting): TrustProxy {

@@ -82,7 +82,10 @@ function parse(raw: Record<string, unknown>, at: readonly (string | number)[], n
     return failure(invalidInput(at, `an event may not exceed ${MAX_EVENT_BYTES} bytes`));
   }
   const parsed = parseSegmentMessage(raw, { now });
-  return parsed.ok ? success(parsed.message) : failure(invalidInput([...at, ...parsed.path], parsed.reason));
+  if (parsed.ok) return parsed;
+  // The message's own field path, placed under the argument it came in.
+  const { problem } = parsed;
+  return failure(problem.kind === 'invalid-input' ? invalidInput([...at, ...problem.path], problem.message) : problem);
 }
 
 /** Every event parsed, or the first invalid one with its argument path; nothing is written unless all are valid. */

@@ -1,5 +1,6 @@
 /** The tenant's scoring model: every version kept, the newest in force, the default until the tenant writes one. */
 import { DEFAULT_SCORING_MODEL, parseScoringModel, type ScoringModel } from '../../intelligence/scoring/scoring-model.js';
+import { problemTextWithPath } from '../../platform/outcome.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 
 export interface ScoringModelVersion {
@@ -24,8 +25,12 @@ export function scoringModelOf(schema: string, row: ScoringModelRow | undefined 
   if (row === undefined || row === null) return { version: 0, model: DEFAULT_SCORING_MODEL, createdAt: null };
   const parsed = parseScoringModel({ rules: row.rules });
   // Stored models were validated when written; one that no longer parses is a bug to see, not a reason to stop scoring.
-  if (!parsed.ok) throw new Error(`scoring model version ${row.version} of ${schema} no longer parses: ${parsed.path.join('.')}: ${parsed.message}`);
-  return { version: row.version, model: parsed.model, createdAt: new Date(row.createdAt) };
+  if (!parsed.ok) {
+    const { problem } = parsed;
+    const why = problemTextWithPath(problem);
+    throw new Error(`scoring model version ${row.version} of ${schema} no longer parses: ${why}`);
+  }
+  return { version: row.version, model: parsed.value, createdAt: new Date(row.createdAt) };
 }
 
 export async function currentScoringModel(sql: TenantSql): Promise<ScoringModelVersion> {

@@ -1,7 +1,7 @@
 /** The scoring model for the API: validated with the path of a bad node; a new version is rescored by a workflow. */
 import type { Client } from '@temporalio/client';
 import { parseScoringModel } from '../../intelligence/scoring/scoring-model.js';
-import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
+import { failure, success, type Outcome } from '../../platform/outcome.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { TenantRef } from '../lead-changes/lead-change-pipeline.js';
@@ -20,9 +20,9 @@ export function createScoringService(deps: { db: Database; client: Client; taskQ
     model: (tenant) => currentScoringModel(tenantSql(deps.db, tenant.schema)),
 
     async update(tenant, input) {
-      const parsed = parseScoringModel(input);
-      if (!parsed.ok) return failure(invalidInput(['input', ...parsed.path], parsed.message));
-      const saved = await saveScoringModel(tenantSql(deps.db, tenant.schema), parsed.model);
+      const parsed = parseScoringModel(input, ['input']);
+      if (!parsed.ok) return failure(parsed.problem);
+      const saved = await saveScoringModel(tenantSql(deps.db, tenant.schema), parsed.value);
       // One rescoring per tenant at a time: a newer model replaces the run of an older one.
       await deps.client.workflow.start('rescoreLeadsWorkflow', {
         workflowId: `rescore:${tenant.tenantId}`,

@@ -1,5 +1,6 @@
 /** Segments as rows: the rule as the tenant wrote it (validated), and whether it looks at time windows. */
 import { isWindowed, parseSegmentRule, type SegmentRule } from '../../intelligence/segments/segment-rule.js';
+import { problemTextWithPath } from '../../platform/outcome.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
 
@@ -29,8 +30,12 @@ export const LIVE_SEGMENTS_JSON = `(select coalesce(json_agg(s order by s."creat
 /** A row (or its JSON form, dates as text) as a record with its rule parsed. */
 export function segmentRecordOf(row: SegmentRow | (Omit<SegmentRow, 'createdAt'> & { readonly createdAt: string })): SegmentRecord {
   const parsed = parseSegmentRule(row.rule);
-  if (!parsed.ok) throw new Error(`segment ${row.id} holds a rule that no longer parses: ${parsed.path.join('.')}: ${parsed.message}`);
-  return { id: row.id, name: row.name, ruleJson: row.rule, rule: parsed.rule, windowed: row.windowed, createdAt: new Date(row.createdAt) };
+  if (!parsed.ok) {
+    const { problem } = parsed;
+    const why = problemTextWithPath(problem);
+    throw new Error(`segment ${row.id} holds a rule that no longer parses: ${why}`);
+  }
+  return { id: row.id, name: row.name, ruleJson: row.rule, rule: parsed.value, windowed: row.windowed, createdAt: new Date(row.createdAt) };
 }
 
 export async function liveSegments(sql: TenantSql): Promise<SegmentRecord[]> {

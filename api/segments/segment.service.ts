@@ -38,13 +38,13 @@ export function createSegmentService(deps: {
     async create(tenant, input) {
       const name = input.name.trim();
       if (name === '' || name.length > 200) return failure(invalidInput(['input', 'name'], 'must be 1 to 200 characters'));
-      const parsed = parseSegmentRule(input.rule);
-      if (!parsed.ok) return failure(invalidInput(['input', 'rule', ...parsed.path], parsed.message));
+      const parsed = parseSegmentRule(input.rule, ['input', 'rule']);
+      if (!parsed.ok) return failure(parsed.problem);
       const segment = await deps.db.transaction(async (tx) => {
         const sql = tenantSql(tx, tenant.schema);
         const [held] = await sql.query<{ n: number }>('select count(*)::int as n from {t}.segments where deleted_at is null');
         if ((held?.n ?? 0) >= MAX_SEGMENTS_PER_TENANT) return undefined;
-        const created = await insertSegment(sql, { name, ruleJson: input.rule, rule: parsed.rule });
+        const created = await insertSegment(sql, { name, ruleJson: input.rule, rule: parsed.value });
         // The backfill: every live lead the rule matches now enters, in one statement.
         const values: SqlValue[] = [created.id, deps.now()];
         const members = segmentMembersSql(created.rule, deps.now(), values);

@@ -9,6 +9,7 @@ export interface SubscribeRequest {
   readonly variables?: Record<string, unknown> | null;
 }
 
+/** Not an Outcome: the edge's own answer, the GraphQL errors the socket sends as they are (every validation error, codes and extensions), which one Problem cannot carry. */
 export type SubscribeDecision =
   | { readonly ok: true; readonly document: DocumentNode; readonly operationName: string | undefined; readonly variables: Record<string, unknown> }
   | { readonly ok: false; readonly errors: readonly GraphQLError[] };

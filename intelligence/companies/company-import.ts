@@ -1,5 +1,6 @@
 import { organizationNameKey } from '../ip/network-companies.js';
 import { domainOf } from './group-company.js';
+import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 
 /** A company row as a tenant imports it (its own firmographics). */
 export interface CompanyImportRow {
@@ -25,10 +26,6 @@ export interface ValidCompany {
 
 export const MAX_IMPORT_ROWS = 1000;
 
-export type ImportValidation =
-  | { readonly ok: true; readonly companies: ValidCompany[] }
-  | { readonly ok: false; readonly path: readonly (string | number)[]; readonly message: string };
-
 const text = (value: string | null | undefined, max: number): string | null | 'too-long' => {
   if (value === null || value === undefined) return null;
   const trimmed = value.trim();
@@ -41,35 +38,35 @@ const text = (value: string | null | undefined, max: number): string | null | 't
  * (`companies[3].employees`). The same domain twice in one import is refused:
  * which of the two the tenant meant cannot be guessed.
  */
-export function validateCompanyImport(rows: readonly CompanyImportRow[]): ImportValidation {
-  if (rows.length === 0) return { ok: false, path: ['companies'], message: 'at least one company is required' };
-  if (rows.length > MAX_IMPORT_ROWS) return { ok: false, path: ['companies'], message: `at most ${MAX_IMPORT_ROWS} companies a call` };
+export function validateCompanyImport(rows: readonly CompanyImportRow[]): Outcome<ValidCompany[]> {
+  if (rows.length === 0) return failure(invalidInput(['companies'], 'at least one company is required'));
+  if (rows.length > MAX_IMPORT_ROWS) return failure(invalidInput(['companies'], `at most ${MAX_IMPORT_ROWS} companies a call`));
   const seen = new Map<string, number>();
   const companies: ValidCompany[] = [];
   for (const [index, row] of rows.entries()) {
     const at = (field: string) => ['companies', index, field];
     const domain = domainOf(row.domain);
-    if (domain === undefined) return { ok: false, path: at('domain'), message: 'not a domain name (e.g. acme.com)' };
+    if (domain === undefined) return failure(invalidInput(at('domain'), 'not a domain name (e.g. acme.com)'));
     const earlier = seen.get(domain);
-    if (earlier !== undefined) return { ok: false, path: at('domain'), message: `${domain} is also companies[${earlier}]` };
+    if (earlier !== undefined) return failure(invalidInput(at('domain'), `${domain} is also companies[${earlier}]`));
     seen.set(domain, index);
     const name = text(row.name, 200);
     const industry = text(row.industry, 200);
     const country = text(row.country, 100);
     for (const [field, value] of [['name', name], ['industry', industry], ['country', country]] as const) {
-      if (value === 'too-long') return { ok: false, path: at(field), message: 'too long' };
+      if (value === 'too-long') return failure(invalidInput(at(field), 'too long'));
     }
     if (row.employees !== null && row.employees !== undefined && (!Number.isSafeInteger(row.employees) || row.employees < 0)) {
-      return { ok: false, path: at('employees'), message: 'must be a whole number, zero or more' };
+      return failure(invalidInput(at('employees'), 'must be a whole number, zero or more'));
     }
     if (row.revenue !== null && row.revenue !== undefined && (!Number.isFinite(row.revenue) || row.revenue < 0)) {
-      return { ok: false, path: at('revenue'), message: 'must be a number, zero or more' };
+      return failure(invalidInput(at('revenue'), 'must be a number, zero or more'));
     }
     let techStack: string[] | null = null;
     if (row.techStack !== null && row.techStack !== undefined) {
-      if (row.techStack.length > 200) return { ok: false, path: at('techStack'), message: 'at most 200 entries' };
+      if (row.techStack.length > 200) return failure(invalidInput(at('techStack'), 'at most 200 entries'));
       const bad = row.techStack.findIndex((t) => t.trim() === '' || t.length > 100);
-      if (bad >= 0) return { ok: false, path: [...at('techStack'), bad], message: 'an entry must be 1 to 100 characters' };
+      if (bad >= 0) return failure(invalidInput([...at('techStack'), bad], 'an entry must be 1 to 100 characters'));
       techStack = [...new Set(row.techStack.map((t) => t.trim()))];
     }
     const validName = name as string | null;
@@ -84,5 +81,5 @@ export function validateCompanyImport(rows: readonly CompanyImportRow[]): Import
       techStack,
     });
   }
-  return { ok: true, companies };
+  return success(companies);
 }

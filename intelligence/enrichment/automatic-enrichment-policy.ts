@@ -5,6 +5,7 @@
  * and writes the decisions.
  */
 import type { LeadFacts } from '../leads/lead-facts.js';
+import { problemTextWithPath } from '../../platform/outcome.js';
 import { matchesSegment } from '../segments/evaluate-segment.js';
 import { eventNamesOf, lookbackMsOf, parseSegmentRule, type SegmentRule } from '../segments/segment-rule.js';
 import { checkEmailSyntax, isDisposableDomain, isFreeMailDomain, isRoleAccount } from './email-checks.js';
@@ -93,7 +94,9 @@ export type AutomaticRule =
 export function automaticRuleOf(stored: unknown): AutomaticRule {
   if (stored === null || stored === undefined) return { kind: 'none' };
   const parsed = parseSegmentRule(stored);
-  return parsed.ok ? { kind: 'rule', rule: parsed.rule } : { kind: 'unreadable', reason: `${parsed.path.join('.')}: ${parsed.message}` };
+  if (parsed.ok) return { kind: 'rule', rule: parsed.value };
+  const { problem } = parsed;
+  return { kind: 'unreadable', reason: problemTextWithPath(problem) };
 }
 
 /** The events the rule looks at: these names, this far back (none without a rule). */

@@ -5,6 +5,7 @@
  */
 import { isIpLiteral, isLocalName, isPublicUnicast } from '../../platform/outbound/address-policy.js';
 import { z } from 'zod';
+import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 import type { EnrichmentSubject, FieldCandidate } from './enrichment-types.js';
 
 export const SUBJECT_FIELDS = ['email', 'domain', 'ip', 'name'] as const;
@@ -209,18 +210,17 @@ export function vendorConfigSchema(opts: VendorConfigOptions = {}) {
 
 export type VendorConfig = z.output<ReturnType<typeof vendorConfigSchema>>;
 
-export type VendorConfigResult =
-  | { readonly ok: true; readonly config: VendorConfig }
-  | { readonly ok: false; readonly path: readonly PathSegment[]; readonly message: string };
-
-/** Parses a tenant's vendor configuration; the first problem names the node it is about. */
-export function parseVendorConfig(input: unknown, opts: VendorConfigOptions = {}): VendorConfigResult {
+/**
+ * Parses a tenant's vendor configuration; the first problem names the node it
+ * is about, under `basePath` (where the configuration sits in the request).
+ */
+export function parseVendorConfig(input: unknown, opts: VendorConfigOptions = {}, basePath: readonly PathSegment[] = []): Outcome<VendorConfig> {
   const parsed = vendorConfigSchema(opts).safeParse(input);
-  if (parsed.success) return { ok: true, config: parsed.data };
+  if (parsed.success) return success(parsed.data);
   const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const path = [...basePath, ...(issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p))];
   if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
-  return { ok: false, path, message: issue?.message ?? 'invalid vendor configuration' };
+  return failure(invalidInput(path, issue?.message ?? 'invalid vendor configuration'));
 }
 
 const present = (value: string | undefined): value is string => value !== undefined && value.trim() !== '';

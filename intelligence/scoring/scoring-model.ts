@@ -4,6 +4,7 @@
  * the default; `score-lead.ts` applies a model to a lead.
  */
 import { z } from 'zod';
+import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 import { isoDurationMs } from '../time/iso-duration.js';
 import { MAX_RULE_WINDOW_DAYS } from '../leads/lead-facts.js';
 
@@ -202,18 +203,17 @@ const scoringModelSchema = z
 
 type PathSegment = string | number;
 
-export type ScoringModelResult =
-  | { readonly ok: true; readonly model: ScoringModel }
-  | { readonly ok: false; readonly path: readonly PathSegment[]; readonly message: string };
-
-/** Parses a tenant's scoring model; the first problem names the node it is about, e.g. `['rules', 3, 'window']`. */
-export function parseScoringModel(input: unknown): ScoringModelResult {
+/**
+ * Parses a tenant's scoring model; the first problem names the node it is
+ * about, e.g. `['rules', 3, 'window']`, under `basePath` (where the model sits in the request).
+ */
+export function parseScoringModel(input: unknown, basePath: readonly PathSegment[] = []): Outcome<ScoringModel> {
   const parsed = scoringModelSchema.safeParse(input);
-  if (parsed.success) return { ok: true, model: parsed.data };
+  if (parsed.success) return success(parsed.data);
   const issue = parsed.error.issues[0];
-  const path = (issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p));
+  const path = [...basePath, ...(issue?.path ?? []).map((p) => (typeof p === 'symbol' ? String(p) : p))];
   if (issue?.code === 'unrecognized_keys' && issue.keys[0] !== undefined) path.push(issue.keys[0]);
-  return { ok: false, path, message: issue?.message ?? 'invalid scoring model' };
+  return failure(invalidInput(path, issue?.message ?? 'invalid scoring model'));
 }
 
 /** How far back the model looks at behaviour: the events the pipeline loads for a lead (0 when no rule weighs behaviour). */

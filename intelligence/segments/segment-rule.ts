@@ -7,6 +7,7 @@
 import { isoDurationMs } from '../time/iso-duration.js';
 import { MAX_RULE_WINDOW_DAYS } from '../leads/lead-facts.js';
 import type { LeadTier } from '../scoring/lead-tier.js';
+import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 
 /** The longest `within`: what the pipeline loads of a lead's events. */
 export const MAX_WINDOW_DAYS = MAX_RULE_WINDOW_DAYS;
@@ -64,10 +65,6 @@ export type SegmentRule =
   | { readonly not: SegmentRule }
   | FieldCondition
   | EventCondition;
-
-export type SegmentRuleResult =
-  | { readonly ok: true; readonly rule: SegmentRule }
-  | { readonly ok: false; readonly path: (string | number)[]; readonly message: string };
 
 /** Where a field path reads, and so which values and ops it takes. */
 export type FieldRef =
@@ -197,12 +194,12 @@ function fail(path: Path, message: string): never {
 
 const RULE_SHAPES = '{all: [...]}, {any: [...]}, {not: rule}, {field, op, value} or {event, where?, count?, within?}';
 
-/** Parses a segment rule; the first problem names the node it is about. */
-export function parseSegmentRule(input: unknown): SegmentRuleResult {
+/** Parses a segment rule; the first problem names the node it is about, under `basePath` (where the rule sits in the request). */
+export function parseSegmentRule(input: unknown, basePath: readonly (string | number)[] = []): Outcome<SegmentRule> {
   try {
-    return { ok: true, rule: parseNode(input, [], 1, { nodes: 0 }) };
+    return success(parseNode(input, [], 1, { nodes: 0 }));
   } catch (error) {
-    if (error instanceof RuleProblem) return { ok: false, path: error.path, message: error.message };
+    if (error instanceof RuleProblem) return failure(invalidInput([...basePath, ...error.path], error.message));
     throw error;
   }
 }

@@ -17,6 +17,7 @@
  * never queued, so a flood cannot run the process out of memory, and one
  * key's flood fills only its own share (the per-key bound is below the total).
  */
+/** Not an Outcome: `full` (the key's share or the whole queue) is a reason QueueFullError words apart and no Problem kind says; and a full local queue is no outside party's `unavailable`. */
 export type Admission<Result> = { readonly ok: true; readonly answer: Promise<Result> } | { readonly ok: false; readonly full: 'key' | 'total' };
 
 /** A request refused because the queue of its key (or all of them) is full; nothing of it was written. */

@@ -56,12 +56,18 @@ export interface OutboundResponse {
   discard(): Promise<void>;
 }
 
-export type OutboundResult =
-  | { readonly ok: true; readonly response: OutboundResponse }
-  | { readonly ok: false; readonly refusal: OutboundRefusal; readonly message: string };
+/** What the guard refused, before a request or on connecting: which rule, and why in words for a tenant. */
+export interface OutboundRefused {
+  readonly ok: false;
+  readonly refusal: OutboundRefusal;
+  readonly message: string;
+}
 
-/** A URL refused before any request: why, in words for a tenant. */
-export type UrlCheck = { readonly ok: true; readonly url: URL } | { readonly ok: false; readonly refusal: OutboundRefusal; readonly message: string };
+/** Not an Outcome: `refusal` names the rule that refused (a downgrade, an internal address, a loop), which the security tests assert and an `unavailable` Problem (cause 'refused') cannot say. */
+export type OutboundResult = { readonly ok: true; readonly response: OutboundResponse } | OutboundRefused;
+
+/** Not an Outcome, as OutboundResult: webhook registration words an `internal-address` refusal apart from the others. */
+export type UrlCheck = { readonly ok: true; readonly url: URL } | OutboundRefused;
 
 export interface GuardedHttpClient {
   readonly allowLocal: boolean;

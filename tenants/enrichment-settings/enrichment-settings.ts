@@ -96,8 +96,8 @@ export async function updateEnrichmentSettings(
   const automatic = change.automatic ?? {};
   const ruleGiven = automatic.rule !== undefined;
   if (automatic.rule !== undefined && automatic.rule !== null) {
-    const rule = parseSegmentRule(automatic.rule);
-    if (!rule.ok) return failure(invalidInput(['input', 'automatic', 'rule', ...rule.path], rule.message));
+    const rule = parseSegmentRule(automatic.rule, ['input', 'automatic', 'rule']);
+    if (!rule.ok) return failure(rule.problem);
   }
   const rows = await sql.query<EnrichmentSettings>(
     `update {t}.enrichment_settings set

@@ -4,6 +4,7 @@
  * sealed value copied to another tenant's row, or to another purpose, does not open.
  */
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
 
 const VERSION = 'v1';
 const IV_BYTES = 12;
@@ -64,19 +65,20 @@ export function createSecretBox(masterKey: Buffer): SecretBox {
   };
 }
 
-export type MasterKeyResult = { readonly ok: true; readonly key: Buffer } | { readonly ok: false; readonly message: string };
-
 const HELP = 'The master key must be 32 random bytes written as 64 hex characters or 44 base64 characters (openssl rand -base64 32)';
 
-/** Parses the master key from configuration; the message never repeats the text, which may be a near-miss of the real key. */
-export function masterKeyFrom(text: string): MasterKeyResult {
+/**
+ * Parses the master key from configuration; the message never repeats the text, which may be a near-miss of the real key.
+ * A refusal's path is []: the caller knows which variable the text came from.
+ */
+export function masterKeyFrom(text: string): Outcome<Buffer> {
   const trimmed = text.trim();
   let key: Buffer | undefined;
   if (/^[0-9a-fA-F]{64}$/.test(trimmed)) key = Buffer.from(trimmed, 'hex');
   else if (/^[A-Za-z0-9+/]{43}=$/.test(trimmed) || /^[A-Za-z0-9_-]{43}=$/.test(trimmed)) {
     key = decodePart(trimmed.slice(0, -1).replaceAll('+', '-').replaceAll('/', '_'));
   }
-  if (key?.length !== KEY_BYTES) return { ok: false, message: `${HELP}; got ${trimmed.length} characters that are neither.` };
-  if (key.every((byte) => byte === key[0])) return { ok: false, message: `${HELP}; this one repeats a single byte, a placeholder rather than a key.` };
-  return { ok: true, key };
+  if (key?.length !== KEY_BYTES) return failure(invalidInput([], `${HELP}; got ${trimmed.length} characters that are neither.`));
+  if (key.every((byte) => byte === key[0])) return failure(invalidInput([], `${HELP}; this one repeats a single byte, a placeholder rather than a key.`));
+  return success(key);
 }

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { parseConfig } from '../../api/config.js';
+import { problemText } from '../../platform/outcome.js';
 import { createApiKey, TENANT } from '../integration/api-keys/api-key-operations.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type GqlResponse, type TestGateway } from '../support/test-gateway.js';
 
@@ -80,7 +81,7 @@ describe('TRUST_PROXY', () => {
     for (const value of ['true', 'yes']) {
       const parsed = parseConfig({ TRUST_PROXY: value });
       expect(parsed.ok).toBe(false);
-      if (!parsed.ok) expect(parsed.message).toMatch(/TRUST_PROXY: .*number of proxies.*loopback/);
+      if (!parsed.ok) expect(problemText(parsed.problem)).toMatch(/TRUST_PROXY: .*number of proxies.*loopback/);
     }
     expect(parseConfig({ TRUST_PROXY: '10.0.0.0/99' }).ok).toBe(false);
   });
@@ -88,7 +89,7 @@ describe('TRUST_PROXY', () => {
   it('reads a hop count, a list of addresses and ranges, or false', () => {
     const read = (value: string) => {
       const parsed = parseConfig({ TRUST_PROXY: value });
-      return parsed.ok ? parsed.config.TRUST_PROXY : parsed.message;
+      return parsed.ok ? parsed.value.TRUST_PROXY : problemText(parsed.problem);
     };
     expect(read('2')).toEqual({ hops: 2 });
     expect(read('loopback, 10.0.0.0/8,fd00::1')).toEqual({ addresses: ['loopback', '10.0.0.0/8', 'fd00::1'] });

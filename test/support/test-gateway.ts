@@ -4,6 +4,7 @@ import { parseConfig, type Config } from '../../api/config.js';
 import { connectServices, temporalEndpoint, type PlatformServices } from '../../api/platform-services.js';
 import { startGateway, type Gateway } from '../../api/server.js';
 import { createLogger } from '../../platform/logging/logger.js';
+import { problemText } from '../../platform/outcome.js';
 
 export interface TestGateway {
   readonly url: string;
@@ -43,8 +44,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     RDAP_BOOTSTRAP_URL: 'http://127.0.0.1:9/rdap/',
     ...overrides,
   });
-  if (!parsed.ok) throw new Error(parsed.message);
-  return parsed.config;
+  if (!parsed.ok) throw new Error(problemText(parsed.problem));
+  return parsed.value;
 }
 
 export async function startTestGateway(opts: { config?: Config; adminToken?: string } = {}): Promise<TestGateway> {

@@ -1,16 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config, type ConfigResult } from '../../api/config.js';
+import { parseConfig, type Config } from '../../api/config.js';
+import { problemText, type Outcome } from '../../platform/outcome.js';
 
 const VALID_ADMIN_TOKEN = 'adm_0123456789abcdefghijklmn'; // 28 characters
 
-function accepted(result: ConfigResult): Config {
-  if (!result.ok) throw new Error(`expected the configuration to be accepted, got:\n${result.message}`);
-  return result.config;
+function accepted(result: Outcome<Config>): Config {
+  if (!result.ok) throw new Error(`expected the configuration to be accepted, got:\n${problemText(result.problem)}`);
+  return result.value;
 }
 
-function refused(result: ConfigResult): string {
-  if (result.ok) throw new Error(`expected the configuration to be refused, got ${JSON.stringify(result.config)}`);
-  return result.message;
+function refused(result: Outcome<Config>): string {
+  if (result.ok) throw new Error(`expected the configuration to be refused, got ${JSON.stringify(result.value)}`);
+  return problemText(result.problem);
 }
 
 describe('parseConfig', () => {

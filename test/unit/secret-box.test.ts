@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { problemText } from '../../platform/outcome.js';
 import { createSecretBox, masterKeyFrom, vendorSecretAad } from '../../tenants/secrets/secret-box.js';
 
 const box = createSecretBox(randomBytes(32));
@@ -79,7 +80,7 @@ describe('reading the master key', () => {
   it('takes 64 hex characters or 44 base64 characters, around whitespace', () => {
     for (const text of [key.toString('hex'), key.toString('hex').toUpperCase(), key.toString('base64'), `${key.toString('base64url')}=`, ` ${key.toString('hex')}\n`]) {
       const parsed = masterKeyFrom(text);
-      expect(parsed.ok && parsed.key.equals(key)).toBe(true);
+      expect(parsed.ok && parsed.value.equals(key)).toBe(true);
     }
   });
 
@@ -89,14 +90,14 @@ describe('reading the master key', () => {
       const parsed = masterKeyFrom(text);
       expect(parsed.ok).toBe(false);
       if (parsed.ok) continue;
-      expect(parsed.message).toMatch(/64 hex characters or 44 base64 characters/);
-      if (text !== '') expect(parsed.message).not.toContain(text);
+      expect(problemText(parsed.problem)).toMatch(/64 hex characters or 44 base64 characters/);
+      if (text !== '') expect(problemText(parsed.problem)).not.toContain(text);
     }
   });
 
   it('refuses a placeholder key of one repeated byte', () => {
     const parsed = masterKeyFrom('0'.repeat(64));
     expect(parsed.ok).toBe(false);
-    expect(parsed.ok ? '' : parsed.message).toMatch(/placeholder/);
+    expect(parsed.ok ? '' : problemText(parsed.problem)).toMatch(/placeholder/);
   });
 });

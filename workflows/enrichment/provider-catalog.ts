@@ -166,7 +166,7 @@ export function createProviderCatalog(deps: ProviderCatalogDeps): ProviderCatalo
         // deployment setting) is left out rather than failing every job.
         const parsed = parseVendorConfig(row.config, deps.vendorOptions);
         if (!parsed.ok) continue;
-        const config = parsed.config;
+        const config = parsed.value;
         const provider = createHttpVendorProvider(config, {
           apiKey: async () => deps.secrets.open(row.sealedKey, vendorSecretAad(tenant.tenantId, row.id)) ?? '',
           client: deps.outbound,

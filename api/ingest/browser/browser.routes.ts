@@ -96,7 +96,7 @@ export function createBrowserRoutes(deps: {
     if (!parsed.ok) return sendGif(res, 400);
     const ip = peerAddress(req, deps.trustProxy);
     if (!(await visitorMayRecord(ip, site.tenantId, anonymousId))) return sendGif(res, 200, headers);
-    await record({ tenantId: site.tenantId, schema: site.schema }, [parsed.message], { ip });
+    await record({ tenantId: site.tenantId, schema: site.schema }, [parsed.value], { ip });
     sendGif(res, 200, headers);
   };
 

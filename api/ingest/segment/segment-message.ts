@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
+import { failure, invalidInput, success, type Outcome } from '../../../platform/outcome.js';
 
 /** Segment's own limits: 32 KB an event, 500 KB a batch. */
 export const MAX_EVENT_BYTES = 32 * 1024;
@@ -86,11 +87,6 @@ function emailOf(traits: Record<string, unknown> | undefined): string | undefine
   return typeof email === 'string' && EMAIL.test(email.trim()) ? email.trim().toLowerCase() : undefined;
 }
 
-/** `path` names the offending field of the message, for surfaces that report one (GraphQL's argumentPath). */
-export type ParseResult =
-  | { ok: true; message: IngestMessage }
-  | { ok: false; reason: string; path: readonly (string | number)[] };
-
 /** The top-level field holding a tree nested past the limit (the message itself counts as one level) or a NUL character. */
 function unstorableField(raw: object): { field: string; reason: string } | undefined {
   for (const [field, value] of Object.entries(raw)) {
@@ -103,52 +99,49 @@ function unstorableField(raw: object): { field: string; reason: string } | undef
 
 /**
  * Parses one Segment-shaped message; `now` decides what "the far future" is.
- * Type may be implied by the route (`/v1/track` bodies carry none).
+ * Type may be implied by the route (`/v1/track` bodies carry none). A refusal
+ * is invalid input whose path names the offending field of the message, for
+ * surfaces that report one (GraphQL's argumentPath).
  */
-export function parseSegmentMessage(raw: unknown, opts: { now: Date; impliedType?: MessageType }): ParseResult {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { ok: false, reason: 'a message must be a JSON object', path: [] };
+export function parseSegmentMessage(raw: unknown, opts: { now: Date; impliedType?: MessageType }): Outcome<IngestMessage> {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return failure(invalidInput([], 'a message must be a JSON object'));
   const unstorable = unstorableField(raw);
-  if (unstorable !== undefined) return { ok: false, reason: unstorable.reason, path: [unstorable.field] };
+  if (unstorable !== undefined) return failure(invalidInput([unstorable.field], unstorable.reason));
   const withType = opts.impliedType !== undefined && !('type' in raw) ? { ...raw, type: opts.impliedType } : raw;
   const parsed = segmentMessage.safeParse(withType);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const path = (issue?.path ?? []).filter((key): key is string | number => typeof key !== 'symbol');
-    return { ok: false, reason: `${path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`, path };
+    return failure(invalidInput(path, `${path.join('.') || 'message'}: ${issue?.message ?? 'invalid'}`));
   }
   const m = parsed.data;
   if (opts.impliedType !== undefined && m.type !== opts.impliedType) {
-    return { ok: false, reason: `type ${m.type} sent to the ${opts.impliedType} endpoint`, path: ['type'] };
+    return failure(invalidInput(['type'], `type ${m.type} sent to the ${opts.impliedType} endpoint`));
   }
   const userId = m.userId;
   const anonymousId = m.type === 'alias' ? (m.anonymousId ?? m.previousId) : m.anonymousId;
   if (userId === undefined && anonymousId === undefined) {
-    return { ok: false, reason: 'anonymousId or userId is required', path: ['anonymousId'] };
+    return failure(invalidInput(['anonymousId'], 'anonymousId or userId is required'));
   }
 
   const at = m.timestamp === undefined ? opts.now : new Date(m.timestamp);
-  if (at.getTime() - opts.now.getTime() > MAX_FUTURE_MS) return { ok: false, reason: 'timestamp is in the future', path: ['timestamp'] };
-  if (opts.now.getTime() - at.getTime() > MAX_PAST_MS) {
-    return { ok: false, reason: 'timestamp is more than five years old', path: ['timestamp'] };
-  }
+  if (at.getTime() - opts.now.getTime() > MAX_FUTURE_MS) return failure(invalidInput(['timestamp'], 'timestamp is in the future'));
+  if (opts.now.getTime() - at.getTime() > MAX_PAST_MS) return failure(invalidInput(['timestamp'], 'timestamp is more than five years old'));
 
   const traits = 'traits' in m ? (m.traits ?? {}) : (m.context?.traits ?? {});
   const properties = 'properties' in m ? (m.properties ?? {}) : {};
   const name = m.type === 'track' ? m.event : m.type === 'page' ? 'page_view' : m.type === 'screen' ? 'screen_view' : m.type;
-  return {
-    ok: true,
-    message: {
-      messageId: m.messageId ?? randomUUID(),
-      type: m.type,
-      name,
-      anonymousId,
-      userId,
-      email: emailOf(traits) ?? emailOf(m.context?.traits),
-      groupId: m.type === 'group' ? m.groupId : undefined,
-      traits,
-      properties: m.type === 'page' && m.name !== undefined ? { name: m.name, ...properties } : properties,
-      context: m.context ?? {},
-      at,
-    },
-  };
+  return success({
+    messageId: m.messageId ?? randomUUID(),
+    type: m.type,
+    name,
+    anonymousId,
+    userId,
+    email: emailOf(traits) ?? emailOf(m.context?.traits),
+    groupId: m.type === 'group' ? m.groupId : undefined,
+    traits,
+    properties: m.type === 'page' && m.name !== undefined ? { name: m.name, ...properties } : properties,
+    context: m.context ?? {},
+    at,
+  });
 }

@@ -9,6 +9,7 @@ import { allowedRequestHeaders, basicUser } from '../../http/request-credentials
 import { sendJson } from '../../http/respond.js';
 import { QueueFullError } from '../../../platform/batching/group-commit.js';
 import { isStatementTimeout } from '../../../platform/postgres/statement-timeout.js';
+import { problemText } from '../../../platform/outcome.js';
 import type { EventStore, IngestTenant } from '../store/event-store.js';
 import type { VisitorLimits } from '../visitor-limits/visitor-limits.js';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, parseSegmentMessage, type IngestMessage, type MessageType } from './segment-message.js';
@@ -77,8 +78,8 @@ function messagesOf(path: string, body: Record<string, unknown>, now: Date): Ing
         ? { ...raw, context: { ...shared, ...((raw as { context?: object }).context ?? {}) } }
         : raw;
     const parsed = parseSegmentMessage(withContext, { now, impliedType: implied });
-    if (!parsed.ok) return refuse(400, 'bad_request', `${where}: ${parsed.reason}`);
-    messages.push(parsed.message);
+    if (!parsed.ok) return refuse(400, 'bad_request', `${where}: ${problemText(parsed.problem)}`);
+    messages.push(parsed.value);
   }
   return messages;
 }

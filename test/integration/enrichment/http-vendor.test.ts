@@ -138,8 +138,8 @@ describe('the HTTP vendor provider against a Clearbit-like vendor', () => {
       },
       { allowInsecureHttp: true },
     );
-    if (!parsed.ok) throw new Error(`${parsed.path.join('.')}: ${parsed.message}`);
-    return parsed.config;
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problem));
+    return parsed.value;
   }
 
   const asyncVendor = (poll: Record<string, unknown> = {}) =>

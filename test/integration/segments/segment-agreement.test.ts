@@ -277,8 +277,8 @@ const RULES: ReadonlyArray<readonly [string, unknown, readonly string[]]> = [
 
 function parsed(input: unknown): SegmentRule {
   const result = parseSegmentRule(input);
-  if (!result.ok) throw new Error(`invalid rule at ${JSON.stringify(result.path)}: ${result.message}`);
-  return result.rule;
+  if (!result.ok) throw new Error(`invalid rule: ${JSON.stringify(result.problem)}`);
+  return result.value;
 }
 
 /** The values, trait keys and property paths a rule carries: what must never reach the SQL text. */
@@ -390,10 +390,10 @@ describe('segment rules: the evaluator and the SQL compiler agree', () => {
       expect(await inSql(rule)).toEqual([]);
     }
 
-    expect(parseSegmentRule(f("traits.a'b", 'exists', true))).toMatchObject({ ok: false, path: ['field'] });
-    expect(parseSegmentRule(f('traits.x); drop table leads; --', 'exists', true))).toMatchObject({ ok: false, path: ['field'] });
+    expect(parseSegmentRule(f("traits.a'b", 'exists', true))).toMatchObject({ ok: false, problem: { path: ['field'] } });
+    expect(parseSegmentRule(f('traits.x); drop table leads; --', 'exists', true))).toMatchObject({ ok: false, problem: { path: ['field'] } });
     const badPath = "'; select 1; --";
-    expect(parseSegmentRule({ event: 'page_view', where: { [badPath]: 'x' } })).toMatchObject({ ok: false, path: ['where', badPath] });
+    expect(parseSegmentRule({ event: 'page_view', where: { [badPath]: 'x' } })).toMatchObject({ ok: false, problem: { path: ['where', badPath] } });
 
     // Past the parser, a key is still a parameter: it names the trait that holds it and nothing else.
     const unparsedKey: SegmentRule = { field: "traits.a'b", op: 'exists', value: true };

@@ -151,12 +151,12 @@ describe('scoring rules read company facts', () => {
       ],
     });
     if (!parsed.ok) throw new Error(JSON.stringify(parsed));
-    expect(scoreLead(parsed.model, lead(company), NOW).breakdown).toEqual([
+    expect(scoreLead(parsed.value, lead(company), NOW).breakdown).toEqual([
       { rule: 'Next.js site', points: 20 },
       { rule: 'On Google', points: 10 },
       { rule: 'Strict DMARC', points: 5 },
     ]);
-    expect(scoreLead(parsed.model, lead(null), NOW).score).toBe(0);
+    expect(scoreLead(parsed.value, lead(null), NOW).score).toBe(0);
     expect(scoreLead(DEFAULT_SCORING_MODEL, lead(company), NOW).breakdown).toContainEqual({ rule: 'Company identified', points: 10 });
   });
 

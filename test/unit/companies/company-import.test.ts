@@ -6,7 +6,7 @@ describe('company import validation', () => {
     const valid = validateCompanyImport([{ domain: 'https://www.Initech.com/', name: ' Initech, Inc. ', employees: 250, techStack: ['React', 'React', ' Go '] }]);
     expect(valid).toEqual({
       ok: true,
-      companies: [
+      value: [
         { domain: 'initech.com', name: 'Initech, Inc.', nameKey: 'initech', industry: null, employees: 250, revenue: null, country: null, techStack: ['React', 'Go'] },
       ],
     });
@@ -23,16 +23,12 @@ describe('company import validation', () => {
     [[], ['companies'], /at least one/],
   ])('refuses %j naming %j', (rows, path, message) => {
     const result = validateCompanyImport(rows);
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.path).toEqual(path);
-      expect(result.message).toMatch(message);
-    }
+    expect(result).toMatchObject({ ok: false, problem: { kind: 'invalid-input', path, message: expect.stringMatching(message) } });
   });
 
   it(`takes at most ${MAX_IMPORT_ROWS} rows a call`, () => {
     const rows = Array.from({ length: MAX_IMPORT_ROWS + 1 }, (_, i) => ({ domain: `c${i}.com` }));
-    expect(validateCompanyImport(rows)).toMatchObject({ ok: false, path: ['companies'] });
+    expect(validateCompanyImport(rows)).toMatchObject({ ok: false, problem: { kind: 'invalid-input', path: ['companies'] } });
     expect(validateCompanyImport(rows.slice(1)).ok).toBe(true);
   });
 });

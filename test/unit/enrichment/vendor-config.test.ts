@@ -42,14 +42,15 @@ type Input = ReturnType<typeof clearbitLike>;
 
 function configOf(change: (input: Input) => unknown = (input) => input, opts: VendorConfigOptions = {}): VendorConfig {
   const parsed = parseVendorConfig(change(clearbitLike()), opts);
-  if (!parsed.ok) throw new Error(`${parsed.path.join('.')}: ${parsed.message}`);
-  return parsed.config;
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problem));
+  return parsed.value;
 }
 
 function problemOf(change: (input: Input) => unknown, opts: VendorConfigOptions = {}) {
   const parsed = parseVendorConfig(change(clearbitLike()), opts);
   if (parsed.ok) throw new Error('expected the configuration to be refused');
-  return { path: parsed.path, message: parsed.message };
+  if (parsed.problem.kind !== 'invalid-input') throw new Error(`expected invalid input, got ${parsed.problem.kind}`);
+  return { path: parsed.problem.path, message: parsed.problem.message };
 }
 
 describe('validating a vendor configuration', () => {
@@ -60,8 +61,16 @@ describe('validating a vendor configuration', () => {
   });
 
   it('refuses what is not an object at all, as a value rather than an exception', () => {
-    expect(parseVendorConfig(null)).toMatchObject({ ok: false, path: [] });
-    expect(parseVendorConfig('clearbit')).toMatchObject({ ok: false, path: [] });
+    expect(parseVendorConfig(null)).toMatchObject({ ok: false, problem: { kind: 'invalid-input', path: [] } });
+    expect(parseVendorConfig('clearbit')).toMatchObject({ ok: false, problem: { kind: 'invalid-input', path: [] } });
+  });
+
+  it('names the node under where the configuration sits in the request', () => {
+    const http = { ...clearbitLike(), endpoint: 'http://127.0.0.1:8080/find' };
+    expect(parseVendorConfig(http, {}, ['input', 'config'])).toEqual({
+      ok: false,
+      problem: { kind: 'invalid-input', path: ['input', 'config', 'endpoint'], message: 'must be an https URL' },
+    });
   });
 
   it('takes http only when the deployment allows it, and never in production', () => {

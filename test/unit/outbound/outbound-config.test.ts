@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig, type Config } from '../../../api/config.js';
 import { allowLocalOutbound } from '../../../platform/outbound/outbound-config.js';
+import { problemText } from '../../../platform/outcome.js';
 
 const configOf = (env: Record<string, string>): Config => {
   const parsed = parseConfig(env);
-  if (!parsed.ok) throw new Error(parsed.message);
-  return parsed.config;
+  if (!parsed.ok) throw new Error(problemText(parsed.problem));
+  return parsed.value;
 };
 
 describe('outbound settings', () => {
@@ -25,7 +26,7 @@ describe('outbound settings', () => {
     expect([config.OUTBOUND_TIMEOUT_MS, config.OUTBOUND_MAX_BODY_BYTES, config.OUTBOUND_MAX_REDIRECTS, config.OUTBOUND_DNS_SERVERS]).toEqual([15_000, 1_048_576, 5, undefined]);
     expect(configOf({ OUTBOUND_DNS_SERVERS: '127.0.0.1:5353, 10.0.0.2' }).OUTBOUND_DNS_SERVERS).toEqual(['127.0.0.1:5353', '10.0.0.2']);
     const wrong = parseConfig({ OUTBOUND_MAX_REDIRECTS: '50', ALLOW_LOCAL_OUTBOUND: 'maybe' });
-    expect(wrong.ok ? '' : wrong.message).toMatch(/OUTBOUND_MAX_REDIRECTS/);
-    expect(wrong.ok ? '' : wrong.message).toMatch(/ALLOW_LOCAL_OUTBOUND/);
+    expect(wrong.ok ? '' : problemText(wrong.problem)).toMatch(/OUTBOUND_MAX_REDIRECTS/);
+    expect(wrong.ok ? '' : problemText(wrong.problem)).toMatch(/ALLOW_LOCAL_OUTBOUND/);
   });
 });

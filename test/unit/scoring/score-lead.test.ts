@@ -37,8 +37,8 @@ function leadOf(facts: Partial<Omit<LeadFacts, 'company'>> & { company?: Partial
 /** Parses, so every model under test is one a tenant could save. */
 function modelOf(...rules: unknown[]): ScoringModel {
   const parsed = parseScoringModel({ rules });
-  if (!parsed.ok) throw new Error(`${parsed.path.join('.')}: ${parsed.message}`);
-  return parsed.model;
+  if (!parsed.ok) throw new Error(JSON.stringify(parsed.problem));
+  return parsed.value;
 }
 
 /** The points one rule gives a lead, alone in its model (so no clamping below 0 hides a penalty). */

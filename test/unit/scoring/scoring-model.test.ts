@@ -23,14 +23,15 @@ const withRule = (rule: unknown) => ({ rules: [exist, range, match, rule] });
 function problemOf(input: unknown) {
   const parsed = parseScoringModel(input);
   if (parsed.ok) throw new Error('expected the model to be refused');
-  return { path: parsed.path, message: parsed.message };
+  if (parsed.problem.kind !== 'invalid-input') throw new Error(`expected invalid input, got ${parsed.problem.kind}`);
+  return { path: parsed.problem.path, message: parsed.problem.message };
 }
 
 describe('validating a scoring model', () => {
   it('accepts one rule of each kind and keeps them as given', () => {
     const input = { rules: [exist, range, match, { ...boost, halfLife: 'PT12H' }] };
     const parsed = parseScoringModel(input);
-    expect(parsed).toEqual({ ok: true, model: input });
+    expect(parsed).toEqual({ ok: true, value: input });
   });
 
   it.each([
@@ -105,6 +106,13 @@ describe('validating a scoring model', () => {
     });
     expect(parsed.ok).toBe(true);
   });
+
+  it('names the node under where the model sits in the request', () => {
+    expect(parseScoringModel(withRule({ ...exist, weight: 2 }), ['input'])).toMatchObject({
+      ok: false,
+      problem: { kind: 'invalid-input', path: ['input', 'rules', 3, 'weight'] },
+    });
+  });
 });
 
 describe('durations', () => {
@@ -143,7 +151,7 @@ describe('the event window a model needs', () => {
 
 describe('the default model', () => {
   it('is a valid model', () => {
-    expect(parseScoringModel(DEFAULT_SCORING_MODEL)).toEqual({ ok: true, model: DEFAULT_SCORING_MODEL });
+    expect(parseScoringModel(DEFAULT_SCORING_MODEL)).toEqual({ ok: true, value: DEFAULT_SCORING_MODEL });
   });
 
   it('gives at most 100 points when every rule is maxed', () => {

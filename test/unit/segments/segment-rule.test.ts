@@ -24,7 +24,7 @@ const API_EXAMPLE = {
 function parsed(input: unknown): SegmentRule {
   const result = parseSegmentRule(input);
   if (!result.ok) throw new Error(`expected a valid rule, got ${JSON.stringify(result)}`);
-  return result.rule;
+  return result.value;
 }
 
 const nested = (levels: number): unknown => {
@@ -183,17 +183,20 @@ describe('parseSegmentRule: invalid rules name the offending node', () => {
     ['more than 200 nodes', { any: conditions(200) }, ['any', 199]],
   ])('refuses %s', (_, input, path) => {
     const result = parseSegmentRule(input);
-    expect(result.ok).toBe(false);
-    if (!result.ok) {
-      expect(result.path).toEqual(path);
-      expect(result.message).not.toBe('');
-    }
+    expect(result).toMatchObject({ ok: false, problem: { kind: 'invalid-input', path, message: expect.stringMatching(/./) } });
   });
 
   it('says why, in words an API user can act on', () => {
-    expect(parseSegmentRule({ field: 'score', op: 'between', value: [9, 1] })).toEqual({ ok: false, path: ['value'], message: 'low must not exceed high' });
-    expect(parseSegmentRule({ field: 'tier', op: 'gt', value: 1 })).toEqual({ ok: false, path: ['op'], message: 'tier takes eq, neq, in, nin' });
-    expect(parseSegmentRule(event({ within: 'P400D' }))).toMatchObject({ message: `must be longer than zero and at most ${MAX_WINDOW_DAYS} days` });
+    expect(parseSegmentRule({ field: 'score', op: 'between', value: [9, 1] })).toEqual({ ok: false, problem: { kind: 'invalid-input', path: ['value'], message: 'low must not exceed high' } });
+    expect(parseSegmentRule({ field: 'tier', op: 'gt', value: 1 })).toEqual({ ok: false, problem: { kind: 'invalid-input', path: ['op'], message: 'tier takes eq, neq, in, nin' } });
+    expect(parseSegmentRule(event({ within: 'P400D' }))).toMatchObject({ problem: { message: `must be longer than zero and at most ${MAX_WINDOW_DAYS} days` } });
+  });
+
+  it('names the node under where the rule sits in the request', () => {
+    expect(parseSegmentRule({ all: [{ field: 'tier', op: 'gt', value: 1 }] }, ['input', 'rule'])).toEqual({
+      ok: false,
+      problem: { kind: 'invalid-input', path: ['input', 'rule', 'all', 0, 'op'], message: 'tier takes eq, neq, in, nin' },
+    });
   });
 });
 
@@ -202,7 +205,7 @@ describe('eventNamesOf', () => {
     const parsed = parseSegmentRule({
       all: [{ field: 'email', op: 'exists', value: true }, { any: [{ event: 'page_view' }, { not: { event: 'Signed Up' } }, { event: 'page_view', within: 'P1D' }] }],
     });
-    if (!parsed.ok) throw new Error(parsed.message);
-    expect(eventNamesOf(parsed.rule)).toEqual(['page_view', 'Signed Up']);
+    if (!parsed.ok) throw new Error(JSON.stringify(parsed.problem));
+    expect(eventNamesOf(parsed.value)).toEqual(['page_view', 'Signed Up']);
   });
 });

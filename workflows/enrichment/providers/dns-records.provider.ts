@@ -1,3 +1,4 @@
+import { failure, problemText, success, unavailable, type Outcome, type Problem } from '../../../platform/outcome.js';
 import { dnsErrorCode, dnsResolver, NO_RECORD_CODES, PERMANENT_DNS_CODES } from '../../../platform/network/dns.js';
 import { dmarcName } from '../../../intelligence/domains/dmarc-record.js';
 import { dnsCompanyFacts } from '../../../intelligence/domains/dns-company-facts.js';
@@ -36,22 +37,25 @@ export function createDnsRecordsResolver(servers: readonly string[] | undefined,
   return { resolveMx: (name) => resolver.resolveMx(name), resolveTxt: (name) => resolver.resolveTxt(name) };
 }
 
-
-type Lookup<T> = { readonly ok: true; readonly records: T[]; readonly exists: boolean } | { readonly ok: false; readonly code: string | undefined };
-
-async function lookup<T>(query: () => Promise<T[]>): Promise<Lookup<T>> {
-  try {
-    return { ok: true, records: await query(), exists: true };
-  } catch (error) {
-    const code = dnsErrorCode(error);
-    if (code !== undefined && NO_RECORD_CODES.has(code)) return { ok: true, records: [], exists: code !== 'ENOTFOUND' };
-    return { ok: false, code };
-  }
+/** What a name holds of one record type; `exists` false when the name itself does not (NXDOMAIN). */
+interface DnsAnswer<T> {
+  readonly records: T[];
+  readonly exists: boolean;
 }
 
 /** A lookup that got no answer (a timeout, SERVFAIL) is the network's failure: retried, then skipped. */
-function failure(name: string, code: string | undefined): ProviderAnswer {
-  return { kind: 'failure', reason: `DNS lookup for ${name} failed: ${code ?? 'unknown error'}`, retryable: code === undefined || !PERMANENT_DNS_CODES.has(code) };
+async function lookup<T>(name: string, query: (name: string) => Promise<T[]>): Promise<Outcome<DnsAnswer<T>>> {
+  try {
+    return success({ records: await query(name), exists: true });
+  } catch (error) {
+    const code = dnsErrorCode(error);
+    if (code !== undefined && NO_RECORD_CODES.has(code)) return success({ records: [], exists: code !== 'ENOTFOUND' });
+    return failure(unavailable(`DNS lookup for ${name} failed: ${code ?? 'unknown error'}`, { retryable: code === undefined || !PERMANENT_DNS_CODES.has(code) }));
+  }
+}
+
+function unanswered(problem: Problem): ProviderAnswer {
+  return { kind: 'failure', reason: problemText(problem), retryable: problem.kind === 'unavailable' && problem.retryable };
 }
 
 function candidate(field: string, value: unknown, confidence: number, verified: boolean): FieldCandidate {
@@ -70,17 +74,17 @@ export function createDnsRecordsProvider(deps: { readonly resolver: DnsRecordsRe
       if (!domain || domainParts(domain) === undefined) return { kind: 'no-match' };
       signal?.throwIfAborted();
       const [mx, txt, dmarc] = await Promise.all([
-        lookup(() => deps.resolver.resolveMx(domain)),
-        lookup(() => deps.resolver.resolveTxt(domain)),
-        lookup(() => deps.resolver.resolveTxt(dmarcName(domain))),
+        lookup(domain, (name) => deps.resolver.resolveMx(name)),
+        lookup(domain, (name) => deps.resolver.resolveTxt(name)),
+        lookup(dmarcName(domain), (name) => deps.resolver.resolveTxt(name)),
       ]);
-      if (!mx.ok) return failure(domain, mx.code);
-      if (!txt.ok) return failure(domain, txt.code);
-      if (!dmarc.ok) return failure(dmarcName(domain), dmarc.code);
+      if (!mx.ok) return unanswered(mx.problem);
+      if (!txt.ok) return unanswered(txt.problem);
+      if (!dmarc.ok) return unanswered(dmarc.problem);
       // NXDOMAIN: the domain does not exist, so nothing can be said of a company behind it.
-      if (!mx.exists && !txt.exists) return { kind: 'no-match' };
+      if (!mx.value.exists && !txt.value.exists) return { kind: 'no-match' };
 
-      const facts = dnsCompanyFacts({ mx: mx.records, txt: txt.records, dmarcTxt: dmarc.records });
+      const facts = dnsCompanyFacts({ mx: mx.value.records, txt: txt.value.records, dmarcTxt: dmarc.value.records });
       const fields: FieldCandidate[] = [];
       if (facts.mailProvider !== undefined) {
         // Read from an MX record it is established; read from SPF behind a filter it is a likely guess.
