@@ -13,7 +13,13 @@ export type SubjectField = (typeof SUBJECT_FIELDS)[number];
 
 type PathSegment = string | number;
 
-/** `data.company.name`, `people[0].email`, `[0].id`; an optional JSONPath-style `$.` root. */
+/**
+ * `data.company.name`, `people[0].email`, `[0].id`; an optional JSONPath-style `$.` root.
+ * Kept by hand rather than jsonpath-plus: the paths come from any tenant
+ * (strangers register vendors), and this 20-line subset of keys and indexes
+ * is all a mapping needs, where the library's full language evaluates filter
+ * scripts (its CVE-2024-21534 was remote code execution through them).
+ */
 export function parseJsonPath(text: string): PathSegment[] | undefined {
   const body = text.startsWith('$') ? text.slice(1).replace(/^\./, '') : text;
   const token = /\.?([A-Za-z_][\w-]*)|\[(\d{1,6})\]/y;
@@ -50,6 +56,8 @@ export function readJsonPath(json: unknown, path: string): unknown {
   return node;
 }
 
+// Four names filled into a URL, a header or a JSON string: a template library would add HTML escaping
+// (wrong for all three) and a language (sections, partials) a tenant's template must not have.
 const PLACEHOLDER = /\{\{\s*([A-Za-z]+)\s*\}\}/g;
 const isSubjectField = (name: string): name is SubjectField => (SUBJECT_FIELDS as readonly string[]).includes(name);
 
