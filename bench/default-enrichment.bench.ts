@@ -14,7 +14,8 @@ import { benchCompany, companyHomepage, type BenchCompany } from './company-home
 import { cpuPerOperation, cpuSnapshot, type CpuSnapshot } from './cpu-usage.js';
 import { profileEnrichments, type EnrichmentTiming, type PhaseFigure } from './enrichment-profile.js';
 import { startEnrichmentStack, type EnrichmentStack } from './enrichment-stack.js';
-import { gql, inPool, percentile } from './enrichment.bench.js';
+import { gql, inPool } from './enrichment.bench.js';
+import { latencies, percentile, type Latencies } from './latencies.js';
 import { startLocalInternet, type Latency, type LocalInternet } from './local-internet.js';
 import { BUILT_IN_PROVIDERS, COMPANY_HOMEPAGE_PROVIDER_ID } from '../workflows/enrichment/provider-catalog.js';
 
@@ -24,17 +25,6 @@ const LATENCY: Latency = { dnsMs: 30, homepageFirstByteMs: [80, 150] };
 const SCORE_AFTER_ENRICHMENT = 40;
 const SCORE_TIMEOUT_MS = 120_000;
 const WARM_UP_ENRICHMENTS = 20;
-
-export interface Latencies {
-  readonly samples: number;
-  readonly perSecond: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly p99Ms: number;
-  readonly maxMs: number;
-  readonly failures: number;
-  readonly firstError?: string;
-}
 
 export interface DefaultEnrichmentBenchResult {
   readonly coordination: string;
@@ -174,7 +164,7 @@ async function scoreWatcher(stack: EnrichmentStack, tenant: Tenant) {
 
 /** `items` through `once`, `concurrency` at a time; latencies of those that succeeded, the rate over the whole wall time. */
 async function timedPool<T, R>(items: readonly T[], concurrency: number, once: (item: T) => Promise<R>): Promise<{ summary: Latencies; results: R[]; latencies: number[] }> {
-  const latencies: number[] = [];
+  const samples: number[] = [];
   const results: R[] = [];
   let failures = 0;
   let firstError: unknown;
@@ -183,44 +173,31 @@ async function timedPool<T, R>(items: readonly T[], concurrency: number, once: (
     const start = performance.now();
     try {
       results.push(await once(item));
-      latencies.push(performance.now() - start);
+      samples.push(performance.now() - start);
     } catch (error) {
       failures += 1;
       firstError ??= error;
     }
   });
   const wallMs = performance.now() - started;
-  const sorted = latencies.sort((a, b) => a - b);
   return {
     results,
-    latencies: sorted,
-    summary: {
-      samples: sorted.length,
-      perSecond: sorted.length / (wallMs / 1000),
-      p50Ms: percentile(sorted, 0.5),
-      p95Ms: percentile(sorted, 0.95),
-      p99Ms: percentile(sorted, 0.99),
-      maxMs: sorted.at(-1) ?? Number.NaN,
+    latencies: samples,
+    summary: latencies(samples, {
+      perSecond: samples.length / (wallMs / 1000),
       failures,
-      ...(firstError === undefined ? {} : { firstError: firstError instanceof Error ? firstError.message : String(firstError) }),
-    },
+      firstError: firstError === undefined ? undefined : firstError instanceof Error ? firstError.message : String(firstError),
+    }),
   };
 }
 
 /** Two runs of one target as one: latency percentiles of the pooled samples, rates averaged. */
 function pooled(runs: readonly Latencies[], samples: readonly number[][]): Latencies {
-  const sorted = samples.flat().sort((a, b) => a - b);
-  const firstError = runs.find((r) => r.firstError !== undefined)?.firstError;
-  return {
-    samples: sorted.length,
+  return latencies(samples.flat(), {
     perSecond: runs.reduce((sum, r) => sum + r.perSecond, 0) / runs.length,
-    p50Ms: percentile(sorted, 0.5),
-    p95Ms: percentile(sorted, 0.95),
-    p99Ms: percentile(sorted, 0.99),
-    maxMs: sorted.at(-1) ?? Number.NaN,
     failures: runs.reduce((sum, r) => sum + r.failures, 0),
-    ...(firstError === undefined ? {} : { firstError }),
-  };
+    firstError: runs.find((r) => r.firstError !== undefined)?.firstError,
+  });
 }
 
 /**

@@ -10,7 +10,7 @@
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { enrichLeadWorkflowId } from '../workflows/enrichment/enrichment-dispatch.js';
-import { percentile } from './enrichment.bench.js';
+import { percentile } from './latencies.js';
 
 export interface EnrichmentTiming {
   readonly leadId: string;

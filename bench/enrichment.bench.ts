@@ -6,6 +6,7 @@ import WebSocket from 'ws';
 import { z } from 'zod';
 import { vendorConfig } from '../test/support/vendor-server.js';
 import { startEnrichmentStack, type EnrichmentStack } from './enrichment-stack.js';
+import { latencies, type Latencies } from './latencies.js';
 
 const VENDOR_DELAY_MS = 50;
 /** Known person (15) before; its company found, the default model adds 10 and 15 for its size. */
@@ -14,18 +15,10 @@ const SCORE_TIMEOUT_MS = 30_000;
 const WARM_UP_ENRICHMENTS = 20;
 const SHARED_DOMAIN_LEADS = 100;
 
-export interface LatencyRun {
-  readonly perSecond: number;
-  readonly p50Ms: number;
-  readonly p95Ms: number;
-  readonly p99Ms: number;
-  readonly failures: number;
-}
-
 export interface EnrichmentBenchResult {
   readonly coordination: string;
-  readonly vendor: LatencyRun;
-  readonly enrichment: LatencyRun;
+  readonly vendor: Latencies;
+  readonly enrichment: Latencies;
   readonly sharedDomain: { readonly leads: number; readonly vendorRequests: number; readonly wallMs: number; readonly failures: number };
 }
 
@@ -45,10 +38,6 @@ export async function gql<T>(url: string, token: string, query: string, variable
 const jobShape = z.object({ id: z.string(), status: z.enum(['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED']), error: z.string().nullable() });
 const enrichLeadShape = z.object({ enrichLead: jobShape });
 const identifyShape = z.object({ identify: z.object({ id: z.string() }) });
-
-export function percentile(sorted: readonly number[], q: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
-}
 
 /**
  * `concurrency` clients each running `once` back to back for `seconds`: the
@@ -83,15 +72,11 @@ async function closedLoop(concurrency: number, seconds: number, once: () => Prom
 }
 
 /** Two runs of one target (A-B-B-A) as one: rates averaged, latency samples pooled. */
-function summarise(runs: ReadonlyArray<{ latencies: number[]; completed: number; failures: number }>, seconds: number): LatencyRun {
-  const sorted = runs.flatMap((r) => r.latencies).sort((a, b) => a - b);
-  return {
-    perSecond: runs.reduce((sum, r) => sum + r.completed, 0) / (seconds * runs.length),
-    p50Ms: percentile(sorted, 0.5),
-    p95Ms: percentile(sorted, 0.95),
-    p99Ms: percentile(sorted, 0.99),
-    failures: runs.reduce((sum, r) => sum + r.failures, 0),
-  };
+function summarise(runs: ReadonlyArray<{ latencies: number[]; completed: number; failures: number }>, seconds: number): Latencies {
+  return latencies(
+    runs.flatMap((r) => r.latencies),
+    { perSecond: runs.reduce((sum, r) => sum + r.completed, 0) / (seconds * runs.length), failures: runs.reduce((sum, r) => sum + r.failures, 0) },
+  );
 }
 
 export async function inPool<T, R>(items: readonly T[], concurrency: number, work: (item: T) => Promise<R>): Promise<R[]> {

@@ -9,6 +9,7 @@ import { createKeyResolver } from '../tenants/api-keys/key-resolver.js';
 import { SCOPES } from '../tenants/api-keys/scopes.js';
 import type { BenchServices } from './bench-services.js';
 import { load, meanOf, type LoadResult } from './load.js';
+import { percentile } from './latencies.js';
 
 const QUERY = '{ tenant { credits { balance } } }';
 
@@ -21,8 +22,7 @@ export interface GatewayBenchResult {
 
 function percentiles(samples: number[]): { p50Us: number; p99Us: number } {
   samples.sort((a, b) => a - b);
-  const at = (q: number) => samples[Math.min(samples.length - 1, Math.floor(q * samples.length))] ?? 0;
-  return { p50Us: at(0.5), p99Us: at(0.99) };
+  return { p50Us: percentile(samples, 0.5), p99Us: percentile(samples, 0.99) };
 }
 
 async function time(times: number, work: () => Promise<unknown>): Promise<number[]> {

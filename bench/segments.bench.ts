@@ -12,6 +12,7 @@ import { startBenchServices, type BenchServices } from './bench-services.js';
 import type { IngestLoadOptions } from './ingest-load.js';
 import { leadsOfVisitors, sampleEvery, sendPricingView, subscribeToMembership, type MembershipSubscriber, type PageViewSample } from './membership-probe.js';
 import { COUNT_COMPANIES, COUNT_EVENTS, COUNT_LEADS, medianOf, seedCountTenant } from './segment-count.js';
+import { percentile } from './latencies.js';
 
 const SAMPLE_EVERY_MS = 50;
 // The load runs this much longer than the sampler, so its process's start-up never eats the sampled window.
@@ -98,7 +99,7 @@ const createSegment = async (url: string, tenant: BenchTenant, name: string, rul
 
 function summarise(values: readonly number[]): LatencySummary {
   const sorted = [...values].sort((a, b) => a - b);
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
+  const at = (q: number) => percentile(sorted, q);
   return { samples: sorted.length, p50Ms: at(0.5), p95Ms: at(0.95), p99Ms: at(0.99), maxMs: sorted.at(-1) ?? Number.NaN };
 }
 

@@ -63,6 +63,14 @@ export interface EnrichmentDeps {
 }
 
 type JobInput = EnrichLeadInput & { readonly jobId: string };
+/** A provider's part in a job, as `enrichment_calls` records it. */
+interface RecordedCall {
+  readonly provider: string;
+  readonly outcome: string;
+  readonly credits: number;
+  readonly reason?: string | null;
+  readonly raw?: string | null;
+}
 /** `subject`: as the job's plan found it, so each provider step does not read the lead again. */
 type ProviderInput = JobInput & { readonly providerId: string; readonly subject?: EnrichmentSubject };
 
@@ -183,16 +191,26 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
     };
   }
 
-  async function recordCall(
-    job: JobInput,
-    call: { provider: string; outcome: string; credits: number; reason?: string | null; raw?: string | null },
-  ): Promise<void> {
+  /** Each call's line in the job's record, once (a re-run adds nothing), in one statement. */
+  async function recordCalls(job: JobInput, calls: readonly RecordedCall[]): Promise<void> {
+    if (calls.length === 0) return;
     await sqlOf(job).query(
-      `insert into {t}.enrichment_calls (job_id, provider, outcome, credits, reason, raw) values ($1, $2, $3, $4, $5, $6)
+      `insert into {t}.enrichment_calls (job_id, provider, outcome, credits, reason, raw)
+       select $1, v.provider, v.outcome, v.credits, v.reason, v.raw
+         from unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) as v(provider, outcome, credits, reason, raw)
        on conflict (job_id, provider) do nothing`,
-      [job.jobId, call.provider, call.outcome, call.credits, call.reason?.slice(0, 2000) ?? null, call.raw?.slice(0, RAW_LIMIT) ?? null],
+      [
+        job.jobId,
+        calls.map((c) => c.provider),
+        calls.map((c) => c.outcome),
+        calls.map((c) => c.credits),
+        calls.map((c) => c.reason?.slice(0, 2000) ?? null),
+        calls.map((c) => c.raw?.slice(0, RAW_LIMIT) ?? null),
+      ],
     );
   }
+
+  const recordCall = (job: JobInput, call: RecordedCall): Promise<void> => recordCalls(job, [call]);
 
   async function readCached(job: ProviderInput, entry: ProviderEntry): Promise<ProviderAnswer | undefined> {
     const asked = await question(job, entry);
@@ -449,17 +467,14 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
       const sql = sqlOf(job);
       const { settings } = await configurationOf(job);
       const now = deps.now();
-      // Calls a stage or a settlement did not record yet (skipped ones, our own data), in one statement.
-      await sql.query(
-        `insert into {t}.enrichment_calls (job_id, provider, outcome, credits, reason)
-         select $1, v.provider, v.outcome, 0, v.reason from unnest($2::text[], $3::text[], $4::text[]) as v(provider, outcome, reason)
-         on conflict (job_id, provider) do nothing`,
-        [
-          job.jobId,
-          job.outcomes.map((outcome) => outcome.provider),
-          job.outcomes.map((outcome) => (outcome.kind === 'skipped' ? 'skipped' : outcome.cached ? 'cached' : outcomeOf(outcome.answer))),
-          job.outcomes.map((outcome) => (outcome.kind === 'skipped' ? outcome.reason : reasonOf(outcome.answer))?.slice(0, 2000) ?? null),
-        ],
+      // Calls a stage or a settlement did not record yet (skipped ones, our own data).
+      await recordCalls(
+        job,
+        job.outcomes.map((outcome) =>
+          outcome.kind === 'skipped'
+            ? { provider: outcome.provider, outcome: 'skipped', credits: 0, reason: outcome.reason }
+            : { provider: outcome.provider, outcome: outcome.cached ? 'cached' : outcomeOf(outcome.answer), credits: 0, reason: reasonOf(outcome.answer) },
+        ),
       );
       const answered = job.outcomes.flatMap((o) => (o.kind === 'answered' ? [{ source: o.provider, answer: o.answer }] : []));
       const held = await readLeadFields(sql, job.leadId);

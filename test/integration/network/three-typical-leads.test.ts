@@ -201,6 +201,8 @@ describe('three typical leads, out of the box (real services, local outside part
       );
     const chosen = await visitAt('/pricing');
     const passerBy = await visitAt('/blog');
+    // The same visit to a tenant without a rule: its own settings, no job.
+    const elsewhere = await visit(OFFICE_IP, BROWSER);
     const [job] = await eventually(() => jobs(chosen), (rows) => rows.length === 1 && rows[0]?.status === 'COMPLETED');
     expect(job).toMatchObject({ automatic: true, credits: 0 });
     const enriched = (await gateway.data<{ lead: LeadView }>(chooser.secretKey, LEAD, { id: chosen })).lead;
@@ -208,6 +210,7 @@ describe('three typical leads, out of the box (real services, local outside part
     expect(enriched.company?.domain).toBe('acmewidgets.com');
     // The rule did not choose the other visitor: no job, nothing looked up for it.
     expect(await jobs(passerBy)).toEqual([]);
+    expect(await gateway.services.db.query(`select id from t_${tenant.id}.enrichment_jobs where lead_id = $1`, [elsewhere])).toEqual([]);
     const balance = await gateway.data<{ tenant: { credits: { balance: number } } }>(chooser.secretKey, '{ tenant { credits { balance } } }');
     expect(balance.tenant.credits.balance).toBe(100);
   });
