@@ -1,23 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import type { Config } from './config.js';
-import type { PlatformServices } from './platform-services.js';
+import type { Config } from '../platform/config/config.js';
+import type { PlatformServices } from '../composition/services.js';
 import type { Logger } from '../platform/logging/logger.js';
 import { createApiKeyService } from '../tenants/api-keys/api-key.service.js';
-import { createCreditGrants } from '../tenants/credits/credit-grants.js';
+import { createCreditGrants } from '../modules/credits/credit-grants.js';
 import { PrivacyResolver } from './graphql/privacy/privacy.resolver.js';
 import { EnrichmentResolver } from './graphql/enrichment/enrichment.resolver.js';
 import { ScoringResolver } from './graphql/scoring/scoring.resolver.js';
 import { WebhookResolver } from './graphql/webhooks/webhook.resolver.js';
 import { ConsentResolver } from './graphql/privacy/consent.resolver.js';
-import { createConsentService } from '../tenants/privacy/consent.service.js';
+import { createConsentService } from '../modules/privacy/consent.service.js';
 import { SegmentResolver } from './graphql/segments/segment.resolver.js';
 import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
 import { AuditResolver } from './graphql/audit/audit.resolver.js';
 import { IpLookupResolver } from './graphql/ip/ip-lookup.resolver.js';
 import { TrackingSettingsResolver } from './graphql/tracking/tracking-settings.resolver.js';
-import { createTrackingSettingsService } from '../tenants/tracking-settings/tracking-settings.service.js';
+import { createTrackingSettingsService } from '../modules/tracking-settings/tracking-settings.service.js';
 import { CompanyResolver } from './graphql/leads/company.resolver.js';
 import { LeadResolver } from './graphql/leads/lead.resolver.js';
 import { SessionResolver } from './graphql/leads/session.resolver.js';
@@ -32,7 +32,7 @@ import { PlatformResolver } from './graphql/platform/platform.resolver.js';
 import { TenantResolver } from './graphql/tenant/tenant.resolver.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { createBrowserRoutes } from './ingest/browser/browser.routes.js';
-import { createLeadService } from './leads/lead.service.js';
+import { createLeadService } from '../modules/leads/lead.service.js';
 import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.routes.js';
 import { createVisitorLimits } from './ingest/visitor-limits/visitor-limits.js';
 import { createSdkSettingsRoutes } from './ingest/sdk-settings/sdk-settings.routes.js';
@@ -47,6 +47,8 @@ import { tenantSql } from '../platform/postgres/tenant-sql.js';
 export type GatewayDeps = Pick<
   PlatformServices,
   | 'db'
+  | 'control'
+  | 'tenantDbs'
   | 'orm'
   | 'coordination'
   | 'keys'
@@ -124,6 +126,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     adminToken: deps.adminToken,
     keys: deps.keys,
     orm: deps.orm,
+    tenantDbs: deps.tenantDbs,
     rateLimiter: deps.coordination.rateLimiter,
     ratePerMinute: config.RATE_LIMIT_PER_MINUTE,
   });

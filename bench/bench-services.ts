@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { parseConfig, type Config } from '../api/config.js';
-import { connectServices, temporalEndpoint, type PlatformServices } from '../api/platform-services.js';
+import { parseConfig, type Config } from '../platform/config/config.js';
+import { connectServices, temporalEndpoint, type PlatformServices } from '../composition/services.js';
 import { createLogger } from '../platform/logging/logger.js';
 import { problemText } from '../platform/outcome.js';
 import { createDatabase } from '../platform/postgres/database.js';

@@ -17,7 +17,7 @@ import { startEnrichmentStack, type EnrichmentStack } from './enrichment-stack.j
 import { gql, inPool } from './enrichment.bench.js';
 import { latencies, percentile, type Latencies } from './latencies.js';
 import { startLocalInternet, type Latency, type LocalInternet } from './local-internet.js';
-import { BUILT_IN_PROVIDERS, COMPANY_HOMEPAGE_PROVIDER_ID } from '../workflows/enrichment/provider-catalog.js';
+import { BUILT_IN_PROVIDERS, COMPANY_HOMEPAGE_PROVIDER_ID } from '../modules/enrichment/provider-catalog.js';
 
 /** A resolver's miss across the internet, and a homepage's first byte from a CDN edge or an origin. */
 const LATENCY: Latency = { dnsMs: 30, homepageFirstByteMs: [80, 150] };

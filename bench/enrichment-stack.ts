@@ -7,7 +7,7 @@ import { createLogger } from '../platform/logging/logger.js';
 import { startVendorServer, type VendorServer } from '../test/support/vendor-server.js';
 import { connectTemporalWorker } from '../workflows/temporal-endpoint.js';
 import { startWorker } from '../workflows/worker.js';
-import { workerDeps } from '../workflows/worker-process.js';
+import { workerDeps } from '../composition/worker-process.js';
 import { startBenchServices, type BenchServices } from './bench-services.js';
 import { spawnWorker } from '../test/support/worker-child.js';
 import { once } from 'node:events';

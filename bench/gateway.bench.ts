@@ -61,7 +61,7 @@ export async function benchGateway(bench: BenchServices, opts: { connections: nu
         requestId: 'bench',
         principal: {
           kind: 'tenant',
-          tenant: { tenantId: tenant.tenantId, schema: tenant.schema, keyId: 'bench', scopes: SCOPES, ipAllowlist: [], em: services.orm.em.fork({ schema: tenant.schema }) },
+          tenant: { tenantId: tenant.tenantId, schema: tenant.schema, keyId: 'bench', scopes: SCOPES, ipAllowlist: [], em: services.orm.em.fork({ schema: tenant.schema }), db: services.tenantDbs.ofResolved(tenant) },
         },
       };
       void graphql({ schema, source: query, contextValue }).then((result) => {

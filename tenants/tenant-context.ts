@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { Scope } from './api-keys/scopes.js';
+import type { TenantDb } from './tenant-db.js';
 
 /**
  * Everything a request may touch of one tenant. `em` is a fork bound to the
@@ -13,4 +14,6 @@ export interface TenantContext {
   /** The calling key's own address restriction; empty when it has none. */
   readonly ipAllowlist: readonly string[];
   readonly em: EntityManager;
+  /** The tenant's tables, bound to its schema: the handle every service of a request receives. */
+  readonly db: TenantDb;
 }

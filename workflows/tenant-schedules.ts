@@ -9,7 +9,7 @@
  *   segments as their windows slide; made with the tenant's first windowed segment.
  */
 import { ScheduleAlreadyRunning, ScheduleNotFoundError, ScheduleOverlapPolicy, type Client } from '@temporalio/client';
-import type { TenantRef } from './enrichment/enrichment-plan.js';
+import type { TenantRef } from '../modules/enrichment/enrichment-plan.js';
 
 export const reenrichScheduleId = (tenantId: string): string => `reenrich:${tenantId}`;
 export const segmentWindowsScheduleId = (tenantId: string): string => `segment-windows:${tenantId}`;

@@ -1,3 +1,4 @@
+import type { TenantDatabases } from '../../tenants/tenant-db.js';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Orm } from '../../schema/orm.js';
 import type { RateLimiter } from '../../platform/coordination/coordination.js';
@@ -26,6 +27,7 @@ export function createAuthenticator(deps: {
   adminToken: string;
   keys: KeyResolver;
   orm: Orm;
+  tenantDbs: TenantDatabases;
   rateLimiter: RateLimiter;
   ratePerMinute: number;
 }): Authenticator {
@@ -75,6 +77,7 @@ export function createAuthenticator(deps: {
           scopes: key.scopes,
           ipAllowlist: key.ipAllowlist,
           em: deps.orm.em.fork({ schema: key.schema }),
+          db: deps.tenantDbs.ofResolved(key),
         },
       };
     },

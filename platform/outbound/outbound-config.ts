@@ -1,4 +1,4 @@
-import type { Config } from '../../api/config.js';
+import type { Config } from '../config/config.js';
 import { createGuardedHttpClient, type GuardedHttpClient, type GuardedHttpClientOptions } from './guarded-http-client.js';
 import { dnsServerResolver, systemResolver } from './outbound-resolver.js';
 

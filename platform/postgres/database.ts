@@ -1,21 +1,36 @@
+import { CompiledQuery, Kysely, PostgresDialect, sql as sqlTag } from 'kysely';
 import pg from 'pg';
 import { setLocalStatementTimeout } from './statement-timeout.js';
 
 export type SqlValue = string | number | boolean | null | Date | readonly (string | null)[] | readonly number[] | Buffer;
 
-/** The narrow SQL surface the services need; a pool and a transaction client both provide it. */
+/**
+ * Kysely over no particular schema: the root of every handle. Only the data
+ * layer holds it; tenant code gets a TenantDb (tenants/tenant-db.ts), control
+ * code a ControlDb (platform/postgres/control-db.ts), each typed by the
+ * tables generated from the migrations.
+ */
+export type RootKysely = Kysely<object>;
+
+/** The narrow SQL surface the services need; a pool and a transaction both provide it. */
 export interface Sql {
   query<Row extends object>(text: string, values?: readonly SqlValue[]): Promise<Row[]>;
+  /** The same connection (the transaction's, inside one) as a query builder. */
+  readonly kysely: RootKysely;
+}
+
+export interface TransactionOptions {
+  /**
+   * Parameterless SQL sent with BEGIN in the same round trip (a lock to take
+   * first, say), for transactions where every round trip counts.
+   */
+  readonly opening?: string;
+  /** This transaction's own statement timeout instead of the pool's (0: none), for work that may rightly run long. */
+  readonly statementTimeoutMs?: number;
 }
 
 export interface Database extends Sql {
-  /**
-   * `opening`: parameterless SQL sent with BEGIN in the same round trip (a
-   * lock to take first, say), for transactions where every round trip counts.
-   * `statementTimeoutMs`: this transaction's own statement timeout instead of
-   * the pool's (0: none), for work that may rightly run long, such as migrations.
-   */
-  transaction<T>(work: (tx: Sql) => Promise<T>, opts?: { opening?: string; statementTimeoutMs?: number }): Promise<T>;
+  transaction<T>(work: (tx: Sql) => Promise<T>, opts?: TransactionOptions): Promise<T>;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -23,7 +38,43 @@ export interface Database extends Sql {
 // bigint columns (balances, ids) come back as numbers; they stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number.parseInt(value, 10));
 
+function sqlOn(kysely: RootKysely): Sql {
+  return {
+    kysely,
+    query: async <Row extends object>(text: string, values?: readonly SqlValue[]) =>
+      (await kysely.executeQuery(CompiledQuery.raw(text, values as unknown[] | undefined))).rows as Row[],
+  };
+}
+
 /**
+ * Runs `work` in one transaction on one connection of `kysely`'s pool. BEGIN
+ * travels with the opening statements in one round trip (no parameters, so
+ * the simple protocol carries them all), which Kysely's own transaction
+ * builder cannot do.
+ */
+export async function runTransaction<T>(kysely: RootKysely, work: (tx: Sql) => Promise<T>, opts: TransactionOptions = {}): Promise<T> {
+  return kysely.connection().execute(async (connection) => {
+    const opening = [
+      ...(opts.statementTimeoutMs === undefined ? [] : [setLocalStatementTimeout(opts.statementTimeoutMs)]),
+      ...(opts.opening === undefined ? [] : [opts.opening]),
+    ];
+    await sqlTag.raw(['begin', ...opening].join('; ')).execute(connection);
+    try {
+      const result = await work(sqlOn(connection));
+      await sqlTag.raw('commit').execute(connection);
+      return result;
+    } catch (error) {
+      await sqlTag.raw('rollback').execute(connection).catch(() => undefined);
+      throw error;
+    }
+  });
+}
+
+/**
+ * The process's one pool, and the one Kysely over it; MikroORM runs on the
+ * same instance (schema/orm.ts), so a process holds `poolSize` connections,
+ * not two pools of it.
+ *
  * `statementTimeoutMs`: every statement on the pool's connections is cancelled
  * past it, so one tenant's slow query cannot hold a connection, locks and CPU
  * that every tenant shares. It travels as a startup parameter of each
@@ -39,33 +90,17 @@ export function createDatabase(opts: { url: string; poolSize: number; applicatio
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
-
-  const run = async <Row extends object>(client: pg.Pool | pg.PoolClient, text: string, values?: readonly SqlValue[]) =>
-    (await client.query<Row>(text, values as unknown[] | undefined)).rows;
+  const kysely: RootKysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
 
   return {
-    query: (text, values) => run(pool, text, values),
-    async transaction(work, opts = {}) {
-      const client = await pool.connect();
-      try {
-        const opening = [
-          ...(opts.statementTimeoutMs === undefined ? [] : [setLocalStatementTimeout(opts.statementTimeoutMs)]),
-          ...(opts.opening === undefined ? [] : [opts.opening]),
-        ];
-        await client.query(['begin', ...opening].join('; '));
-        const result = await work({ query: (text, values) => run(client, text, values) });
-        await client.query('commit');
-        return result;
-      } catch (error) {
-        await client.query('rollback').catch(() => undefined);
-        throw error;
-      } finally {
-        client.release();
-      }
-    },
+    ...sqlOn(kysely),
+    transaction: (work, transactionOpts) => runTransaction(kysely, work, transactionOpts),
     async ping() {
-      await pool.query('select 1');
+      await sqlTag.raw('select 1').execute(kysely);
     },
-    close: () => pool.end(),
+    // MikroORM, sharing the instance, may have destroyed it already on its own close.
+    close: async () => {
+      if (!pool.ended) await kysely.destroy();
+    },
   };
 }

@@ -11,7 +11,7 @@ export interface TenantSql {
   query<Row extends object>(text: string, values?: readonly SqlValue[]): Promise<Row[]>;
 }
 
-export function tenantSql(sql: Sql, schema: string): TenantSql {
+export function tenantSql(sql: Pick<Sql, 'query'>, schema: string): TenantSql {
   const quoted = quoteTenantSchema(schema);
   return {
     schema,

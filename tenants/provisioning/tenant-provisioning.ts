@@ -8,8 +8,8 @@ import type { TenantMigration } from '../../schema/migrations/migration.js';
 import { migrateTenant } from '../../schema/migrator.js';
 import { insertApiKey } from '../api-keys/api-key-store.js';
 import { SCOPES } from '../api-keys/scopes.js';
-import { GRANT_OPERATION, type CreditLedger } from '../credits/credit-ledger.js';
-import { pixelHostRefusal } from '../tracking-settings/pixel-host-rules.js';
+import { GRANT_OPERATION, type CreditLedger } from '../../modules/credits/credit-ledger.js';
+import { pixelHostRefusal } from '../../modules/tracking-settings/pixel-host-rules.js';
 import { HOSTNAME } from './hostname.js';
 
 

@@ -25,7 +25,7 @@ interface Platform {
 const groups = new Set<number>();
 
 /**
- * `npm start` as a user runs it: package.json's `node --import tsx api/main.ts`, from the repo
+ * `npm start` as a user runs it: package.json's `node --import tsx composition/main.ts`, from the repo
  * root, with no external services configured. One process, so a signal reaches it whatever it is
  * doing (the tsx CLI, which the start script used before, SIGKILLs a child that does not
  * acknowledge a relayed signal within about 60 ms, as a busy process on a loaded machine may not:
@@ -34,7 +34,7 @@ const groups = new Set<number>();
 function startPlatform(env: Record<string, string>): Platform {
   const inherited = { ...process.env };
   for (const name of ['DATABASE_URL', 'REDIS_URL', 'TEMPORAL_ADDRESS', 'ADMIN_TOKEN']) delete inherited[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', 'api/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'composition/main.ts'], {
     cwd: repoRoot,
     // Its own process group, so a failed test can still stop everything it started.
     detached: true,

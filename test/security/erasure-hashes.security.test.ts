@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
-import { createAnswerCache } from '../../workflows/enrichment/answer-cache.js';
+import { createAnswerCache } from '../../modules/enrichment/answer-cache.js';
 import { postSegment } from '../integration/ingest/segment-http.js';
 import { identify, tenantRows } from '../integration/leads/lead-operations.js';
 import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';

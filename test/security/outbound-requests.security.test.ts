@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPublicUnicast } from '../../platform/outbound/address-policy.js';
 import { createGuardedHttpClient, type GuardedHttpClient } from '../../platform/outbound/guarded-http-client.js';
 import { dnsServerResolver } from '../../platform/outbound/outbound-resolver.js';
-import { createCompanyHomepageProvider } from '../../workflows/enrichment/providers/company-homepage.provider.js';
+import { createCompanyHomepageProvider } from '../../modules/enrichment/providers/company-homepage.provider.js';
 import { DNS_TYPE, startDnsServer, type DnsServer } from '../support/dns-server.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';

@@ -6,7 +6,7 @@ import { CLAIM_HOST, dnsServersFor, HOST_CLAIMS, provePixelHost, VERIFY_HOST, ty
 import { rawRequest, type RawResponse } from '../support/raw-request.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';
-import { MAX_HOSTS_PER_TENANT } from '../../tenants/tracking-settings/pixel-host-claims.js';
+import { MAX_HOSTS_PER_TENANT } from '../../modules/tracking-settings/pixel-host-claims.js';
 
 /**
  * Finding: any tenant could register the platform's own host name or an IP

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { parseConfig } from '../../api/config.js';
+import { parseConfig } from '../../platform/config/config.js';
 import { problemText } from '../../platform/outcome.js';
 import { createApiKey, TENANT } from '../integration/api-keys/api-key-operations.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type GqlResponse, type TestGateway } from '../support/test-gateway.js';

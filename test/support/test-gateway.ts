@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { parseConfig, type Config } from '../../api/config.js';
-import { connectServices, temporalEndpoint, type PlatformServices } from '../../api/platform-services.js';
+import { parseConfig, type Config } from '../../platform/config/config.js';
+import { connectServices, temporalEndpoint, type PlatformServices } from '../../composition/services.js';
 import { startGateway, type Gateway } from '../../api/server.js';
 import { createLogger } from '../../platform/logging/logger.js';
 import { problemText } from '../../platform/outcome.js';

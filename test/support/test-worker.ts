@@ -1,10 +1,10 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createLogger } from '../../platform/logging/logger.js';
 import type { TenantMigration } from '../../schema/migrations/migration.js';
-import type { CompanyHomepageSettings } from '../../workflows/enrichment/providers/company-homepage.provider.js';
+import type { CompanyHomepageSettings } from '../../modules/enrichment/providers/company-homepage.provider.js';
 import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
 import { startWorker, type RunningWorker } from '../../workflows/worker.js';
-import { workerDeps } from '../../workflows/worker-process.js';
+import { workerDeps } from '../../composition/worker-process.js';
 import type { TestGateway } from './test-gateway.js';
 
 let runtimeInstalled = false;

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { Config } from '../../api/config.js';
+import type { Config } from '../../platform/config/config.js';
 import { allowLocalOutbound } from '../../platform/outbound/outbound-config.js';
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
@@ -15,7 +15,7 @@ export function spawnWorker(gateway: { readonly config: Config }, extraEnv: Read
   const { config } = gateway;
   // Node flags for the worker alone, e.g. `--cpu-prof --cpu-prof-dir=/tmp/profiles` to profile a benchmark's worker.
   const nodeFlags = process.env['WORKER_NODE_FLAGS']?.split(' ').filter((flag) => flag !== '') ?? [];
-  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'workflows/worker.main.ts'], {
+  const child = spawn(process.execPath, [...nodeFlags, '--import', 'tsx', 'composition/worker.main.ts'], {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../api/config.js';
+import { parseConfig, type Config } from '../../platform/config/config.js';
 import { problemText, type Outcome } from '../../platform/outcome.js';
 
 const VALID_ADMIN_TOKEN = 'adm_0123456789abcdefghijklmn'; // 28 characters

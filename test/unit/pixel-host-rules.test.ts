@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseHost, pixelHostRefusal, platformHostNames } from '../../tenants/tracking-settings/pixel-host-rules.js';
+import { normaliseHost, pixelHostRefusal, platformHostNames } from '../../modules/tracking-settings/pixel-host-rules.js';
 
 const platform = platformHostNames({ platformHosts: ['API.Example.com.'], publicUrl: 'https://app.example.com:8443/x', cnameTarget: 'pixel.example.net' });
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DNS_TYPE, type DnsServer } from '../support/dns-server.js';
 import { codeOf, createTenant, type TestGateway, type TestTenant } from '../support/test-gateway.js';
-import { answerCacheKey } from '../../workflows/enrichment/answer-cache.js';
+import { answerCacheKey } from '../../modules/enrichment/answer-cache.js';
 import { companyBody, vendorConfig, type VendorServer } from '../support/vendor-server.js';
 import { withEnrichmentStack } from '../support/enrichment-stack.js';
 

@@ -17,12 +17,12 @@ import { createLogger } from '../../platform/logging/logger.js';
 import { createGuardedHttpClient, type GuardedHttpClient, type GuardedHttpClientOptions } from '../../platform/outbound/guarded-http-client.js';
 import type { Outcome } from '../../platform/outcome.js';
 import type { Scope } from '../../tenants/api-keys/scopes.js';
-import type { WebhookEventType } from '../../tenants/webhooks/webhook-events.js';
-import { createWebhookRegistry, type WebhookRegistry, type WebhookTenant } from '../../tenants/webhooks/webhook-registry.js';
+import type { WebhookEventType } from '../../modules/webhooks/webhook-events.js';
+import { createWebhookRegistry, type WebhookRegistry, type WebhookTenant } from '../../modules/webhooks/webhook-registry.js';
 import { verifiedPayload } from '../support/webhook-receiver.js';
 import { createDeliverWebhookActivities } from '../../workflows/webhooks/deliver-webhook.activities.js';
 import type { WebhookRetry } from '../../workflows/webhooks/deliver-webhook.workflow.js';
-import { redispatchStrandedDeliveries } from '../../workflows/webhooks/stranded-deliveries.js';
+import { redispatchStrandedDeliveries } from '../../modules/webhooks/stranded-deliveries.js';
 import { createWebhookDispatcher, deliverWebhookWorkflowId, type WebhookDispatcher } from '../../workflows/webhooks/webhook-dispatch.js';
 import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
@@ -422,7 +422,7 @@ describe('webhook delivery on the real Temporal server', () => {
     const as = (tenant: WebhookTenant, scopes: readonly Scope[] = ['webhooks:manage']) =>
       async (source: string, variableValues?: Record<string, unknown>) => {
         const ctx: GatewayContext = {
-          principal: { kind: 'tenant', tenant: { ...tenant, keyId: 'key_test', scopes, ipAllowlist: [], em: gateway.services.orm.em.fork() } },
+          principal: { kind: 'tenant', tenant: { ...tenant, keyId: 'key_test', scopes, ipAllowlist: [], em: gateway.services.orm.em.fork(), db: gateway.services.tenantDbs.ofResolved(tenant) } },
           requestId: 'req_test',
         };
         const result = await graphql({ schema, source, variableValues, contextValue: ctx });

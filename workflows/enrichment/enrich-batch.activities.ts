@@ -2,11 +2,11 @@ import { Context } from '@temporalio/activity';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
-import { readEnrichmentSettings } from '../../tenants/enrichment-settings/enrichment-settings.js';
+import { readEnrichmentSettings } from '../../modules/enrichment/enrichment-settings.js';
 import type { EnrichmentDispatcher } from './enrichment-dispatch.js';
-import type { TenantRef } from './enrichment-plan.js';
-import { activeJobsFor, findJobs } from './enrichment-jobs.js';
-import type { ProviderCatalog } from './provider-catalog.js';
+import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
+import { activeJobsFor, findJobs } from '../../modules/enrichment/enrichment-jobs.js';
+import type { ProviderCatalog } from '../../modules/enrichment/provider-catalog.js';
 
 /** A stale run never queues more than this, whatever the budget: the next day's run takes the rest. */
 const MAX_STALE_PER_RUN = 500;

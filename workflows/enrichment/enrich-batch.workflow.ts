@@ -1,6 +1,6 @@
 import { continueAsNew, executeChild, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { EnrichBatchActivities } from './enrich-batch.activities.js';
-import type { TenantRef } from './enrichment-plan.js';
+import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
 
 const activities = proxyActivities<EnrichBatchActivities>({
   startToCloseTimeout: '1 minute',

@@ -4,7 +4,7 @@
  * the job and the provider, fields are upserted, calls are recorded once.
  */
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { mergeFactsIntoCompany, upsertCompanies } from '../../api/companies/company-records.js';
+import { mergeFactsIntoCompany, upsertCompanies } from '../../modules/companies/company-records.js';
 import { companyFactsOfAnswers, type CompanyFact } from '../../intelligence/companies/company-facts.js';
 import {
   decideCompanyLink,
@@ -20,18 +20,18 @@ import type { EnrichmentSubject, ProviderAnswer } from '../../intelligence/enric
 import { mergeAnswers } from '../../intelligence/enrichment/field-merge.js';
 import type { EnrichedFieldState } from '../../intelligence/enrichment/field-provenance.js';
 import { isStale } from '../../intelligence/enrichment/field-provenance.js';
-import type { LeadChangePipeline } from '../../api/lead-changes/lead-change-pipeline.js';
-import { sendEvent } from '../../api/lead-changes/deliver-to-webhooks.js';
-import type { WebhookRegistry } from '../../tenants/webhooks/webhook-registry.js';
+import type { LeadChangePipeline } from '../../modules/lead-changes/lead-change-pipeline.js';
+import { sendEvent } from '../../modules/lead-changes/deliver-to-webhooks.js';
+import type { WebhookRegistry } from '../../modules/webhooks/webhook-registry.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
 import type { Coordination } from '../../platform/coordination/coordination.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
-import type { CreditLedger } from '../../tenants/credits/credit-ledger.js';
-import { readEnrichmentSettings, type EnrichmentSettings } from '../../tenants/enrichment-settings/enrichment-settings.js';
+import type { CreditLedger } from '../../modules/credits/credit-ledger.js';
+import { readEnrichmentSettings, type EnrichmentSettings } from '../../modules/enrichment/enrichment-settings.js';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
-import { createAnswerCache, type CachedQuestion } from './answer-cache.js';
+import { createAnswerCache, type CachedQuestion } from '../../modules/enrichment/answer-cache.js';
 import {
   JOB_ERRORS,
   PROVIDER_ATTEMPTS,
@@ -43,9 +43,9 @@ import {
   type StageCall,
   type StageResult,
   type TenantRef,
-} from './enrichment-plan.js';
-import { readLeadFields, writeLeadFields } from './lead-fields.js';
-import { subjectKey, type ProviderCatalog, type ProviderEntry, type TenantProviders } from './provider-catalog.js';
+} from '../../modules/enrichment/enrichment-plan.js';
+import { readLeadFields, writeLeadFields } from '../../modules/enrichment/lead-fields.js';
+import { subjectKey, type ProviderCatalog, type ProviderEntry, type TenantProviders } from '../../modules/enrichment/provider-catalog.js';
 import { createProviderGate } from './provider-gate.js';
 
 export interface EnrichmentDeps {

@@ -9,7 +9,7 @@ import {
   type ProviderOutcome,
   type Reservation,
   type StageResult,
-} from './enrichment-plan.js';
+} from '../../modules/enrichment/enrichment-plan.js';
 
 /**
  * Providers that supply different fields are called at once (providerStages):

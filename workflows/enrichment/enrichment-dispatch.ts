@@ -4,7 +4,7 @@
  * the job is queued in it either way, so one lead is never enriched twice at once.
  */
 import type { Client } from '@temporalio/client';
-import type { TenantRef } from './enrichment-plan.js';
+import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
 
 export const enrichLeadWorkflowId = (tenantId: string, leadId: string): string => `enrich:${tenantId}:${leadId}`;
 

@@ -1,12 +1,12 @@
-import type { Config } from '../../api/config.js';
-import type { NetworkCompanies } from '../../api/companies/network-companies.js';
+import type { Config } from '../../platform/config/config.js';
+import type { NetworkCompanies } from '../../modules/companies/network-company-lookup.js';
 import type { SecretBox } from '../../tenants/secrets/secret-box.js';
-import { createProviderCatalog, type ProviderCatalog } from './provider-catalog.js';
-import type { CompanyHomepageSettings } from './providers/company-homepage.provider.js';
+import { createProviderCatalog, type ProviderCatalog } from '../../modules/enrichment/provider-catalog.js';
+import type { CompanyHomepageSettings } from '../../modules/enrichment/providers/company-homepage.provider.js';
 import type { GuardedHttpClient } from '../../platform/outbound/guarded-http-client.js';
-import { createDnsRecordsResolver } from './providers/dns-records.provider.js';
-import { createDnsMxResolver } from './providers/email-verification.provider.js';
-import { createDnsHostResolver, createSmtpProbe } from './providers/smtp-probe.js';
+import { createDnsRecordsResolver } from '../../modules/enrichment/providers/dns-records.provider.js';
+import { createDnsMxResolver } from '../../modules/enrichment/providers/email-verification.provider.js';
+import { createDnsHostResolver, createSmtpProbe } from '../../modules/enrichment/providers/smtp-probe.js';
 import type { AsnTable } from '../../intelligence/ip/asn-table.js';
 import { peeringDbNetworkKind } from '../../intelligence/network/peeringdb-network.js';
 import type { GeoLookup } from '../../platform/ip-dataset/geo-lookup.js';
@@ -15,7 +15,7 @@ import { createRdapCache, createRdapLookup } from '../../platform/network/rdap-c
 import { createRdapClient } from '../../platform/network/rdap-client.js';
 import { createReverseDns } from '../../platform/network/reverse-dns.js';
 import type { Sql } from '../../platform/postgres/database.js';
-import type { IpNetworkSources } from './providers/ip-network.provider.js';
+import type { IpNetworkSources } from '../../modules/enrichment/providers/ip-network.provider.js';
 
 /** The deployment's providers as configured; `homepage` lets a caller point the homepage fetch elsewhere (a test's local server). */
 export function providerCatalogFromConfig(

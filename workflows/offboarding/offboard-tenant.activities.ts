@@ -5,9 +5,9 @@ import type { Database, Sql } from '../../platform/postgres/database.js';
 import { quoteTenantSchema } from '../../schema/migrations/migration.js';
 import type { KeyRevocations } from '../../tenants/api-keys/key-resolver.js';
 import type { OffboardingOrder } from '../../tenants/offboarding/tenant-offboarding.js';
-import type { TrackingSites } from '../../tenants/tracking-settings/tracking-site.js';
+import type { TrackingSites } from '../../modules/tracking-settings/tracking-site.js';
 import type { TenantSchedules } from '../tenant-schedules.js';
-import { isTenantWorkflow, tenantCoordinationPrefixes, tenantWorkflowPrefixes } from './tenant-footprint.js';
+import { isTenantWorkflow, tenantCoordinationPrefixes, tenantWorkflowPrefixes } from '../../tenants/offboarding/tenant-footprint.js';
 
 // A workflow started just before its parent was terminated shows up on a later pass; this bounds the passes.
 const MAX_TERMINATION_PASSES = 20;

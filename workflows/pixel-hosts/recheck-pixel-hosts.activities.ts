@@ -1,4 +1,4 @@
-import type { PixelHostClaims, RecheckResult } from '../../tenants/tracking-settings/pixel-host-claims.js';
+import type { PixelHostClaims, RecheckResult } from '../../modules/tracking-settings/pixel-host-claims.js';
 
 export interface RecheckPage {
   /** Only this tenant's hosts (an operator's look at one tenant; the tests); all tenants when absent. */

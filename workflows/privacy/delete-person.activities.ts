@@ -6,21 +6,21 @@
  * twice (its workflow id makes that harmless).
  */
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
-import { sendEvent } from '../../api/lead-changes/deliver-to-webhooks.js';
+import { sendEvent } from '../../modules/lead-changes/deliver-to-webhooks.js';
 import type { Coordination } from '../../platform/coordination/coordination.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
-import { suppressedIdentifiers, type SuppressedIdentifier } from '../../tenants/privacy/suppression-hash.js';
-import { publishSuppressionsChanged } from '../../tenants/privacy/suppression-list.js';
-import type { WebhookRegistry } from '../../tenants/webhooks/webhook-registry.js';
+import { suppressedIdentifiers, type SuppressedIdentifier } from '../../modules/privacy/suppression-hash.js';
+import { publishSuppressionsChanged } from '../../modules/privacy/suppression-list.js';
+import type { WebhookRegistry } from '../../modules/webhooks/webhook-registry.js';
 import { enrichLeadWorkflowId } from '../enrichment/enrichment-dispatch.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
 import { ERASURE_PAGE_SIZE, type ErasureStep } from './erasure-steps.js';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
-import { personAnswerCacheKeys } from './person-cache-keys.js';
-import { resolvePerson } from './person-resolution.js';
-import { failDeletionRequest, type PersonRequestInput, type TenantRef } from './privacy-requests.js';
+import { personAnswerCacheKeys } from '../../modules/privacy/person-cache-keys.js';
+import { resolvePerson } from '../../modules/privacy/person-resolution.js';
+import { failDeletionRequest, type PersonRequestInput, type TenantRef } from '../../modules/privacy/privacy-requests.js';
 import { inTenant } from './activity-guards.js';
 
 export interface DeletePersonDeps {

@@ -1,7 +1,7 @@
 import { ActivityFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
 import type { DeletePersonActivities, ErasureRef } from './delete-person.activities.js';
 import { ERASURE_PAGE_SIZE, ERASURE_STEPS } from './erasure-steps.js';
-import type { PersonRequestInput } from './privacy-requests.js';
+import type { PersonRequestInput } from '../../modules/privacy/privacy-requests.js';
 
 /**
  * Every step retries until it succeeds (an erasure must finish, whatever

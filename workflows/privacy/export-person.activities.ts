@@ -1,9 +1,9 @@
 /** The export workflow's side effects: safe to run again, since a request that is no longer running is left as it is. */
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
-import { resolvePerson } from './person-resolution.js';
-import { writePersonExport } from './person-export.js';
-import { failExportRequest, type PersonRequestInput } from './privacy-requests.js';
+import { resolvePerson } from '../../modules/privacy/person-resolution.js';
+import { writePersonExport } from '../../modules/privacy/person-export.js';
+import { failExportRequest, type PersonRequestInput } from '../../modules/privacy/privacy-requests.js';
 import { inTenant } from './activity-guards.js';
 
 export function createExportPersonActivities(deps: { db: Database }) {

@@ -1,6 +1,6 @@
 import { ActivityFailure, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { ExportPersonActivities } from './export-person.activities.js';
-import type { PersonRequestInput } from './privacy-requests.js';
+import type { PersonRequestInput } from '../../modules/privacy/privacy-requests.js';
 
 /**
  * One statement builds and stores the document, heartbeating meanwhile (a

@@ -2,8 +2,8 @@ import { Context } from '@temporalio/activity';
 import type { IpStorage } from '../../intelligence/ip/mask-ip.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
-import type { TenantRef } from '../enrichment/enrichment-plan.js';
-import { deleteExpiredEvents, EVENT_ID_RANGE, eventIdBounds, maskEventIps, maskSessionIps } from './expired-data.js';
+import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
+import { deleteExpiredEvents, EVENT_ID_RANGE, eventIdBounds, maskEventIps, maskSessionIps } from '../../modules/privacy/expired-data.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Ranges per activity call: a few seconds of work between two points the workflow remembers. */

@@ -1,5 +1,5 @@
 import { continueAsNew, proxyActivities } from '@temporalio/workflow';
-import type { TenantRef } from '../enrichment/enrichment-plan.js';
+import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
 import type { RetentionActivities, RetentionPlan } from './retention.activities.js';
 
 const { planRetention, sweepEvents, maskStoredSessionIps } = proxyActivities<RetentionActivities>({

@@ -1,4 +1,4 @@
-import type { LeadChangePipeline } from '../../api/lead-changes/lead-change-pipeline.js';
+import type { LeadChangePipeline } from '../../modules/lead-changes/lead-change-pipeline.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 

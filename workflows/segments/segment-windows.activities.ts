@@ -1,7 +1,7 @@
-import type { LeadChangePipeline } from '../../api/lead-changes/lead-change-pipeline.js';
-import { sweepWindowedSegments } from '../../api/segments/segment-windows.js';
+import type { LeadChangePipeline } from '../../modules/lead-changes/lead-change-pipeline.js';
+import { sweepWindowedSegments } from '../../modules/segments/segment-windows.js';
 import type { Database } from '../../platform/postgres/database.js';
-import type { TenantRef } from '../enrichment/enrichment-plan.js';
+import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
 
 export function createSegmentWindowActivities(deps: { db: Database; leadChanges: LeadChangePipeline; now: () => Date }) {
   return {

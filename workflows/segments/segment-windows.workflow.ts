@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { TenantRef } from '../enrichment/enrichment-plan.js';
+import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
 import type { SegmentWindowActivities } from './segment-windows.activities.js';
 
 const { sweepSegmentWindows } = proxyActivities<SegmentWindowActivities>({

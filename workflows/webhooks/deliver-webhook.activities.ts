@@ -11,8 +11,8 @@ import type { GuardedHttpClient, OutboundResponse } from '../../platform/outboun
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { SecretBox } from '../../tenants/secrets/secret-box.js';
-import { webhookSecretAad, type DeliveryStatus } from '../../tenants/webhooks/webhook-registry.js';
-import { signWebhook } from '../../tenants/webhooks/webhook-signature.js';
+import { webhookSecretAad, type DeliveryStatus } from '../../modules/webhooks/webhook-registry.js';
+import { signWebhook } from '../../modules/webhooks/webhook-signature.js';
 
 /** Deliveries failing in a row, each after all its attempts, that disable a webhook. */
 export const FAILURES_BEFORE_DISABLING = 5;

@@ -4,7 +4,7 @@
  * or after it closed, starts nothing.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { WebhookTenant } from '../../tenants/webhooks/webhook-registry.js';
+import type { WebhookTenant } from '../../modules/webhooks/webhook-registry.js';
 import type { DeliverWebhookInput, WebhookRetry } from './deliver-webhook.workflow.js';
 
 /**

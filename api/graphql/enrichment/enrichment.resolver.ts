@@ -1,9 +1,9 @@
 import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from 'type-graphql';
-import type { EnrichmentNowRecord, EnrichmentService, ProviderInfo, VendorRecord } from '../../enrichment/enrichment.service.js';
-import type { LeadRecord } from '../../leads/lead-records.js';
+import type { EnrichmentNowRecord, EnrichmentService, ProviderInfo, VendorRecord } from '../../../modules/enrichment/enrichment.service.js';
+import type { LeadRecord } from '../../../modules/leads/lead-records.js';
 import { Lead } from '../leads/lead.types.js';
-import type { EnrichmentSettings as SettingsRecord } from '../../../tenants/enrichment-settings/enrichment-settings.js';
-import type { EnrichmentJobRecord } from '../../../workflows/enrichment/enrichment-jobs.js';
+import type { EnrichmentSettings as SettingsRecord } from '../../../modules/enrichment/enrichment-settings.js';
+import type { EnrichmentJobRecord } from '../../../modules/enrichment/enrichment-jobs.js';
 import { unwrap } from '../errors.js';
 import { fieldCost } from '../limits/field-cost.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';

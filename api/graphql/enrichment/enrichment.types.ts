@@ -1,10 +1,10 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { ArgsType, Field, Float, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { ProviderInfo, VendorRecord } from '../../enrichment/enrichment.service.js';
-import type { LeadRecord } from '../../leads/lead-records.js';
+import type { ProviderInfo, VendorRecord } from '../../../modules/enrichment/enrichment.service.js';
+import type { LeadRecord } from '../../../modules/leads/lead-records.js';
 import { Lead } from '../leads/lead.types.js';
-import type { EnrichmentSettings as SettingsRecord } from '../../../tenants/enrichment-settings/enrichment-settings.js';
-import type { EnrichmentJobRecord, JobTrigger } from '../../../workflows/enrichment/enrichment-jobs.js';
+import type { EnrichmentSettings as SettingsRecord } from '../../../modules/enrichment/enrichment-settings.js';
+import type { EnrichmentJobRecord, JobTrigger } from '../../../modules/enrichment/enrichment-jobs.js';
 
 export enum JobStatus {
   QUEUED = 'QUEUED',

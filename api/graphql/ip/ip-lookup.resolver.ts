@@ -3,7 +3,7 @@ import { Arg, Ctx, Extensions, Query, Resolver } from 'type-graphql';
 import { fieldCost, LOOKUP_COST } from '../limits/field-cost.js';
 import type { AsnTable } from '../../../intelligence/ip/asn-table.js';
 import type { GeoLookup } from '../../../platform/ip-dataset/geo-lookup.js';
-import type { LeadService } from '../../leads/lead.service.js';
+import type { LeadService } from '../../../modules/leads/lead.service.js';
 import { apiError } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { networkOfAddress } from './address-network.js';

@@ -1,8 +1,8 @@
 import { Arg, Ctx, Extensions, FieldResolver, Mutation, Query, Resolver, Root } from 'type-graphql';
 import { companyFactList } from '../../../intelligence/companies/company-facts.js';
 import { fieldCost, LOOKUP_COST } from '../limits/field-cost.js';
-import type { CompanyRecord } from '../../leads/lead-records.js';
-import type { LeadService } from '../../leads/lead.service.js';
+import type { CompanyRecord } from '../../../modules/leads/lead-records.js';
+import type { LeadService } from '../../../modules/leads/lead.service.js';
 import { unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { CompanyInput, ImportResult } from './company-import.types.js';

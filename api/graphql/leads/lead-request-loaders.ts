@@ -1,8 +1,8 @@
-import type { LeadLoaders } from '../../leads/lead-loaders.js';
-import type { LeadService } from '../../leads/lead.service.js';
-import { createBatchLoader } from '../../leads/batch-loader.js';
-import type { SegmentRecord } from '../../segments/segment-records.js';
-import type { SegmentService } from '../../segments/segment.service.js';
+import type { LeadLoaders } from '../../../modules/leads/lead-loaders.js';
+import type { LeadService } from '../../../modules/leads/lead.service.js';
+import { createBatchLoader } from '../../../modules/leads/batch-loader.js';
+import type { SegmentRecord } from '../../../modules/segments/segment-records.js';
+import type { SegmentService } from '../../../modules/segments/segment.service.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 
 // Keyed by the request's context object: the cache lives exactly as long as the request.

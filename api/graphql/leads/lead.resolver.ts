@@ -3,15 +3,15 @@ import { fieldCost, LOOKUP_COST, SCAN_COST } from '../limits/field-cost.js';
 import { isStale, type EnrichedFieldState } from '../../../intelligence/enrichment/field-provenance.js';
 import { tierOf } from '../../../intelligence/scoring/lead-tier.js';
 import { companyLinkOf, type CompanyLink } from '../../../intelligence/companies/company-link.js';
-import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../leads/lead-records.js';
-import type { LeadService } from '../../leads/lead.service.js';
+import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../../modules/leads/lead-records.js';
+import type { LeadService } from '../../../modules/leads/lead.service.js';
 import { apiError, unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { withoutNulls } from '../without-nulls.js';
 import { EventsArgs, IdentifyInput, LeadsArgs, SessionsArgs, SplitLeadArgs, TrackInput } from './lead.inputs.js';
 import { leadLoaders, segmentLoader } from './lead-request-loaders.js';
-import type { LeadListFilter } from '../../leads/lead-reads.js';
-import type { SegmentService } from '../../segments/segment.service.js';
+import type { LeadListFilter } from '../../../modules/leads/lead-reads.js';
+import type { SegmentService } from '../../../modules/segments/segment.service.js';
 import { Segment } from '../segments/segment.types.js';
 import {
   Company,

@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, Float, ID, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../leads/lead-records.js';
+import type { CompanyRecord, EventRecord, LeadRecord, SessionRecord } from '../../../modules/leads/lead-records.js';
 
 export enum LeadTier {
   HOT = 'HOT',

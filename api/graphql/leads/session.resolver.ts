@@ -1,6 +1,6 @@
 import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
-import type { CompanyRecord, SessionRecord } from '../../leads/lead-records.js';
-import type { LeadService } from '../../leads/lead.service.js';
+import type { CompanyRecord, SessionRecord } from '../../../modules/leads/lead-records.js';
+import type { LeadService } from '../../../modules/leads/lead.service.js';
 import type { GatewayContext } from '../gateway-context.js';
 import { leadLoaders } from './lead-request-loaders.js';
 import { deviceOf } from '../../../intelligence/visitors/device.js';

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { Orm } from '../../../schema/orm.js';
 import { Tenant } from '../../../schema/entities/control/tenant.entity.js';
-import type { CreditGrants } from '../../../tenants/credits/credit-grants.js';
+import type { CreditGrants } from '../../../modules/credits/credit-grants.js';
 import type { TenantProvisioning } from '../../../tenants/provisioning/tenant-provisioning.js';
 import type { TenantOffboarding } from '../../../tenants/offboarding/tenant-offboarding.js';
 import { unwrap } from '../errors.js';

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { ConsentChangeRecord } from '../../../tenants/privacy/consent-changes.js';
-import type { ConsentService } from '../../../tenants/privacy/consent.service.js';
+import type { ConsentChangeRecord } from '../../../modules/privacy/consent-changes.js';
+import type { ConsentService } from '../../../modules/privacy/consent.service.js';
 import { unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { withoutNulls } from '../without-nulls.js';

@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, ObjectType } from 'type-graphql';
-import type { ConsentChangeRecord } from '../../../tenants/privacy/consent-changes.js';
+import type { ConsentChangeRecord } from '../../../modules/privacy/consent-changes.js';
 
 @ObjectType('ConsentChange', { description: 'A consent decision as it was recorded: who, granted or not, for which categories, from where.' })
 export class ConsentChange implements ConsentChangeRecord {

@@ -1,6 +1,6 @@
 import { Arg, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { DeletionRequestRecord, ExportRequestRecord } from '../../../workflows/privacy/privacy-requests.js';
-import type { PrivacyService } from '../../privacy/privacy.service.js';
+import type { DeletionRequestRecord, ExportRequestRecord } from '../../../modules/privacy/privacy-requests.js';
+import type { PrivacyService } from '../../../modules/privacy/privacy.service.js';
 import { unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { DeletionInput, DeletionRequest, ExportRequest } from './privacy.types.js';

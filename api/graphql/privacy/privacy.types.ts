@@ -1,7 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { Field, ID, InputType, ObjectType } from 'type-graphql';
-import type { DeletionRequestRecord, ErasedCounts, ExportRequestRecord } from '../../../workflows/privacy/privacy-requests.js';
-import type { PersonInput } from '../../privacy/person-input.js';
+import type { DeletionRequestRecord, ErasedCounts, ExportRequestRecord } from '../../../modules/privacy/privacy-requests.js';
+import type { PersonInput } from '../../../modules/privacy/person-input.js';
 import { JobStatus } from '../enrichment/enrichment.types.js';
 
 @InputType('DeletionInput', { description: 'The person a deletion or export is about: exactly one of the two.' })

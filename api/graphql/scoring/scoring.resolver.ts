@@ -1,6 +1,6 @@
 import { Arg, Ctx, Mutation, Query, Resolver } from 'type-graphql';
-import type { ScoringService } from '../../scoring/scoring.service.js';
-import type { ScoringModelVersion } from '../../scoring/scoring-models.js';
+import type { ScoringService } from '../../../modules/scoring/scoring.service.js';
+import type { ScoringModelVersion } from '../../../modules/scoring/scoring-models.js';
 import { unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { ScoringModel, ScoringModelInput } from './scoring.types.js';

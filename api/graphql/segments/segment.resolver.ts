@@ -2,11 +2,11 @@ import { Arg, Args, Ctx, Extensions, FieldResolver, ID, Int, Mutation, Query, Re
 import { fieldCost, SCAN_COST } from '../limits/field-cost.js';
 import type { PubSub } from '../../../platform/coordination/coordination.js';
 import { tenantChannel } from '../../../tenants/tenant-channels.js';
-import type { MembershipMessage, ScoredMessage } from '../../lead-changes/publish-lead-changes.js';
-import type { LeadRecord } from '../../leads/lead-records.js';
-import type { LeadService } from '../../leads/lead.service.js';
-import type { SegmentRecord } from '../../segments/segment-records.js';
-import type { SegmentService } from '../../segments/segment.service.js';
+import type { MembershipMessage, ScoredMessage } from '../../../modules/lead-changes/publish-lead-changes.js';
+import type { LeadRecord } from '../../../modules/leads/lead-records.js';
+import type { LeadService } from '../../../modules/leads/lead.service.js';
+import type { SegmentRecord } from '../../../modules/segments/segment-records.js';
+import type { SegmentService } from '../../../modules/segments/segment.service.js';
 import { channelIterator } from '../../subscriptions/channel-iterator.js';
 import { apiError, unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';

@@ -1,6 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import type { LeadRecord } from '../../leads/lead-records.js';
+import type { LeadRecord } from '../../../modules/leads/lead-records.js';
 import { Lead } from '../leads/lead.types.js';
 
 @ObjectType('Segment', { description: 'Leads matching a rule over firmographics and behaviour, kept live as leads change and time passes.' })

@@ -2,7 +2,7 @@ import { Args, Ctx, Extensions, FieldResolver, Query, Resolver, Root, Subscripti
 import { fieldCost, SCAN_COST } from '../limits/field-cost.js';
 import { Tenant } from '../../../schema/entities/control/tenant.entity.js';
 import { TenantSettings } from '../../../schema/entities/tenant/tenant-settings.entity.js';
-import type { CreditLedger } from '../../../tenants/credits/credit-ledger.js';
+import type { CreditLedger } from '../../../modules/credits/credit-ledger.js';
 import { apiError } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { CreditBalance, UsageArgs, UsageLine } from './tenant.types.js';

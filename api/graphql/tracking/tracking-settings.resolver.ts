@@ -1,13 +1,13 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { z } from 'zod';
 import { TenantSettings } from '../../../schema/entities/tenant/tenant-settings.entity.js';
-import type { TrackingSettingsService } from '../../../tenants/tracking-settings/tracking-settings.service.js';
-import type { TrackingSites } from '../../../tenants/tracking-settings/tracking-site.js';
+import type { TrackingSettingsService } from '../../../modules/tracking-settings/tracking-settings.service.js';
+import type { TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
 import { signEmailPixelToken } from '../../ingest/pixels/email-pixel-token.js';
 import { apiError, unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { withoutNulls } from '../without-nulls.js';
-import type { PixelHostClaim } from '../../../tenants/tracking-settings/pixel-host-claims.js';
+import type { PixelHostClaim } from '../../../modules/tracking-settings/pixel-host-claims.js';
 import { EmailPixelArgs, PixelHost, PixelHostOrigin, PixelHostStatus, TrackingSettingsInput } from './tracking-settings.types.js';
 
 const email = z.string().trim().toLowerCase().email();

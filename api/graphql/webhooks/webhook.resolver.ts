@@ -1,5 +1,5 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
-import type { WebhookDeliveryRecord, WebhookRecord, WebhookRegistry } from '../../../tenants/webhooks/webhook-registry.js';
+import type { WebhookDeliveryRecord, WebhookRecord, WebhookRegistry } from '../../../modules/webhooks/webhook-registry.js';
 import type { WebhookDispatcher } from '../../../workflows/webhooks/webhook-dispatch.js';
 import { unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';

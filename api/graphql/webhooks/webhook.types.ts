@@ -1,7 +1,7 @@
 import { GraphQLJSON } from 'graphql-scalars';
 import { ArgsType, Field, ID, InputType, Int, ObjectType, registerEnumType } from 'type-graphql';
-import { WEBHOOK_EVENT_TYPES, type WebhookEventType, type WebhookPayload } from '../../../tenants/webhooks/webhook-events.js';
-import type { DeliveryStatus, WebhookDeliveryRecord, WebhookRecord } from '../../../tenants/webhooks/webhook-registry.js';
+import { WEBHOOK_EVENT_TYPES, type WebhookEventType, type WebhookPayload } from '../../../modules/webhooks/webhook-events.js';
+import type { DeliveryStatus, WebhookDeliveryRecord, WebhookRecord } from '../../../modules/webhooks/webhook-registry.js';
 
 /** SEGMENT_ENTERED for segment.entered: GraphQL names, dotted values, derived so the two lists cannot drift. */
 export const WebhookEventTypeEnum: Readonly<Record<string, WebhookEventType>> = Object.fromEntries(

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
-import type { TrackingSites } from '../../../tenants/tracking-settings/tracking-site.js';
+import type { TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
 import { originAllowed } from '../../../tenants/api-keys/network-allowlist.js';
 import { peerAddress, type TrustProxy } from '../../http/peer-address.js';
 import { ACCEPTED_ENCODINGS, readDecodedBody } from '../../http/decoded-body.js';
@@ -10,9 +10,9 @@ import { sendJson } from '../../http/respond.js';
 import { QueueFullError } from '../../../platform/batching/group-commit.js';
 import { isStatementTimeout } from '../../../platform/postgres/statement-timeout.js';
 import { problemText } from '../../../platform/outcome.js';
-import type { EventStore, IngestTenant } from '../store/event-store.js';
+import type { EventStore, IngestTenant } from '../../../modules/leads/ingest/event-store.js';
 import type { VisitorLimits } from '../visitor-limits/visitor-limits.js';
-import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, parseSegmentMessage, type IngestMessage, type MessageType } from './segment-message.js';
+import { MAX_BATCH_BYTES, MAX_EVENT_BYTES, parseSegmentMessage, type IngestMessage, type MessageType } from '../../../modules/leads/ingest/segment-message.js';
 
 const SINGLE: Readonly<Record<string, MessageType>> = {
   '/v1/track': 'track',

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCreditLedger } from '../../../tenants/credits/credit-ledger.js';
+import { createCreditLedger } from '../../../modules/credits/credit-ledger.js';
 import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 
 describe('credit ledger (charging service)', () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createGuardedHttpClient, type GuardedHttpClientOptions } from '../../../platform/outbound/guarded-http-client.js';
 import { dnsServerResolver } from '../../../platform/outbound/outbound-resolver.js';
 import type { FieldCandidate, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
-import { createCompanyHomepageProvider, type CompanyHomepageSettings } from '../../../workflows/enrichment/providers/company-homepage.provider.js';
+import { createCompanyHomepageProvider, type CompanyHomepageSettings } from '../../../modules/enrichment/providers/company-homepage.provider.js';
 import { startDnsServer } from '../../support/dns-server.js';
 
 const RICH_HOMEPAGE = `<!DOCTYPE html>

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EnrichmentProvider, ProviderAnswer } from '../../../intelligence/enrichment/enrichment-types.js';
-import { createDnsRecordsProvider, createDnsRecordsResolver, DNS_RECORDS_PROVIDER_ID } from '../../../workflows/enrichment/providers/dns-records.provider.js';
+import { createDnsRecordsProvider, createDnsRecordsResolver, DNS_RECORDS_PROVIDER_ID } from '../../../modules/enrichment/providers/dns-records.provider.js';
 import { DNS_TYPE, startDnsServer, type DnsServer } from '../../support/dns-server.js';
 
 // Small, so the dropped-query case stays quick; a local answer takes a millisecond.

@@ -4,8 +4,8 @@ import type { EnrichmentProvider, ProviderAnswer } from '../../../intelligence/e
 import {
   createDnsMxResolver,
   createEmailVerificationProvider,
-} from '../../../workflows/enrichment/providers/email-verification.provider.js';
-import { createDnsHostResolver, createSmtpProbe } from '../../../workflows/enrichment/providers/smtp-probe.js';
+} from '../../../modules/enrichment/providers/email-verification.provider.js';
+import { createDnsHostResolver, createSmtpProbe } from '../../../modules/enrichment/providers/smtp-probe.js';
 import { DNS_TYPE, startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { startSmtpServer, type SmtpServer } from '../../support/smtp-server.js';
 

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tenantSql } from '../../../platform/postgres/tenant-sql.js';
 import { vendorSecretAad } from '../../../tenants/secrets/secret-box.js';
-import { writeLeadFields } from '../../../workflows/enrichment/lead-fields.js';
+import { writeLeadFields } from '../../../modules/enrichment/lead-fields.js';
 import { createApiKey } from '../api-keys/api-key-operations.js';
 import { identify, tenantRows, trackEvents } from '../leads/lead-operations.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../../support/test-gateway.js';

@@ -6,7 +6,7 @@ import type { EnrichmentProvider, ProviderAnswer } from '../../../intelligence/e
 import { parseVendorConfig, type VendorConfig } from '../../../intelligence/enrichment/vendor-config.js';
 import { findFreePort } from '../../../platform/embedded/free-port.js';
 import { createGuardedHttpClient, type GuardedHttpClient } from '../../../platform/outbound/guarded-http-client.js';
-import { createHttpVendorProvider, type HttpVendorDeps } from '../../../workflows/enrichment/providers/http-vendor.provider.js';
+import { createHttpVendorProvider, type HttpVendorDeps } from '../../../modules/enrichment/providers/http-vendor.provider.js';
 
 // Characters a URL encodes, so scrubbing must catch the key as sent and as encoded.
 const KEY = `sk_live_${randomBytes(12).toString('hex')}+/=`;

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { deflateRawSync, deflateSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readDecodedBody } from '../../../api/http/decoded-body.js';
-import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../../../api/ingest/segment/segment-message.js';
+import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../../../modules/leads/ingest/segment-message.js';
 import { createTenant, startTestGateway, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { LEADS } from '../leads/lead-operations.js';
 import { countEvents, countLeads, track } from './segment-http.js';

@@ -6,7 +6,7 @@ import { controlMigrations } from '../../../schema/migrations/control/control-mi
 import { quoteTenantSchema, type TenantMigration } from '../../../schema/migrations/migration.js';
 import { tenantMigrations } from '../../../schema/migrations/tenant/tenant-migrations.js';
 import { migrateAllTenants, migrateControl, migrateTenant } from '../../../schema/migrator.js';
-import { createCreditLedger } from '../../../tenants/credits/credit-ledger.js';
+import { createCreditLedger } from '../../../modules/credits/credit-ledger.js';
 import { createTenantProvisioning, type TenantProvisioning } from '../../../tenants/provisioning/tenant-provisioning.js';
 
 // Other files share control.tenants in this database, and every fan-out reaches every active

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suppressionHash } from '../../../tenants/privacy/suppression-hash.js';
+import { suppressionHash } from '../../../modules/privacy/suppression-hash.js';
 import { createApiKey } from '../api-keys/api-key-operations.js';
 import { codeOf, createTenant, startTestGateway, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { postSegment } from '../ingest/segment-http.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { suppressionHash, type SuppressedKind } from '../../../tenants/privacy/suppression-hash.js';
-import { publishSuppressionsChanged } from '../../../tenants/privacy/suppression-list.js';
+import { suppressionHash, type SuppressedKind } from '../../../modules/privacy/suppression-hash.js';
+import { publishSuppressionsChanged } from '../../../modules/privacy/suppression-list.js';
 import { tenantChannel } from '../../../tenants/tenant-channels.js';
 import { codeOf, createTenant, startTestGateway, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { countEvents, postSegment, track } from '../ingest/segment-http.js';

@@ -6,7 +6,7 @@ import { parseSegmentRule, type SegmentRule } from '../../../intelligence/segmen
 import { createDatabase, type Database } from '../../../platform/postgres/database.js';
 import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
 import { tenantMigrations } from '../../../schema/migrations/tenant/tenant-migrations.js';
-import { createCreditLedger } from '../../../tenants/credits/credit-ledger.js';
+import { createCreditLedger } from '../../../modules/credits/credit-ledger.js';
 import { createTenantProvisioning } from '../../../tenants/provisioning/tenant-provisioning.js';
 
 // The incremental evaluator (one lead's facts) and the SQL compiler (whole tables) must say the same

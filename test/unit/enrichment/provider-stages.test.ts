@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { providerStages } from '../../../workflows/enrichment/enrichment-plan.js';
+import { providerStages } from '../../../modules/enrichment/enrichment-plan.js';
 
 const provider = (id: string, supplies: string[]) => ({ id, supplies });
 const ids = (stages: ReadonlyArray<ReadonlyArray<{ id: string }>>) => stages.map((stage) => stage.map((p) => p.id));

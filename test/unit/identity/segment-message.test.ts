@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseSegmentMessage } from '../../../api/ingest/segment/segment-message.js';
+import { parseSegmentMessage } from '../../../modules/leads/ingest/segment-message.js';
 import { problemText, type Outcome } from '../../../platform/outcome.js';
 
 const now = new Date('2026-11-22T12:00:00Z');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { LeadChange } from '../../../api/lead-changes/lead-evaluation.js';
-import { createLeadChangePipeline } from '../../../api/lead-changes/lead-change-pipeline.js';
+import type { LeadChange } from '../../../modules/lead-changes/lead-evaluation.js';
+import { createLeadChangePipeline } from '../../../modules/lead-changes/lead-change-pipeline.js';
 import { createLogger } from '../../../platform/logging/logger.js';
 import type { Database } from '../../../platform/postgres/database.js';
 

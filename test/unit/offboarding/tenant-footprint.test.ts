@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTenantWorkflow, tenantCoordinationPrefixes } from '../../../workflows/offboarding/tenant-footprint.js';
+import { isTenantWorkflow, tenantCoordinationPrefixes } from '../../../tenants/offboarding/tenant-footprint.js';
 
 describe("a tenant's footprint outside its schema", () => {
   const tenant = 'abc123def45678';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseConfig, type Config } from '../../../api/config.js';
+import { parseConfig, type Config } from '../../../platform/config/config.js';
 import { allowLocalOutbound } from '../../../platform/outbound/outbound-config.js';
 import { problemText } from '../../../platform/outcome.js';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryCoordination } from '../../../platform/coordination/memory-coordination.js';
 import type { Sql } from '../../../platform/postgres/database.js';
-import { createSuppressionList, publishSuppressionsChanged } from '../../../tenants/privacy/suppression-list.js';
-import { suppressionHash } from '../../../tenants/privacy/suppression-hash.js';
+import { createSuppressionList, publishSuppressionsChanged } from '../../../modules/privacy/suppression-list.js';
+import { suppressionHash } from '../../../modules/privacy/suppression-hash.js';
 import { createHashKeys } from '../../../tenants/secrets/hash-keys.js';
 
 const hashKeys = createHashKeys(Buffer.alloc(32, 7));
@@ -16,7 +16,7 @@ function fakeDatabase(hashes: string[]) {
       return hashes.map((hash) => ({ hash, version: 2 })) as unknown as Row[];
     },
   };
-  return db satisfies Sql & { queries: number };
+  return db satisfies Pick<Sql, 'query'> & { queries: number };
 }
 
 const tenant = { tenantId: 'tn1', schema: 't_tn1' };

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { screenBots } from '../../../api/ingest/store/bot-screen.js';
-import type { IngestMessage } from '../../../api/ingest/segment/segment-message.js';
+import { screenBots } from '../../../modules/leads/ingest/bot-screen.js';
+import type { IngestMessage } from '../../../modules/leads/ingest/segment-message.js';
 
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';

@@ -1,0 +1,291 @@
+import { createNetworkCompanies, type NetworkCompanies } from '../modules/companies/network-company-lookup.js';
+import { Client, type Connection } from '@temporalio/client';
+import { createSecretBox, type SecretBox } from '../tenants/secrets/secret-box.js';
+import { loadMasterKey } from '../tenants/secrets/master-key.js';
+import { createHashKeys, type HashKeys } from '../tenants/secrets/hash-keys.js';
+import type { GuardedHttpClient } from '../platform/outbound/guarded-http-client.js';
+import { outboundClientFromConfig } from '../platform/outbound/outbound-config.js';
+import type { Config } from '../platform/config/config.js';
+import type { Coordination } from '../platform/coordination/coordination.js';
+import { createMemoryCoordination } from '../platform/coordination/memory-coordination.js';
+import { createRedisCoordination } from '../platform/coordination/redis-coordination.js';
+import type { Logger } from '../platform/logging/logger.js';
+import { createDatabase, type Database } from '../platform/postgres/database.js';
+import { controlMigrations } from '../schema/migrations/control/control-migrations.js';
+import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.js';
+import { migrateAllTenants, migrateControl } from '../schema/migrator.js';
+import { createOrm, type Orm } from '../schema/orm.js';
+import { createControlDb, type ControlDb } from '../platform/postgres/control-db.js';
+import { createTenantDatabases, type TenantDatabases } from '../tenants/tenant-db.js';
+import { createKeyResolver, type KeyResolver } from '../tenants/api-keys/key-resolver.js';
+import { createAuditLog, type AuditLog } from '../tenants/audit/audit-log.js';
+import { createCreditLedger, type CreditLedger } from '../modules/credits/credit-ledger.js';
+import { createTenantProvisioning, type TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
+import { tenantChannel } from '../tenants/tenant-channels.js';
+import { createTrackingSites, type TrackingSites } from '../modules/tracking-settings/tracking-site.js';
+import { createPixelHostClaims, type PixelHostClaims } from '../modules/tracking-settings/pixel-host-claims.js';
+import { createProofChecker } from '../modules/tracking-settings/pixel-host-proof.js';
+import { platformHostNames } from '../modules/tracking-settings/pixel-host-rules.js';
+import { createSuppressionList } from '../modules/privacy/suppression-list.js';
+import { connectTemporalClient, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
+import type { ReadinessCheck } from '../api/http/health.routes.js';
+import type { AsnTable } from '../intelligence/ip/asn-table.js';
+import { lazyAsnTable } from '../platform/ip-dataset/lazy-asn-table.js';
+import { lazyGeoLookup, type GeoLookup } from '../platform/ip-dataset/geo-lookup.js';
+import { createEventStore, type EventStore } from '../modules/leads/ingest/event-store.js';
+import { createEnrichmentService, type EnrichmentService } from '../modules/enrichment/enrichment.service.js';
+import { createJobCompletion } from '../modules/enrichment/job-completion.js';
+import { createEnrichmentDispatcher } from '../workflows/enrichment/enrichment-dispatch.js';
+import { createTenantSchedules, type TenantSchedules } from '../workflows/tenant-schedules.js';
+import { createLeadChangePipeline, type LeadChangePipeline } from '../modules/lead-changes/lead-change-pipeline.js';
+import { publishToSubscribers } from '../modules/lead-changes/publish-lead-changes.js';
+import { deliverToWebhooks } from '../modules/lead-changes/deliver-to-webhooks.js';
+import { createWebhookRegistry, type WebhookRegistry } from '../modules/webhooks/webhook-registry.js';
+import { createWebhookDispatcher, type WebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
+import { createScoringService, type ScoringService } from '../modules/scoring/scoring.service.js';
+import { createSegmentService, type SegmentService } from '../modules/segments/segment.service.js';
+import { createPrivacyService, type PrivacyService } from '../modules/privacy/privacy.service.js';
+import { createTenantOffboarding, type TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
+import { createOffboardingStarter } from '../workflows/offboarding/offboarding-dispatch.js';
+import { isTenantActive } from '../tenants/tenant-status.js';
+
+export interface Endpoints {
+  readonly databaseUrl: string;
+  readonly redisUrl: string | undefined;
+  readonly temporal: TemporalEndpoint;
+}
+
+export interface PlatformServices {
+  readonly db: Database;
+  /** The control schema's handle. */
+  readonly control: ControlDb;
+  /** Tenant handles, bound from resolved keys and checked workflow inputs. */
+  readonly tenantDbs: TenantDatabases;
+  readonly orm: Orm;
+  readonly coordination: Coordination;
+  readonly temporal: Connection;
+  readonly temporalClient: Client;
+  readonly secrets: SecretBox;
+  /** Keys of the hashes that must reveal nothing (suppressions, answer-cache names), derived from the master key. */
+  readonly hashKeys: HashKeys;
+  /** The one client for requests to URLs others chose: webhooks, homepages, vendors. */
+  readonly outbound: GuardedHttpClient;
+  readonly keys: KeyResolver;
+  readonly ledger: CreditLedger;
+  readonly provisioning: TenantProvisioning;
+  readonly audit: AuditLog;
+  readonly events: EventStore;
+  readonly sites: TrackingSites;
+  /** Tenants' claims of pixel hosts and their DNS proofs. */
+  readonly pixelHosts: PixelHostClaims;
+  readonly asnTable: () => Promise<AsnTable>;
+  /** IP → country, region, city (DB-IP City Lite), loaded on first use. */
+  readonly geoLookup: () => Promise<GeoLookup>;
+  readonly networkCompanies: NetworkCompanies;
+  readonly enrichment: EnrichmentService;
+  readonly leadChanges: LeadChangePipeline;
+  readonly scoring: ScoringService;
+  readonly segments: SegmentService;
+  readonly schedules: TenantSchedules;
+  readonly webhooks: WebhookRegistry;
+  readonly webhookDispatcher: WebhookDispatcher;
+  readonly privacy: PrivacyService;
+  readonly offboarding: TenantOffboarding;
+  readonly readiness: Record<string, ReadinessCheck>;
+  close(): Promise<void>;
+}
+
+export function temporalEndpoint(config: Config, address: string): TemporalEndpoint {
+  return {
+    address,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    tls: config.TEMPORAL_TLS,
+    tlsCertPath: config.TEMPORAL_TLS_CERT,
+    tlsKeyPath: config.TEMPORAL_TLS_KEY,
+    apiKey: config.TEMPORAL_API_KEY,
+  };
+}
+
+/** The one place that builds every shared service; everything downstream receives them. */
+export async function connectServices(opts: {
+  config: Config;
+  endpoints: Endpoints;
+  log: Logger;
+  applicationName: string;
+}): Promise<PlatformServices> {
+  const { config, endpoints, log } = opts;
+  const db = createDatabase({
+    url: endpoints.databaseUrl,
+    poolSize: config.DATABASE_POOL_SIZE,
+    applicationName: opts.applicationName,
+    statementTimeoutMs: config.TENANT_STATEMENT_TIMEOUT_MS,
+  });
+  const orm = await createOrm({ url: endpoints.databaseUrl, kysely: db.kysely });
+  const control = createControlDb(db);
+  const tenantDbs = createTenantDatabases({ db, control });
+  const coordination =
+    endpoints.redisUrl === undefined
+      ? createMemoryCoordination({ onError: (error, context) => log.error('coordination', { error, context }) })
+      : await createRedisCoordination({
+          url: endpoints.redisUrl,
+          keyPrefix: config.REDIS_KEY_PREFIX,
+          onError: (error, context) => log.error('redis', { error, context }),
+        });
+  const temporal = await connectTemporalClient(endpoints.temporal);
+  const temporalClient = new Client({ connection: temporal, namespace: endpoints.temporal.namespace });
+  const masterKey = await loadMasterKey(config);
+  const secrets = createSecretBox(masterKey);
+  const hashKeys = createHashKeys(masterKey);
+  const outbound = outboundClientFromConfig(config);
+  if (outbound.allowLocal && config.NODE_ENV === 'production') {
+    log.warn('ALLOW_LOCAL_OUTBOUND is on: webhooks, vendors and homepages may reach internal addresses, and plain http to them');
+  }
+  const keys = createKeyResolver({ sql: db, pubsub: coordination.pubsub, ttlMs: config.KEY_CACHE_TTL_SECONDS * 1000, now: Date.now });
+  const ledger = createCreditLedger({
+    db,
+    onBalanceChanged: (tenantId, balance) => {
+      coordination.pubsub
+        .publish(tenantChannel(tenantId, 'credits'), JSON.stringify({ balance }))
+        .catch((error: unknown) => log.warn('credit balance not published', { error, tenantId }));
+    },
+  });
+  // Temporal calls nobody waits for (a schedule, an automatic enrichment) end with the services:
+  // a call still retrying against an unreachable server must not outlive the connection it uses.
+  const background = new AbortController();
+  const inBackground = <T>(call: () => Promise<T>): Promise<T> => temporalClient.withAbortSignal(background.signal, call);
+  const taskQueue = endpoints.temporal.taskQueue;
+  const batchConcurrency = config.ENRICHMENT_BATCH_CONCURRENCY;
+  const schedules = createTenantSchedules({ client: temporalClient, taskQueue, batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(db, tenantId) });
+  const platformNames = platformHostNames({ platformHosts: config.PLATFORM_HOSTS, publicUrl: config.PUBLIC_URL, cnameTarget: config.PIXEL_CNAME_TARGET });
+  const provisioning = createTenantProvisioning({
+    db,
+    platformNames,
+    ledger,
+    tenantMigrations,
+    // Not awaited: a tenant is made whether or not Temporal answers now; a worker's start makes a missing schedule.
+    afterCreate: async (tenant) => {
+      void inBackground(() => schedules.ensure(tenant)).catch((error: unknown) => log.warn('tenant schedules not made', { error, tenantId: tenant.tenantId }));
+    },
+    onError: (error, context) => log.warn(context, { error }),
+  });
+  const enrichment = createEnrichmentService({
+    db,
+    dispatcher: createEnrichmentDispatcher({ client: temporalClient, taskQueue, batchConcurrency }),
+    secrets,
+    vendorOptions: { allowInsecureHttp: outbound.allowLocal },
+    outbound,
+    completion: createJobCompletion({ client: temporalClient }),
+    // Called only once services are built: the pipeline below is made after this service, whose changes it is told of.
+    evaluate: (tenant, leadIds) => leadChanges.evaluate(tenant, leadIds),
+    onError: (error, context) => log.error(context, { error }),
+  });
+  const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now, platformNames });
+  const pixelHosts = createPixelHostClaims({
+    sql: db,
+    check: createProofChecker({ servers: config.PIXEL_HOST_DNS_SERVERS, cnameTarget: config.PIXEL_CNAME_TARGET }),
+    cnameTarget: config.PIXEL_CNAME_TARGET,
+    changed: (tenantId) => sites.changed(tenantId),
+    platformNames,
+  });
+  const asnTable = lazyAsnTable();
+  const networkCompanies = createNetworkCompanies(asnTable);
+  const webhooks = createWebhookRegistry({ db, secrets, outbound, onError: (error, context) => log.error(context, { error }) });
+  const webhookDispatcher = createWebhookDispatcher({ client: temporalClient, taskQueue });
+  const leadChanges = createLeadChangePipeline({
+    db,
+    listeners: [
+      publishToSubscribers(coordination.pubsub),
+      (tenant, changes) => inBackground(() => deliverToWebhooks(webhooks, webhookDispatcher)(tenant, changes)),
+      // A lead that now reaches the tenant's automatic enrichment rule (a score, a segment) is enriched.
+      // Not awaited: the lane goes on to its next chunk (afterEvaluation never rejects).
+      async (tenant, changes) => {
+        void inBackground(() => enrichment.afterEvaluation(tenant, changes));
+      },
+    ],
+    log,
+    now: () => new Date(),
+  });
+  const segments = createSegmentService({
+    db,
+    now: () => new Date(),
+    onWindowedSegment: async (tenant) => {
+      await schedules.ensureSegmentWindows(tenant).catch((error: unknown) => log.warn('segment windows schedule not made', { error, tenantId: tenant.tenantId }));
+    },
+  });
+  const suppressions = createSuppressionList({ sql: db, pubsub: coordination.pubsub, hashKeys, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
+  const events = createEventStore({
+    db,
+    ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full',
+    requireConsentOf: async (tenantId) => (await sites.byTenant(tenantId))?.requireConsent ?? false,
+    suppressions,
+    networkCompanies,
+    maxPendingEventsPerTenant: config.INGEST_QUEUE_MAX_EVENTS_PER_TENANT,
+    maxPendingEventsTotal: config.INGEST_QUEUE_MAX_EVENTS,
+    onIdentified: (tenant, leads, opts) => void inBackground(() => enrichment.enrichIdentified(tenant, leads, opts)),
+    onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenant, leadIds, opts),
+  });
+
+  return {
+    db,
+    control,
+    tenantDbs,
+    orm,
+    coordination,
+    temporal,
+    temporalClient,
+    secrets,
+    hashKeys,
+    outbound,
+    keys,
+    ledger,
+    provisioning,
+    audit: createAuditLog({ sql: db }),
+    events,
+    sites,
+    pixelHosts,
+    asnTable,
+    geoLookup: lazyGeoLookup(),
+    networkCompanies,
+    enrichment,
+    leadChanges,
+    scoring: createScoringService({ db, client: temporalClient, taskQueue }),
+    segments,
+    schedules,
+    webhooks,
+    webhookDispatcher,
+    privacy: createPrivacyService({ db, client: temporalClient, taskQueue }),
+    offboarding: createTenantOffboarding({ db, start: createOffboardingStarter({ client: temporalClient, taskQueue }) }),
+    readiness: {
+      postgres: () => db.ping(),
+      redis: () => coordination.ping(),
+      temporal: async () => {
+        await temporal.workflowService.getSystemInfo({});
+      },
+    },
+    async close() {
+      // Writes already handed to the store finish before the pool they need goes away.
+      await events.drain();
+      await leadChanges.drain();
+      background.abort();
+      await keys.stop();
+      await suppressions.stop();
+      await outbound.close();
+      await temporal.close();
+      await coordination.close();
+      await orm.close();
+      await db.close();
+    },
+  };
+}
+
+/** Control schema first, then every tenant; a tenant that fails is named and stops the start. */
+export async function migrateEverything(services: PlatformServices, config: Config, log: Logger): Promise<void> {
+  const control = await migrateControl(services.db, controlMigrations);
+  if (control.applied.length > 0) log.info('control schema migrated', { applied: control.applied });
+  const fanOut = await migrateAllTenants(services.db, tenantMigrations, config.TENANT_MIGRATION_CONCURRENCY);
+  if (fanOut.failed.length > 0) {
+    throw new Error(`tenant migrations failed: ${fanOut.failed.map((f) => `${f.schema}: ${f.error}`).join('; ')}`);
+  }
+  if (fanOut.migrated > 0) log.info('tenant schemas migrated', { tenants: fanOut.tenants, migrated: fanOut.migrated });
+}

@@ -1,0 +1,32 @@
+import type { WebhookEventType } from '../webhooks/webhook-events.js';
+import type { WebhookRegistry } from '../webhooks/webhook-registry.js';
+import type { WebhookDispatcher } from '../../workflows/webhooks/webhook-dispatch.js';
+import type { LeadChange } from './lead-evaluation.js';
+import type { ChangeListener, TenantRef } from './lead-change-pipeline.js';
+
+const typeOf = (change: LeadChange): WebhookEventType =>
+  change.kind === 'scored' ? 'lead.scored' : change.change === 'ENTERED' ? 'segment.entered' : 'segment.exited';
+
+const dataOf = (change: LeadChange): Record<string, unknown> =>
+  change.kind === 'scored'
+    ? { leadId: change.leadId, score: change.score, previousScore: change.previousScore, at: change.at.toISOString() }
+    : { segmentId: change.segmentId, leadId: change.leadId, change: change.change, at: change.at.toISOString() };
+
+/**
+ * A delivery per change and endpoint subscribed to its type, each handed to
+ * its delivery workflow. One read of the tenant's endpoints per batch of
+ * changes, so a tenant without webhooks pays one cheap query, not one per change.
+ */
+export function deliverToWebhooks(registry: WebhookRegistry, dispatcher: WebhookDispatcher): ChangeListener {
+  return async (tenant, changes) => {
+    const subscribed = new Set((await registry.list(tenant)).filter((w) => !w.disabled).flatMap((w) => w.events));
+    const wanted = changes.filter((change) => subscribed.has(typeOf(change)));
+    for (const change of wanted) await sendEvent(registry, dispatcher, tenant, typeOf(change), dataOf(change));
+  };
+}
+
+/** One event to every endpoint subscribed to its type. */
+export async function sendEvent(registry: WebhookRegistry, dispatcher: WebhookDispatcher, tenant: TenantRef, type: WebhookEventType, data: unknown): Promise<void> {
+  const deliveries = await registry.enqueue(tenant, type, data);
+  if (deliveries.length > 0) await dispatcher.dispatch(tenant, deliveries);
+}
