@@ -38,7 +38,7 @@ import { createVisitorLimits } from './ingest/visitor-limits/visitor-limits.js';
 import { createSdkSettingsRoutes } from './ingest/sdk-settings/sdk-settings.routes.js';
 import { sendHealth, sendReadiness } from './http/health.routes.js';
 import { sendRequestError } from './http/respond.js';
-import { compileTrustProxy } from './http/peer-address.js';
+import { compileTrustProxy } from '../platform/http/peer-address.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
 import { droppedEventsBetween } from '../tenants/usage/dropped-events.js';
 import { tenantSql } from '../platform/postgres/tenant-sql.js';

@@ -33,7 +33,7 @@ import { createPeeringDbNetworks } from '../platform/network/peeringdb-networks.
 import type { PeeringDbSettings } from '../platform/network/peeringdb-client.js';
 import { createOffboardTenantActivities } from './offboarding/offboard-tenant.activities.js';
 import { createTenantSchedules } from './tenant-schedules.js';
-import type { WebhookDispatcher } from './webhooks/webhook-dispatch.js';
+import type { WebhookDispatcher } from '../modules/webhooks/webhook-dispatcher.js';
 import { isTenantActive } from '../tenants/tenant-status.js';
 
 export interface WorkerDeps {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
-import { peerAddress, type TrustProxy } from '../http/peer-address.js';
+import { peerAddress, type TrustProxy } from '../../platform/http/peer-address.js';
 import { readDecodedBody } from '../http/decoded-body.js';
 import { sendRequestError } from '../http/respond.js';
 import type { Authenticator } from './authenticate.js';

@@ -8,7 +8,7 @@ import type { KeyResolver } from '../../tenants/api-keys/key-resolver.js';
 import type { Authenticator } from '../graphql/authenticate.js';
 import type { GatewayContext, Principal } from '../graphql/gateway-context.js';
 import type { QueryLimits } from '../graphql/limits/operation-limits.js';
-import { peerAddress } from '../http/peer-address.js';
+import { peerAddress } from '../../platform/http/peer-address.js';
 import { createConnectionRegistry, TOO_MANY_CONNECTIONS_CLOSE } from './connection-registry.js';
 import { PeerFaultTolerantWebSocket } from './peer-fault-socket.js';
 import { createSubscribeGuard } from './subscribe-guard.js';

@@ -16,7 +16,7 @@ import {
   type EnrichmentSettings,
 } from './enrichment-settings.js';
 import { vendorSecretAad, type SecretBox } from '../../tenants/secrets/secret-box.js';
-import type { EnrichmentDispatcher } from '../../workflows/enrichment/enrichment-dispatch.js';
+import type { EnrichmentDispatcher, JobCompletion } from './enrichment-dispatcher.js';
 import { activeJobsFor, failedJobs, findJob, type EnrichmentJobRecord, type JobTrigger } from './enrichment-jobs.js';
 import type { TenantRef } from './enrichment-plan.js';
 import { BUILT_IN_PRICES, BUILT_IN_PROVIDERS, builtInPrice } from './provider-catalog.js';
@@ -27,7 +27,6 @@ import { findLead } from '../leads/lead-reads.js';
 import type { LeadRecord } from '../leads/lead-records.js';
 import { admitAutomatic, automaticDaySummary, skippedJobs, type AutomaticDaySummary } from './automatic-enrichment.js';
 import { automaticRuleFacts } from './automatic-rule-facts.js';
-import type { JobCompletion } from './job-completion.js';
 import { setManualFieldOfLead, type ManualFieldInput } from './manual-fields.js';
 
 export const MAX_BATCH_LEADS = 1000;

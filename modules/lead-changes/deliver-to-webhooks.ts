@@ -1,6 +1,6 @@
 import type { WebhookEventType } from '../webhooks/webhook-events.js';
 import type { WebhookRegistry } from '../webhooks/webhook-registry.js';
-import type { WebhookDispatcher } from '../../workflows/webhooks/webhook-dispatch.js';
+import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
 import type { LeadChange } from './lead-evaluation.js';
 import type { ChangeListener, TenantRef } from './lead-change-pipeline.js';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { isValidCookieName, isValidGlobalName } from '../../api/ingest/tracking-script/script-inputs.js';
+import { isValidCookieName, isValidGlobalName } from './script-inputs.js';
 import { failure, notFound, success, type Outcome } from '../../platform/outcome.js';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';

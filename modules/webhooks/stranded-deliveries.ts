@@ -10,7 +10,7 @@ import type { Logger } from '../../platform/logging/logger.js';
 import type { Sql } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { activeTenants } from '../../tenants/tenant-status.js';
-import type { WebhookDispatcher } from '../../workflows/webhooks/webhook-dispatch.js';
+import type { WebhookDispatcher } from './webhook-dispatcher.js';
 
 /** Younger deliveries may still be on their way to their workflow, whose first attempt is immediate. */
 export const STRANDED_AFTER_MS = 2 * 60_000;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { failure, invalidInput, problemText, success, type Outcome } from '../outcome.js';
 import { HOSTNAME } from '../../tenants/provisioning/hostname.js';
-import { parseTrustProxy, type TrustProxySetting } from '../../api/http/peer-address.js';
+import { parseTrustProxy, type TrustProxySetting } from '../http/peer-address.js';
 
 // Environment flags arrive as strings; "false" must not become true.
 const flag = z

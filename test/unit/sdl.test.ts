@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { renderSdl } from '../../schema/emit-sdl.js';
+import { renderSdl } from '../../api/graphql/emit-sdl.js';
 
 const COMMITTED = new URL('../../schema/schema.graphql', import.meta.url);
 

@@ -23,7 +23,8 @@ import { verifiedPayload } from '../support/webhook-receiver.js';
 import { createDeliverWebhookActivities } from '../../workflows/webhooks/deliver-webhook.activities.js';
 import type { WebhookRetry } from '../../workflows/webhooks/deliver-webhook.workflow.js';
 import { redispatchStrandedDeliveries } from '../../modules/webhooks/stranded-deliveries.js';
-import { createWebhookDispatcher, deliverWebhookWorkflowId, type WebhookDispatcher } from '../../workflows/webhooks/webhook-dispatch.js';
+import { createWebhookDispatcher, deliverWebhookWorkflowId } from '../../workflows/webhooks/webhook-dispatch.js';
+import type { WebhookDispatcher } from '../../modules/webhooks/webhook-dispatcher.js';
 import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
 import { startTestGateway, type TestGateway } from '../support/test-gateway.js';
 

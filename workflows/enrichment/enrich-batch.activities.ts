@@ -3,7 +3,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { Database } from '../../platform/postgres/database.js';
 import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { readEnrichmentSettings } from '../../modules/enrichment/enrichment-settings.js';
-import type { EnrichmentDispatcher } from './enrichment-dispatch.js';
+import type { EnrichmentDispatcher } from '../../modules/enrichment/enrichment-dispatcher.js';
 import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
 import { activeJobsFor, findJobs } from '../../modules/enrichment/enrichment-jobs.js';
 import type { ProviderCatalog } from '../../modules/enrichment/provider-catalog.js';

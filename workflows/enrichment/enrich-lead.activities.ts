@@ -23,7 +23,7 @@ import { isStale } from '../../intelligence/enrichment/field-provenance.js';
 import type { LeadChangePipeline } from '../../modules/lead-changes/lead-change-pipeline.js';
 import { sendEvent } from '../../modules/lead-changes/deliver-to-webhooks.js';
 import type { WebhookRegistry } from '../../modules/webhooks/webhook-registry.js';
-import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
+import type { WebhookDispatcher } from '../../modules/webhooks/webhook-dispatcher.js';
 import type { Coordination } from '../../platform/coordination/coordination.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { Database } from '../../platform/postgres/database.js';

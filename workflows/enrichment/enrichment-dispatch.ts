@@ -4,15 +4,9 @@
  * the job is queued in it either way, so one lead is never enriched twice at once.
  */
 import type { Client } from '@temporalio/client';
-import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
+import type { EnrichmentDispatcher } from '../../modules/enrichment/enrichment-dispatcher.js';
 
 export const enrichLeadWorkflowId = (tenantId: string, leadId: string): string => `enrich:${tenantId}:${leadId}`;
-
-export interface EnrichmentDispatcher {
-  dispatch(tenant: TenantRef, jobs: ReadonlyArray<{ readonly id: string; readonly leadId: string }>): Promise<void>;
-  /** Starts a batch workflow over these jobs (bounded concurrency); returns its id. */
-  startBatch(tenant: TenantRef, batchId: string, jobIds: readonly string[]): Promise<string>;
-}
 
 export function createEnrichmentDispatcher(deps: { client: Client; taskQueue: string; batchConcurrency: number }): EnrichmentDispatcher {
   return {

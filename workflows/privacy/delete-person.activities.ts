@@ -15,7 +15,7 @@ import { suppressedIdentifiers, type SuppressedIdentifier } from '../../modules/
 import { publishSuppressionsChanged } from '../../modules/privacy/suppression-list.js';
 import type { WebhookRegistry } from '../../modules/webhooks/webhook-registry.js';
 import { enrichLeadWorkflowId } from '../enrichment/enrichment-dispatch.js';
-import type { WebhookDispatcher } from '../webhooks/webhook-dispatch.js';
+import type { WebhookDispatcher } from '../../modules/webhooks/webhook-dispatcher.js';
 import { ERASURE_PAGE_SIZE, type ErasureStep } from './erasure-steps.js';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
 import { personAnswerCacheKeys } from '../../modules/privacy/person-cache-keys.js';

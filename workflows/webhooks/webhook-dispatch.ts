@@ -4,7 +4,7 @@
  * or after it closed, starts nothing.
  */
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import type { WebhookTenant } from '../../modules/webhooks/webhook-registry.js';
+import type { WebhookDispatcher } from '../../modules/webhooks/webhook-dispatcher.js';
 import type { DeliverWebhookInput, WebhookRetry } from './deliver-webhook.workflow.js';
 
 /**
@@ -15,10 +15,6 @@ import type { DeliverWebhookInput, WebhookRetry } from './deliver-webhook.workfl
 export const PRODUCTION_WEBHOOK_RETRY: WebhookRetry = { initialIntervalMs: 30_000, maximumIntervalMs: 6 * 3_600_000, maximumAttempts: 22 };
 
 export const deliverWebhookWorkflowId = (tenantId: string, deliveryId: string): string => `webhook:${tenantId}:${deliveryId}`;
-
-export interface WebhookDispatcher {
-  dispatch(tenant: WebhookTenant, deliveryIds: readonly string[]): Promise<void>;
-}
 
 export function createWebhookDispatcher(deps: { client: Client; taskQueue: string; retry?: WebhookRetry }): WebhookDispatcher {
   const retry = deps.retry ?? PRODUCTION_WEBHOOK_RETRY;

@@ -1,6 +1,6 @@
 import { Arg, Args, Ctx, ID, Mutation, Query, Resolver } from 'type-graphql';
 import type { WebhookDeliveryRecord, WebhookRecord, WebhookRegistry } from '../../../modules/webhooks/webhook-registry.js';
-import type { WebhookDispatcher } from '../../../workflows/webhooks/webhook-dispatch.js';
+import type { WebhookDispatcher } from '../../../modules/webhooks/webhook-dispatcher.js';
 import { unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { Webhook, WebhookCreated, WebhookDeliveriesArgs, WebhookDelivery, WebhookInput } from './webhook.types.js';

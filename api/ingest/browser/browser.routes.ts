@@ -4,7 +4,7 @@ import type { Logger } from '../../../platform/logging/logger.js';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
 import type { TrackingSite, TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
-import { peerAddress, type TrustProxy } from '../../http/peer-address.js';
+import { peerAddress, type TrustProxy } from '../../../platform/http/peer-address.js';
 import { claimedEmailPixelTenant, verifyEmailPixelToken } from '../pixels/email-pixel-token.js';
 import { pageEventFromPixelQuery } from '../pixels/pixel-event.js';
 import { TRANSPARENT_GIF, TRANSPARENT_GIF_HEADERS } from '../pixels/transparent-gif.js';

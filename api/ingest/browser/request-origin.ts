@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
-import { forwardedProto, type TrustProxy } from '../../http/peer-address.js';
+import { forwardedProto, type TrustProxy } from '../../../platform/http/peer-address.js';
 
 /** The scheme and host the browser used to reach us (X-Forwarded-Proto only from a trusted proxy). */
 export function requestOrigin(req: IncomingMessage, trustProxy: TrustProxy): string {

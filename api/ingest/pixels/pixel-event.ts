@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { campaignOf, type PageMessage, type PageProperties } from '../tracking-script/page-message.js';
-import { isValidWriteKey } from '../tracking-script/script-inputs.js';
+import { isValidWriteKey } from '../../../modules/tracking-settings/script-inputs.js';
 
 export type PixelQueryError = {
   /** MISSING_KEY and INVALID_KEY are the route's 401; INVALID_PARAMETER its 400. p.gif answers a GIF regardless. */

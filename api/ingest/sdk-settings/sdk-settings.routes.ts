@@ -3,7 +3,7 @@ import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
 import { originAllowed } from '../../../tenants/api-keys/network-allowlist.js';
 import type { TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
-import type { TrustProxy } from '../../http/peer-address.js';
+import type { TrustProxy } from '../../../platform/http/peer-address.js';
 import { sendJson } from '../../http/respond.js';
 import { requestOrigin } from '../browser/request-origin.js';
 import { rudderstackSourceConfig } from './rudderstack-source-config.js';

@@ -3,7 +3,7 @@ import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
 import type { TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
 import { originAllowed } from '../../../tenants/api-keys/network-allowlist.js';
-import { peerAddress, type TrustProxy } from '../../http/peer-address.js';
+import { peerAddress, type TrustProxy } from '../../../platform/http/peer-address.js';
 import { ACCEPTED_ENCODINGS, readDecodedBody } from '../../http/decoded-body.js';
 import { allowedRequestHeaders, basicUser } from '../../http/request-credentials.js';
 import { sendJson } from '../../http/respond.js';

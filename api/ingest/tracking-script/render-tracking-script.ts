@@ -1,7 +1,7 @@
 import { CAMPAIGN_PARAMETERS } from './page-message.js';
-import { isValidCookieName, isValidGlobalName, isValidScriptUrl, isValidWriteKey, scriptLiteral } from './script-inputs.js';
+import { isValidCookieName, isValidGlobalName, isValidScriptUrl, isValidWriteKey, scriptLiteral } from '../../../modules/tracking-settings/script-inputs.js';
 
-export { isValidCookieName, isValidGlobalName } from './script-inputs.js';
+export { isValidCookieName, isValidGlobalName } from '../../../modules/tracking-settings/script-inputs.js';
 export { snippetFor } from './tracking-snippet.js';
 
 export interface TrackingScriptOptions {

@@ -1,4 +1,4 @@
-import { isValidGlobalName, isValidScriptUrl, scriptLiteral } from './script-inputs.js';
+import { isValidGlobalName, isValidScriptUrl, scriptLiteral } from '../../../modules/tracking-settings/script-inputs.js';
 
 export interface SnippetOptions {
   globalName: string;

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import proxyaddr from 'proxy-addr';
-import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
+import { failure, invalidInput, success, type Outcome } from '../outcome.js';
 
 /**
  * Which hops in front of the gateway the operator vouches for (`TRUST_PROXY`):

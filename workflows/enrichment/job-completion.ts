@@ -5,13 +5,8 @@
  * loop and the wait costs one open call.
  */
 import { WorkflowContinuedAsNewError, WorkflowFailedError, type Client } from '@temporalio/client';
-import { enrichLeadWorkflowId } from '../../workflows/enrichment/enrichment-dispatch.js';
-import type { TenantRef } from './enrichment-plan.js';
-
-export interface JobCompletion {
-  /** True when the lead's workflow ended (however) within `timeoutMs`; false when the time ran out first. */
-  settled(tenant: TenantRef, leadId: string, timeoutMs: number): Promise<boolean>;
-}
+import { enrichLeadWorkflowId } from './enrichment-dispatch.js';
+import type { JobCompletion } from '../../modules/enrichment/enrichment-dispatcher.js';
 
 export function createJobCompletion(deps: { client: Client }): JobCompletion {
   return {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { printSchema } from 'graphql';
-import { buildGatewaySchema } from '../api/graphql/build-schema.js';
-import { createMemoryCoordination } from '../platform/coordination/memory-coordination.js';
+import { buildGatewaySchema } from './build-schema.js';
+import { createMemoryCoordination } from '../../platform/coordination/memory-coordination.js';
 
 /** The SDL the code builds; CI compares it with the committed schema/schema.graphql. */
 export async function renderSdl(): Promise<string> {
@@ -9,7 +9,7 @@ export async function renderSdl(): Promise<string> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const target = new URL('./schema.graphql', import.meta.url);
+  const target = new URL('../../schema/schema.graphql', import.meta.url);
   await writeFile(target, await renderSdl());
   process.stdout.write(`wrote ${target.pathname}\n`);
 }
