@@ -44,6 +44,7 @@ import { createWebhookRegistry, type WebhookRegistry } from '../modules/webhooks
 import { createWebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
 import type { WebhookDispatcher } from '../modules/webhooks/webhook-dispatcher.js';
 import { createScoringService, type ScoringService } from '../modules/scoring/scoring.service.js';
+import { createRescoreStarter } from '../workflows/scoring/rescore-dispatch.js';
 import { createSegmentService, type SegmentService } from '../modules/segments/segment.service.js';
 import { createPrivacyService, type PrivacyService } from '../modules/privacy/privacy.service.js';
 import { createTenantOffboarding, type TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
@@ -250,7 +251,7 @@ export async function connectServices(opts: {
     networkCompanies,
     enrichment,
     leadChanges,
-    scoring: createScoringService({ db, client: temporalClient, taskQueue }),
+    scoring: createScoringService({ rescoring: createRescoreStarter({ client: temporalClient, taskQueue }) }),
     segments,
     schedules,
     webhooks,

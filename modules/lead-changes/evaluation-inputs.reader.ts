@@ -12,7 +12,8 @@
 import type { HeldCompany } from '../../intelligence/companies/company-link.js';
 import type { CompanyFacts, EventFact, LeadFacts } from '../../intelligence/leads/lead-facts.js';
 import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
-import { CURRENT_SCORING_MODEL_JSON, scoringModelOf, type ScoringModelRow, type ScoringModelVersion } from '../scoring/scoring-models.js';
+import { scoringModelOf, type StoredModel, type ScoringModelVersion } from '../scoring/scoring-models.js';
+import { CURRENT_SCORING_MODEL_JSON } from '../scoring/scoring.repository.js';
 import { LIVE_SEGMENTS_JSON, segmentRecordOf, type SegmentRecord, type SegmentRow } from '../segments/segment-records.js';
 
 /** A lead's company as the evaluation reads it; whether a visit's network gave it is asked only when it matters. */
@@ -93,7 +94,7 @@ function eventsByLead(rows: readonly EventRow[]): Map<string, EventFact[]> {
 }
 
 interface Head {
-  readonly model: ScoringModelRow | null;
+  readonly model: StoredModel | null;
   readonly segments: SegmentJson[];
   readonly leads: LeadJson[];
   readonly open: Array<[string, string]>;

@@ -13,13 +13,13 @@ export class ScoringResolver {
 
   @Query(() => ScoringModel, { description: "The model in force: the tenant's newest, or the default." })
   async scoringModel(@Ctx() ctx: GatewayContext): Promise<ScoringModel> {
-    return view(await this.scoring.model(requireTenant(ctx, 'leads:read')));
+    return view(await this.scoring.model(requireTenant(ctx, 'leads:read').db));
   }
 
   @Mutation(() => ScoringModel, {
     description: 'A new version of the model; every lead is rescored by a workflow, in batches, while the API keeps answering. An invalid model is BAD_USER_INPUT with the path, and the old one stays.',
   })
   async updateScoringModel(@Ctx() ctx: GatewayContext, @Arg('input', () => ScoringModelInput) input: ScoringModelInput): Promise<ScoringModel> {
-    return view(unwrap(await this.scoring.update(requireTenant(ctx, 'scoring:write'), { rules: input.rules })));
+    return view(unwrap(await this.scoring.update(requireTenant(ctx, 'scoring:write').db, { rules: input.rules })));
   }
 }

@@ -145,7 +145,6 @@ const SQL_NOT_YET_IN_A_REPOSITORY: readonly string[] = [
   'modules/privacy/person-resolution.ts',
   'modules/privacy/privacy-requests.ts',
   'modules/privacy/suppression-list.ts',
-  'modules/scoring/scoring-models.ts',
   'modules/segments/segment-records.ts',
   'modules/segments/segment-windows.ts',
   'modules/segments/segment.service.ts',
@@ -170,7 +169,6 @@ const SQL_NOT_YET_IN_A_REPOSITORY: readonly string[] = [
   'workflows/privacy/delete-person.activities.ts',
   'workflows/privacy/export-person.activities.ts',
   'workflows/retention/retention.activities.ts',
-  'workflows/scoring/rescore-leads.activities.ts',
   'workflows/webhooks/deliver-webhook.activities.ts',
 ];
 
@@ -215,8 +213,6 @@ const ROOT_POOL_NOT_YET_REMOVED: readonly string[] = [
   'modules/privacy/privacy-requests.ts',
   'modules/privacy/privacy.service.ts',
   'modules/privacy/suppression-list.ts',
-  'modules/scoring/scoring-models.ts',
-  'modules/scoring/scoring.service.ts',
   'modules/segments/segment-records.ts',
   'modules/segments/segment-windows.ts',
   'modules/segments/segment.service.ts',
@@ -243,7 +239,6 @@ const ROOT_POOL_NOT_YET_REMOVED: readonly string[] = [
   'workflows/privacy/delete-person.activities.ts',
   'workflows/privacy/export-person.activities.ts',
   'workflows/retention/retention.activities.ts',
-  'workflows/scoring/rescore-leads.activities.ts',
   'workflows/segments/segment-windows.activities.ts',
   'workflows/webhooks/deliver-webhook.activities.ts',
   'workflows/worker.ts',
