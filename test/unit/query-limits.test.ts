@@ -314,3 +314,75 @@ describe('checkOperationLimits, shared by HTTP and the socket', () => {
     expect(check('{ leads(first: 100) { id email } }')?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', cost: 201 });
   });
 });
+
+describe('analyseOperation edges of the cost library', () => {
+  const shapes = buildSchema(/* GraphQL */ `
+    type Query {
+      items(first: Int = 20): [Item!]!
+      item(id: ID!): Item
+      leads(first: Int = 50): LeadConnection!
+    }
+    interface Item { id: ID! }
+    type Note implements Item { id: ID!  text: String! }
+    type Task implements Item { id: ID!  title: String!  due: String!  owner: String! }
+    type LeadConnection { edges: [LeadEdge!]!  totalCount: Int! }
+    type LeadEdge { node: Lead! }
+    type Lead { id: ID!  email: String! }
+  `);
+  const analyseShapes = (query: string, variables: Record<string, unknown> = {}) =>
+    analyseOperation({ schema: shapes, document: parse(query), variables, maxFirst: 100, defaultListSize: 10 });
+  const cost = (query: string, variables?: Record<string, unknown>) => analyseShapes(query, variables).cost;
+
+  it('counts a fragment spread twice twice, and each alias on its own', () => {
+    expect(cost('{ item(id: "i") { ...F ...F } } fragment F on Item { id }')).toBe(1 + 2);
+    expect(cost('{ a: item(id: "i") { id } b: item(id: "j") { id } }')).toBe(2 * 2);
+    const twice = analyseShapes('{ a: leads(first: 101) { totalCount } b: leads(first: 102) { totalCount } }');
+    expect(twice.firstViolations).toEqual([
+      { path: 'a.first', value: 101 },
+      { path: 'b.first', value: 102 },
+    ]);
+  });
+
+  it('costs inline fragments on an interface as the costliest possible type, not their sum', () => {
+    // Task: id + title + due + owner = 4, Note: id + text = 2; one item is one type.
+    expect(cost('{ item(id: "i") { id ... on Note { text } ... on Task { title due owner } } }')).toBe(1 + 4);
+    expect(analyseShapes('{ item(id: "i") { ... on Task { title } } }').depth).toBe(2);
+  });
+
+  it('leaves __typename free, also inside lists', () => {
+    expect(cost('{ __typename items(first: 5) { __typename id } }')).toBe(1 + 5 * 1);
+  });
+
+  it('leaves out what @skip/@include leave out', () => {
+    const query = 'query ($full: Boolean!) { item(id: "i") { id ... on Task @include(if: $full) { title due owner } } }';
+    expect(cost(query, { full: false })).toBe(1 + 1);
+    expect(cost(query, { full: true })).toBe(1 + 4);
+  });
+
+  it("sizes a connection fragment by each spread's own first", () => {
+    const query = `{ a: leads(first: 2) { ...Page } b: leads(first: 5) { ...Page totalCount } }
+      fragment Page on LeadConnection { edges { node { id } } }`;
+    // a: 1 + (1 + 2 * 2); b: 1 + (1 + 5 * 2) + 1
+    expect(cost(query)).toBe(6 + 13);
+  });
+
+  it('leaves the cost unmeasured when variables do not coerce, for execution to refuse', () => {
+    const analysis = analyseShapes('query ($n: Int!, $m: Int!) { a: items(first: $n) { id } b: items(first: $m) { id } }', { n: 'ten', m: 500 });
+    expect(analysis.unmeasured).toBe('invalid-variables');
+    expect(analysis.firstViolations).toEqual([{ path: 'b.first', value: 500 }]);
+  });
+
+  it('refuses a fragment fan-out past the selection limit as too complex, without a cost', () => {
+    // Eight levels of four spreads each: 4^8 selections from a few hundred bytes.
+    const fragments = Array.from({ length: 8 }, (_, level) => `fragment L${level} on Item { ${Array.from({ length: 4 }, () => `...L${level + 1}`).join(' ')} }`);
+    const query = `{ item(id: "i") { ...L0 } } ${fragments.join(' ')} fragment L8 on Item { id }`;
+    expect(analyseShapes(query).unmeasured).toBe('too-many-selections');
+    const refusal = checkOperationLimits(
+      { maxDepth: 12, maxCost: 25_000, maxFirst: 100, defaultListSize: 10 },
+      { schema: shapes, document: parse(query), variables: {} },
+    );
+    expect(refusal?.message).toContain('selections to evaluate');
+    expect(refusal?.extensions).toMatchObject({ code: 'QUERY_TOO_COMPLEX', depth: 2 });
+    expect(refusal?.extensions).not.toHaveProperty('cost');
+  });
+});

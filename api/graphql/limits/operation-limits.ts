@@ -1,5 +1,5 @@
 import { GraphQLError, type DocumentNode, type GraphQLSchema } from 'graphql';
-import { analyseOperation } from './query-complexity.js';
+import { analyseOperation, MAX_EVALUATED_SELECTIONS } from './query-complexity.js';
 
 export interface QueryLimits {
   maxDepth: number;
@@ -41,17 +41,20 @@ export function checkOperationLimits(limits: QueryLimits, operation: OperationTo
   }
 
   const tooDeep = analysis.depth > limits.maxDepth;
+  const tooMany = analysis.unmeasured === 'too-many-selections';
   const tooCostly = analysis.cost > limits.maxCost;
-  if (!tooDeep && !tooCostly) return undefined;
+  if (!tooDeep && !tooMany && !tooCostly) return undefined;
   const reasons = [
     tooDeep ? `depth ${analysis.depth} exceeds ${limits.maxDepth}` : null,
+    tooMany ? `more than ${MAX_EVALUATED_SELECTIONS} selections to evaluate` : null,
     tooCostly ? `cost ${analysis.cost} exceeds ${limits.maxCost}` : null,
   ].filter((reason): reason is string => reason !== null);
   return new GraphQLError(`Query is too complex: ${reasons.join('; ')}`, {
     extensions: {
       code: 'QUERY_TOO_COMPLEX',
       depth: analysis.depth,
-      cost: analysis.cost,
+      // No cost when there were too many selections to measure it.
+      ...(tooMany ? {} : { cost: analysis.cost }),
       maxDepth: limits.maxDepth,
       maxCost: limits.maxCost,
       http: { status: 400 },

@@ -1,34 +1,31 @@
 import {
-  getNamedType,
-  getNullableType,
   getVariableValues,
-  isInterfaceType,
-  isListType,
-  isObjectType,
   Kind,
-  SchemaMetaFieldDef,
-  TypeMetaFieldDef,
-  valueFromAST,
   type DocumentNode,
-  type FieldNode,
   type FragmentDefinitionNode,
-  type GraphQLField,
-  type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
-  type SelectionSetNode,
 } from 'graphql';
-import { fieldWeight } from './field-cost.js';
+import { getComplexity } from 'graphql-query-complexity';
+import { createCostEstimator } from './cost-estimator.js';
+import { measureOperationShape, type FirstViolation } from './operation-shape.js';
 
-export interface FirstViolation {
-  /** Response-key path of the field plus the argument, e.g. `account.leads.first`. */
-  path: string;
-  value: number;
-}
+export type { FirstViolation } from './operation-shape.js';
+
+/**
+ * Why an operation has no measured cost:
+ * - `too-many-selections`: more than MAX_EVALUATED_SELECTIONS selections once fragments are
+ *   expanded (the library's guard against fragment fan-out); refuse it as too complex.
+ * - `invalid-variables`: the variables do not coerce; execution refuses the operation with
+ *   BAD_USER_INPUT before any resolver runs.
+ */
+export type UnmeasuredCost = 'too-many-selections' | 'invalid-variables';
 
 export interface OperationAnalysis {
   depth: number;
+  /** 0 when `unmeasured` says why there is no cost. */
   cost: number;
+  unmeasured?: UnmeasuredCost;
   firstViolations: FirstViolation[];
 }
 
@@ -41,28 +38,14 @@ export interface AnalyseOperationArgs {
   defaultListSize: number;
 }
 
-interface Measure {
-  depth: number;
-  cost: number;
-}
-
-// Arguments that bound how many items a list field returns; only `first` is range-checked.
-const PAGE_SIZE_ARGUMENTS = ['first', 'limit'] as const;
-const FIRST_ARGUMENT = 'first';
-// List fields of a connection type, sized by the connection field's own `first`.
-const CONNECTION_LISTS = new Set(['edges', 'nodes']);
-const NOTHING: Measure = { depth: 0, cost: 0 };
+/** graphql-query-complexity's maxQueryNodes: selections evaluated with fragments expanded. */
+export const MAX_EVALUATED_SELECTIONS = 10_000;
 
 /**
- * Static depth/cost analysis of one operation of a parsed (normally validated) document.
- *
- * - depth: deepest field nesting; `__typename` is free, `__schema`/`__type` count like any field.
- * - cost(field) = weight + multiplier * sum(cost(children)), where weight is the field's declared
- *   `extensions.cost` (see field-cost.ts; 1 when it declares none) and multiplier is, for
- *   list-returning fields, the `first`/`limit` argument (literal or variable), else that argument's
- *   schema default, else `defaultListSize`; for non-list fields it is 1.
- * - @skip/@include are ignored, so the result is an upper bound.
- * - firstViolations: supplied `first` arguments outside [0, maxFirst], each argument node once.
+ * Static depth/cost analysis of one operation of a parsed (normally validated) document. The cost
+ * is graphql-query-complexity's getComplexity with the rule in cost-estimator.ts (it honours
+ * @skip/@include and, under an interface or union, counts the costliest possible type); depth and
+ * `first` violations come from operation-shape.ts.
  */
 export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis {
   const { schema, document, operationName, variables, maxFirst, defaultListSize } = args;
@@ -71,85 +54,33 @@ export function analyseOperation(args: AnalyseOperationArgs): OperationAnalysis 
   for (const definition of document.definitions) {
     if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
   }
-  const variableValues = coerceVariables(schema, operation, variables);
-  const firstViolations: FirstViolation[] = [];
-  // Fragment results are memoised so fragment fan-out ("fragment bombs") stays linear in document
-  // size; fragments on the current path are skipped so invalid cyclic documents still terminate.
-  const fragmentMeasures = new Map<string, Measure>();
-  const fragmentsOnPath = new Set<string>();
+  const shape = measureOperationShape({ schema, operation, fragments, variableValues: coerceEachVariable(schema, operation, variables), maxFirst });
 
-  const measureSelectionSet = (
-    selectionSet: SelectionSetNode,
-    parentType: GraphQLNamedType | undefined,
-    path: readonly string[],
-    pageSize?: number,
-  ): Measure => {
-    let depth = 0;
-    let cost = 0;
-    for (const selection of selectionSet.selections) {
-      let measure: Measure;
-      if (selection.kind === Kind.FIELD) {
-        measure = measureField(selection, parentType, path, pageSize);
-      } else if (selection.kind === Kind.INLINE_FRAGMENT) {
-        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
-        measure = measureSelectionSet(selection.selectionSet, type, path, pageSize);
-      } else {
-        measure = measureFragmentSpread(selection.name.value, path, pageSize);
-      }
-      depth = Math.max(depth, measure.depth);
-      cost += measure.cost;
-    }
-    return { depth, cost };
-  };
+  // getComplexity throws on variables that do not coerce; checked here so that case is a value.
+  const variableDefinitions = operation.variableDefinitions ?? [];
+  if (getVariableValues(schema, variableDefinitions, variables).errors !== undefined) {
+    return { ...shape, cost: 0, unmeasured: 'invalid-variables' };
+  }
+  try {
+    const cost = getComplexity({
+      schema,
+      query: document,
+      variables,
+      // The library picks the operation by name only; a lone operation is picked by having no rival.
+      ...(operation.name ? { operationName: operation.name.value } : {}),
+      estimators: [createCostEstimator(fragments, defaultListSize)],
+      maxQueryNodes: MAX_EVALUATED_SELECTIONS,
+    });
+    return { ...shape, cost };
+  } catch (error) {
+    if (isSelectionLimitError(error)) return { ...shape, cost: 0, unmeasured: 'too-many-selections' };
+    throw error;
+  }
+}
 
-  const measureFragmentSpread = (name: string, path: readonly string[], pageSize?: number): Measure => {
-    const key = `${name}:${pageSize ?? ''}`;
-    const memoised = fragmentMeasures.get(key);
-    if (memoised) return memoised;
-    const fragment = fragments.get(name);
-    if (!fragment || fragmentsOnPath.has(name)) return NOTHING;
-    fragmentsOnPath.add(name);
-    const measure = measureSelectionSet(
-      fragment.selectionSet,
-      schema.getType(fragment.typeCondition.name.value),
-      path,
-      pageSize,
-    );
-    fragmentsOnPath.delete(name);
-    fragmentMeasures.set(key, measure);
-    return measure;
-  };
-
-  const measureField = (
-    node: FieldNode,
-    parentType: GraphQLNamedType | undefined,
-    path: readonly string[],
-    pageSize?: number,
-  ): Measure => {
-    const name = node.name.value;
-    if (name === '__typename') return NOTHING;
-    const field = fieldDefinition(schema, parentType, name);
-    const fieldPath = [...path, node.alias?.value ?? name];
-
-    const first = suppliedNumber(node, field, FIRST_ARGUMENT, variableValues);
-    if (first !== undefined && (first < 0 || first > maxFirst)) {
-      firstViolations.push({ path: [...fieldPath, FIRST_ARGUMENT].join('.'), value: first });
-    }
-
-    const isList = field !== undefined && isListType(getNullableType(field.type));
-    // A connection's `first` bounds its edges: pass it down instead of guessing defaultListSize there.
-    const connectionSize = field && !isList && hasPageSizeArgument(field) ? listSize(node, field, variableValues, defaultListSize) : undefined;
-    const children = node.selectionSet
-      ? measureSelectionSet(node.selectionSet, field ? getNamedType(field.type) : undefined, fieldPath, connectionSize)
-      : NOTHING;
-    const inherited = pageSize !== undefined && CONNECTION_LISTS.has(name) && !hasPageSizeArgument(field) ? pageSize : undefined;
-    const multiplier = field && isList ? (inherited ?? listSize(node, field, variableValues, defaultListSize)) : 1;
-    return { depth: 1 + children.depth, cost: fieldWeight(field) + multiplier * children.cost };
-  };
-
-  const rootType = schema.getRootType(operation.operation) ?? undefined;
-  const { depth, cost } = measureSelectionSet(operation.selectionSet, rootType, []);
-  return { depth, cost, firstViolations };
+// The library throws a plain GraphQLError with this message past maxQueryNodes (2.0.0).
+function isSelectionLimitError(error: unknown): boolean {
+  return error instanceof Error && error.message === 'Query exceeds the maximum allowed number of nodes.';
 }
 
 function selectOperation(document: DocumentNode, operationName: string | null | undefined): OperationDefinitionNode {
@@ -165,9 +96,9 @@ function selectOperation(document: DocumentNode, operationName: string | null | 
   return operation;
 }
 
-// Coerce each variable on its own so one malformed variable doesn't hide the others' values
-// (execution will reject it later anyway); definition defaults are applied here too.
-function coerceVariables(
+// Coerce each variable on its own so one malformed variable doesn't hide the others' `first`
+// values (execution will reject it later anyway); definition defaults are applied here too.
+function coerceEachVariable(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   raw: Record<string, unknown>,
@@ -178,53 +109,4 @@ function coerceVariables(
     if (result.coerced) Object.assign(coerced, result.coerced);
   }
   return coerced;
-}
-
-function fieldDefinition(
-  schema: GraphQLSchema,
-  parentType: GraphQLNamedType | undefined,
-  name: string,
-): GraphQLField<unknown, unknown> | undefined {
-  if (!parentType) return undefined;
-  if (parentType === schema.getQueryType()) {
-    if (name === SchemaMetaFieldDef.name) return SchemaMetaFieldDef;
-    if (name === TypeMetaFieldDef.name) return TypeMetaFieldDef;
-  }
-  if (isObjectType(parentType) || isInterfaceType(parentType)) return parentType.getFields()[name];
-  return undefined;
-}
-
-/** The argument's value as written in the query (literal or variable), if it is a finite number. */
-function suppliedNumber(
-  node: FieldNode,
-  field: GraphQLField<unknown, unknown> | undefined,
-  argumentName: string,
-  variableValues: Record<string, unknown>,
-): number | undefined {
-  const argumentNode = node.arguments?.find((argument) => argument.name.value === argumentName);
-  const definition = field?.args.find((argument) => argument.name === argumentName);
-  if (!argumentNode || !definition) return undefined;
-  const value: unknown = valueFromAST(argumentNode.value, definition.type, variableValues);
-  return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
-}
-
-function hasPageSizeArgument(field: GraphQLField<unknown, unknown> | undefined): boolean {
-  return field?.args.some((argument) => (PAGE_SIZE_ARGUMENTS as readonly string[]).includes(argument.name)) ?? false;
-}
-
-function listSize(
-  node: FieldNode,
-  field: GraphQLField<unknown, unknown>,
-  variableValues: Record<string, unknown>,
-  defaultListSize: number,
-): number {
-  for (const argumentName of PAGE_SIZE_ARGUMENTS) {
-    const supplied = suppliedNumber(node, field, argumentName, variableValues);
-    if (supplied !== undefined) return Math.max(0, supplied);
-  }
-  for (const argumentName of PAGE_SIZE_ARGUMENTS) {
-    const schemaDefault = field.args.find((argument) => argument.name === argumentName)?.defaultValue;
-    if (typeof schemaDefault === 'number' && Number.isFinite(schemaDefault)) return Math.max(0, schemaDefault);
-  }
-  return defaultListSize;
 }
