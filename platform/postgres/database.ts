@@ -58,8 +58,10 @@ export async function runTransaction<T>(kysely: RootKysely, work: (tx: Sql) => P
       ...(opts.statementTimeoutMs === undefined ? [] : [setLocalStatementTimeout(opts.statementTimeoutMs)]),
       ...(opts.opening === undefined ? [] : [opts.opening]),
     ];
-    await sqlTag.raw(['begin', ...opening].join('; ')).execute(connection);
     try {
+      // Inside the try: an opening that fails (a lock past the statement timeout) leaves the transaction aborted, and the
+      // connection must not go back to the pool so.
+      await sqlTag.raw(['begin', ...opening].join('; ')).execute(connection);
       const result = await work(sqlOn(connection));
       await sqlTag.raw('commit').execute(connection);
       return result;
