@@ -32,7 +32,6 @@ import { PlatformResolver } from './graphql/platform/platform.resolver.js';
 import { TenantResolver } from './graphql/tenant/tenant.resolver.js';
 import { createGatewayMetrics } from './http/gateway-metrics.js';
 import { createBrowserRoutes } from './ingest/browser/browser.routes.js';
-import { createLeadService } from '../modules/leads/lead.service.js';
 import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.routes.js';
 import { createVisitorLimits } from './ingest/visitor-limits/visitor-limits.js';
 import { createSdkSettingsRoutes } from './ingest/sdk-settings/sdk-settings.routes.js';
@@ -41,7 +40,6 @@ import { sendRequestError } from './http/respond.js';
 import { compileTrustProxy } from '../platform/http/peer-address.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
 import { droppedEventsBetween } from '../tenants/usage/dropped-events.js';
-import { tenantSql } from '../platform/postgres/tenant-sql.js';
 
 /** What the gateway runs on: the process's services, less what only workers use, and its own settings. */
 export type GatewayDeps = Pick<
@@ -57,6 +55,7 @@ export type GatewayDeps = Pick<
   | 'offboarding'
   | 'audit'
   | 'events'
+  | 'leads'
   | 'sites'
   | 'pixelHosts'
   | 'asnTable'
@@ -87,22 +86,22 @@ export function createGatewayResolvers(
   deps: Omit<GatewayDeps, 'config' | 'adminToken' | 'log' | 'readiness'>,
   publicUrl: string,
 ): ResolverInstance[] {
-  const leads = createLeadService({ db: deps.db, events: deps.events, networkCompanies: deps.networkCompanies, now: () => new Date() });
+  const { leads } = deps;
   return [
     new PlatformResolver({
       provisioning: deps.provisioning,
-      grants: createCreditGrants({ sql: deps.db, ledger: deps.ledger }),
+      grants: createCreditGrants({ control: deps.control, ledger: deps.ledger }),
       orm: deps.orm,
       offboarding: deps.offboarding,
     }),
-    new TenantResolver(deps.ledger, (schema, range) => droppedEventsBetween(tenantSql(deps.db, schema), 'bot', range)),
-    new ApiKeyResolver(createApiKeyService({ db: deps.db, revocations: deps.keys })),
+    new TenantResolver(deps.ledger, (tenant, range) => droppedEventsBetween(tenant, 'bot', range)),
+    new ApiKeyResolver(createApiKeyService({ control: deps.control, revocations: deps.keys })),
     new AuditResolver(deps.audit),
     new LeadResolver(leads, deps.segments),
     new SessionResolver(leads, { asnTable: deps.asnTable, geo: deps.geoLookup }),
     new CompanyResolver(leads),
     new TrackingSettingsResolver({
-      settings: createTrackingSettingsService({ db: deps.db, sites: deps.sites, claims: deps.pixelHosts }),
+      settings: createTrackingSettingsService({ sites: deps.sites, claims: deps.pixelHosts }),
       sites: deps.sites,
       publicUrl,
       now: Date.now,
@@ -113,7 +112,7 @@ export function createGatewayResolvers(
     new SegmentResolver(deps.segments, leads, deps.coordination.pubsub),
     new WebhookResolver({ registry: deps.webhooks, dispatcher: deps.webhookDispatcher }),
     new PrivacyResolver(deps.privacy),
-    new ConsentResolver(createConsentService({ db: deps.db, hashKeys: deps.hashKeys, now: () => new Date() })),
+    new ConsentResolver(createConsentService({ hashKeys: deps.hashKeys, now: () => new Date() })),
   ];
 }
 
@@ -164,6 +163,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
   const browserRoutes = createBrowserRoutes({
     keys: deps.keys,
     sites: deps.sites,
+    tenantDbs: deps.tenantDbs,
     store: deps.events,
     trustProxy,
     visitorLimits,
@@ -173,6 +173,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
   const segmentRoutes = createSegmentRoutes({
     keys: deps.keys,
     sites: deps.sites,
+    tenantDbs: deps.tenantDbs,
     store: deps.events,
     ratePerMinute: config.INGEST_RATE_LIMIT_PER_MINUTE,
     visitorLimits,

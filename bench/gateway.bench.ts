@@ -89,12 +89,12 @@ export async function benchGateway(bench: BenchServices, opts: { connections: nu
   const bareResult = meanOf(bare1, bare2);
   const gatewayResult = meanOf(gateway1, gateway2);
 
-  const warm = createKeyResolver({ sql: services.db, pubsub: services.coordination.pubsub, ttlMs: 3_600_000, now: Date.now });
+  const warm = createKeyResolver({ control: services.control, pubsub: services.coordination.pubsub, ttlMs: 3_600_000, now: Date.now });
   await warm.resolve(tenant.secretKey);
   const keyHit = percentiles(await time(100_000, () => warm.resolve(tenant.secretKey)));
   // A clock that jumps an hour at every reading: every entry has expired by its next lookup.
   let clock = 0;
-  const cold = createKeyResolver({ sql: services.db, pubsub: services.coordination.pubsub, ttlMs: 1, now: () => (clock += 3_600_000) });
+  const cold = createKeyResolver({ control: services.control, pubsub: services.coordination.pubsub, ttlMs: 1, now: () => (clock += 3_600_000) });
   const keyMiss = percentiles(await time(2_000, () => cold.resolve(tenant.secretKey)));
 
   await new Promise<void>((resolve) => bare.close(() => resolve()));

@@ -8,7 +8,6 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { startGateway } from '../api/server.js';
 import { createLogger } from '../platform/logging/logger.js';
-import { tenantSql } from '../platform/postgres/tenant-sql.js';
 import { createDatabase, type Database } from '../platform/postgres/database.js';
 import type { BenchServices } from './bench-services.js';
 import type { IngestLoadOptions, IngestLoadReport } from './ingest-load.js';
@@ -124,7 +123,7 @@ export async function benchIngest(
   const tenant = created.value;
   // Ingestion is what is measured: no enrichment jobs for the visitors it identifies (no Temporal server runs here).
   // Scoring and segment evaluation after each commit do run, as in production.
-  await tenantSql(services.db, tenant.schema).query('update {t}.enrichment_settings set auto_enrich = false');
+  await services.tenantDbs.ofResolved(tenant).kysely.updateTable('enrichment_settings').set({ auto_enrich: false }).execute();
   if (config.DATABASE_URL === undefined) throw new Error('the bench services have no DATABASE_URL');
   const counter = createDatabase({ url: config.DATABASE_URL, poolSize: 1, applicationName: 'leadgraph-bench-counter' });
 

@@ -13,7 +13,7 @@ import type { Logger } from '../platform/logging/logger.js';
 import { createDatabase, type Database } from '../platform/postgres/database.js';
 import { controlMigrations } from '../schema/migrations/control/control-migrations.js';
 import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.js';
-import { migrateAllTenants, migrateControl } from '../schema/migrator.js';
+import { migrateAllTenants, migrateControl, migrateTenant } from '../schema/migrator.js';
 import { createOrm, type Orm } from '../schema/orm.js';
 import { createControlDb, type ControlDb } from '../platform/postgres/control-db.js';
 import { createTenantDatabases, type TenantDatabases } from '../tenants/tenant-db.js';
@@ -27,12 +27,14 @@ import { createPixelHostClaims, type PixelHostClaims } from '../modules/tracking
 import { createProofChecker } from '../modules/tracking-settings/pixel-host-proof.js';
 import { platformHostNames } from '../modules/tracking-settings/pixel-host-rules.js';
 import { createSuppressionList } from '../modules/privacy/suppression-list.js';
+import { suppressionHashRows } from '../modules/privacy/privacy.repository.js';
 import { connectTemporalClient, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
 import type { ReadinessCheck } from '../api/http/health.routes.js';
 import type { AsnTable } from '../intelligence/ip/asn-table.js';
 import { lazyAsnTable } from '../platform/ip-dataset/lazy-asn-table.js';
 import { lazyGeoLookup, type GeoLookup } from '../platform/ip-dataset/geo-lookup.js';
 import { createEventStore, type EventStore } from '../modules/leads/ingest/event-store.js';
+import { createLeadService, type LeadService } from '../modules/leads/lead.service.js';
 import { createEnrichmentService, type EnrichmentService } from '../modules/enrichment/enrichment.service.js';
 import { createJobCompletion } from '../workflows/enrichment/job-completion.js';
 import { createEnrichmentDispatcher } from '../workflows/enrichment/enrichment-dispatch.js';
@@ -47,6 +49,7 @@ import { createScoringService, type ScoringService } from '../modules/scoring/sc
 import { createRescoreStarter } from '../workflows/scoring/rescore-dispatch.js';
 import { createSegmentService, type SegmentService } from '../modules/segments/segment.service.js';
 import { createPrivacyService, type PrivacyService } from '../modules/privacy/privacy.service.js';
+import { createPrivacyRequestStarter } from '../workflows/privacy/privacy-request-dispatch.js';
 import { createTenantOffboarding, type TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
 import { createOffboardingStarter } from '../workflows/offboarding/offboarding-dispatch.js';
 import { isTenantActive } from '../tenants/tenant-status.js';
@@ -77,6 +80,8 @@ export interface PlatformServices {
   readonly provisioning: TenantProvisioning;
   readonly audit: AuditLog;
   readonly events: EventStore;
+  /** Leads and companies for the API: every call takes the tenant's handle. */
+  readonly leads: LeadService;
   readonly sites: TrackingSites;
   /** Tenants' claims of pixel hosts and their DNS proofs. */
   readonly pixelHosts: PixelHostClaims;
@@ -143,9 +148,9 @@ export async function connectServices(opts: {
   if (outbound.allowLocal && config.NODE_ENV === 'production') {
     log.warn('ALLOW_LOCAL_OUTBOUND is on: webhooks, vendors and homepages may reach internal addresses, and plain http to them');
   }
-  const keys = createKeyResolver({ sql: db, pubsub: coordination.pubsub, ttlMs: config.KEY_CACHE_TTL_SECONDS * 1000, now: Date.now });
+  const keys = createKeyResolver({ control, pubsub: coordination.pubsub, ttlMs: config.KEY_CACHE_TTL_SECONDS * 1000, now: Date.now });
   const ledger = createCreditLedger({
-    db,
+    control,
     onBalanceChanged: (tenantId, balance) => {
       coordination.pubsub
         .publish(tenantChannel(tenantId, 'credits'), JSON.stringify({ balance }))
@@ -158,13 +163,13 @@ export async function connectServices(opts: {
   const inBackground = <T>(call: () => Promise<T>): Promise<T> => temporalClient.withAbortSignal(background.signal, call);
   const taskQueue = endpoints.temporal.taskQueue;
   const batchConcurrency = config.ENRICHMENT_BATCH_CONCURRENCY;
-  const schedules = createTenantSchedules({ client: temporalClient, taskQueue, batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(db, tenantId) });
+  const schedules = createTenantSchedules({ client: temporalClient, taskQueue, batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(control, tenantId) });
   const platformNames = platformHostNames({ platformHosts: config.PLATFORM_HOSTS, publicUrl: config.PUBLIC_URL, cnameTarget: config.PIXEL_CNAME_TARGET });
   const provisioning = createTenantProvisioning({
-    db,
+    control,
     platformNames,
     ledger,
-    tenantMigrations,
+    migrateSchema: async (schema) => (await migrateTenant(db, schema, tenantMigrations)).applied,
     // Not awaited: a tenant is made whether or not Temporal answers now; a worker's start makes a missing schedule.
     afterCreate: async (tenant) => {
       void inBackground(() => schedules.ensure(tenant)).catch((error: unknown) => log.warn('tenant schedules not made', { error, tenantId: tenant.tenantId }));
@@ -172,19 +177,18 @@ export async function connectServices(opts: {
     onError: (error, context) => log.warn(context, { error }),
   });
   const enrichment = createEnrichmentService({
-    db,
     dispatcher: createEnrichmentDispatcher({ client: temporalClient, taskQueue, batchConcurrency }),
     secrets,
     vendorOptions: { allowInsecureHttp: outbound.allowLocal },
     outbound,
     completion: createJobCompletion({ client: temporalClient }),
     // Called only once services are built: the pipeline below is made after this service, whose changes it is told of.
-    evaluate: (tenant, leadIds) => leadChanges.evaluate(tenant, leadIds),
+    evaluate: (tenant, leadIds) => leadChanges.evaluate(tenantDbs.ofResolved(tenant), leadIds),
     onError: (error, context) => log.error(context, { error }),
   });
-  const sites = createTrackingSites({ sql: db, pubsub: coordination.pubsub, now: Date.now, platformNames });
+  const sites = createTrackingSites({ control, tenantDbs, pubsub: coordination.pubsub, now: Date.now, platformNames });
   const pixelHosts = createPixelHostClaims({
-    sql: db,
+    control,
     check: createProofChecker({ servers: config.PIXEL_HOST_DNS_SERVERS, cnameTarget: config.PIXEL_CNAME_TARGET }),
     cnameTarget: config.PIXEL_CNAME_TARGET,
     changed: (tenantId) => sites.changed(tenantId),
@@ -192,10 +196,9 @@ export async function connectServices(opts: {
   });
   const asnTable = lazyAsnTable();
   const networkCompanies = createNetworkCompanies(asnTable);
-  const webhooks = createWebhookRegistry({ db, secrets, outbound, onError: (error, context) => log.error(context, { error }) });
+  const webhooks = createWebhookRegistry({ secrets, outbound, onError: (error, context) => log.error(context, { error }) });
   const webhookDispatcher = createWebhookDispatcher({ client: temporalClient, taskQueue });
   const leadChanges = createLeadChangePipeline({
-    db,
     listeners: [
       publishToSubscribers(coordination.pubsub),
       (tenant, changes) => inBackground(() => deliverToWebhooks(webhooks, webhookDispatcher)(tenant, changes)),
@@ -209,15 +212,13 @@ export async function connectServices(opts: {
     now: () => new Date(),
   });
   const segments = createSegmentService({
-    db,
     now: () => new Date(),
     onWindowedSegment: async (tenant) => {
       await schedules.ensureSegmentWindows(tenant).catch((error: unknown) => log.warn('segment windows schedule not made', { error, tenantId: tenant.tenantId }));
     },
   });
-  const suppressions = createSuppressionList({ sql: db, pubsub: coordination.pubsub, hashKeys, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
+  const suppressions = createSuppressionList({ loadRows: (tenant) => suppressionHashRows(tenantDbs.ofResolved(tenant)), pubsub: coordination.pubsub, hashKeys, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
   const events = createEventStore({
-    db,
     ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full',
     requireConsentOf: async (tenantId) => (await sites.byTenant(tenantId))?.requireConsent ?? false,
     suppressions,
@@ -225,7 +226,7 @@ export async function connectServices(opts: {
     maxPendingEventsPerTenant: config.INGEST_QUEUE_MAX_EVENTS_PER_TENANT,
     maxPendingEventsTotal: config.INGEST_QUEUE_MAX_EVENTS,
     onIdentified: (tenant, leads, opts) => void inBackground(() => enrichment.enrichIdentified(tenant, leads, opts)),
-    onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenant, leadIds, opts),
+    onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenantDbs.ofResolved(tenant), leadIds, opts),
   });
 
   return {
@@ -242,8 +243,9 @@ export async function connectServices(opts: {
     keys,
     ledger,
     provisioning,
-    audit: createAuditLog({ sql: db }),
+    audit: createAuditLog({ control }),
     events,
+    leads: createLeadService({ events, networkCompanies, now: () => new Date() }),
     sites,
     pixelHosts,
     asnTable,
@@ -256,8 +258,8 @@ export async function connectServices(opts: {
     schedules,
     webhooks,
     webhookDispatcher,
-    privacy: createPrivacyService({ db, client: temporalClient, taskQueue }),
-    offboarding: createTenantOffboarding({ db, start: createOffboardingStarter({ client: temporalClient, taskQueue }) }),
+    privacy: createPrivacyService({ requests: createPrivacyRequestStarter({ client: temporalClient, taskQueue }) }),
+    offboarding: createTenantOffboarding({ control, start: createOffboardingStarter({ client: temporalClient, taskQueue }) }),
     readiness: {
       postgres: () => db.ping(),
       redis: () => coordination.ping(),

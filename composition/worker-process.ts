@@ -1,11 +1,12 @@
+import { hasWindowedSegment } from '../modules/segments/segments.repository.js';
 import type { Config } from '../platform/config/config.js';
 import type { PlatformServices } from './services.js';
 import type { Logger } from '../platform/logging/logger.js';
 import type { ProcessControl } from '../platform/lifecycle/run-process.js';
 import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.js';
+import { migrateTenant } from '../schema/migrator.js';
 import { providerCatalogFromConfig } from '../workflows/enrichment/enrichment-runtime.js';
 import { createTenantSchedules } from '../workflows/tenant-schedules.js';
-import { quoteTenantSchema } from '../schema/migrations/migration.js';
 import { connectTemporalWorker, type TemporalEndpoint } from '../workflows/temporal-endpoint.js';
 import { startWorker, type WorkerDeps } from '../workflows/worker.js';
 import type { NativeConnection } from '@temporalio/worker';
@@ -60,10 +61,9 @@ export function workerDeps(opts: {
     connection: opts.connection,
     namespace: opts.endpoint.namespace,
     taskQueue: opts.endpoint.taskQueue,
-    db: services.db,
     control: services.control,
     tenantDbs: services.tenantDbs,
-    tenantMigrations: opts.tenantMigrations ?? tenantMigrations,
+    migrateTenantSchema: async (schema) => (await migrateTenant(services.db, schema, opts.tenantMigrations ?? tenantMigrations)).applied,
     log: opts.log,
     ledger: services.ledger,
     coordination: services.coordination,
@@ -104,7 +104,13 @@ export async function startWorkerProcess(deps: {
   });
   // Tenants made before schedules existed, or whose schedules could not be made at the time, get theirs now.
   void ensureAllSchedules(deps).catch((error: unknown) => deps.log.warn('re-enrichment schedules not ensured', { error }));
-  const sweep = sweepStrandedDeliveries({ db: services.db, dispatcher: services.webhookDispatcher, log: deps.log, everyMs: STRANDED_SWEEP_EVERY_MS });
+  const sweep = sweepStrandedDeliveries({
+    control: services.control,
+    tenantDbs: services.tenantDbs,
+    dispatcher: services.webhookDispatcher,
+    log: deps.log,
+    everyMs: STRANDED_SWEEP_EVERY_MS,
+  });
   deps.started(() => sweep.stop());
 }
 
@@ -113,16 +119,13 @@ async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Co
     client: deps.services.temporalClient,
     taskQueue: deps.endpoint.taskQueue,
     batchConcurrency: deps.config.ENRICHMENT_BATCH_CONCURRENCY,
-    tenantIsActive: (tenantId) => isTenantActive(deps.services.db, tenantId),
+    tenantIsActive: (tenantId) => isTenantActive(deps.services.control, tenantId),
   });
-  const tenants = await activeTenants(deps.services.db);
+  const tenants = await activeTenants(deps.services.control);
   let created = 0;
   for (const tenant of tenants) {
     if (await schedules.ensure(tenant)) created += 1;
-    const [windowed] = await deps.services.db.query<{ any: boolean }>(
-      `select exists (select 1 from ${quoteTenantSchema(tenant.schema)}.segments where windowed and deleted_at is null) as any`,
-    );
-    if (windowed?.any === true && (await schedules.ensureSegmentWindows(tenant))) created += 1;
+    if ((await hasWindowedSegment(deps.services.tenantDbs.ofResolved(tenant))) && (await schedules.ensureSegmentWindows(tenant))) created += 1;
   }
   if (created > 0) deps.log.info('re-enrichment schedules created', { created });
   await ensurePixelHostSchedule({

@@ -5,8 +5,7 @@ import type { Client } from '@temporalio/client';
 import { Worker, type NativeConnection } from '@temporalio/worker';
 import type { Coordination } from '../platform/coordination/coordination.js';
 import type { Logger } from '../platform/logging/logger.js';
-import type { Database } from '../platform/postgres/database.js';
-import type { TenantMigration } from '../schema/migrations/migration.js';
+import type { MigrateTenantSchema } from '../tenants/provisioning/tenant-schema-migration.js';
 import type { CreditLedger } from '../modules/credits/credit-ledger.js';
 import { createEnrichBatchActivities } from './enrichment/enrich-batch.activities.js';
 import { createEnrichLeadActivities } from './enrichment/enrich-lead.activities.js';
@@ -40,11 +39,11 @@ export interface WorkerDeps {
   readonly connection: NativeConnection;
   readonly namespace: string;
   readonly taskQueue: string;
-  readonly db: Database;
   readonly control: ControlDb;
   /** Binds workflow inputs to their tenants' handles, checked against the control schema. */
   readonly tenantDbs: TenantDatabases;
-  readonly tenantMigrations: readonly TenantMigration[];
+  /** Brings a tenant schema to the newest migration (the data layer's migrator, handed in). */
+  readonly migrateTenantSchema: MigrateTenantSchema;
   readonly log: Logger;
   readonly ledger: CreditLedger;
   readonly coordination: Coordination;
@@ -84,18 +83,18 @@ export function createActivities(deps: WorkerDeps) {
   return {
     ...createMigrateTenantsActivities(deps),
     ...createEnrichLeadActivities({ ...deps, now }),
-    ...createEnrichBatchActivities({ db: deps.db, dispatcher, catalog: deps.catalog, now }),
+    ...createEnrichBatchActivities({ tenantDbs: deps.tenantDbs, control: deps.control, dispatcher, catalog: deps.catalog, now }),
     ...createRescoreActivities(deps),
     ...createSegmentWindowActivities({ ...deps, now }),
-    ...createDeliverWebhookActivities({ db: deps.db, secrets: deps.secrets, client: deps.outbound, log: deps.log }),
-    ...createRetentionActivities({ db: deps.db, now }),
+    ...createDeliverWebhookActivities({ tenantDbs: deps.tenantDbs, secrets: deps.secrets, client: deps.outbound, log: deps.log }),
+    ...createRetentionActivities({ tenantDbs: deps.tenantDbs, now }),
     ...createRecheckPixelHostsActivities({ claims: deps.pixelHosts }),
-    ...createSyncPeeringDbActivities({ networks: createPeeringDbNetworks(deps.db), http: deps.outbound, settings: deps.peeringDb, now }),
+    ...createSyncPeeringDbActivities({ networks: createPeeringDbNetworks(deps.control), http: deps.outbound, settings: deps.peeringDb, now }),
     ...createDeletePersonActivities(deps),
     ...createExportPersonActivities(deps),
     ...createOffboardTenantActivities({
       ...deps,
-      schedules: createTenantSchedules({ client: deps.client, taskQueue: deps.taskQueue, batchConcurrency: deps.batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(deps.db, tenantId) }),
+      schedules: createTenantSchedules({ client: deps.client, taskQueue: deps.taskQueue, batchConcurrency: deps.batchConcurrency, tenantIsActive: (tenantId) => isTenantActive(deps.control, tenantId) }),
     }),
   };
 }

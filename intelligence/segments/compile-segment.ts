@@ -8,7 +8,7 @@
  * Each condition is wrapped so it is never NULL (`coalesce(..., false)`), so
  * `not` and `neq` are exact negations as in the evaluator.
  */
-import type { SqlValue } from '../../platform/postgres/database.js';
+import type { SqlValue } from '../../platform/postgres/sql-value.js';
 import { COMPANY_FACT_COLUMNS } from '../companies/company-facts.js';
 import { scoreRangeOf, type LeadTier } from '../scoring/lead-tier.js';
 import {

@@ -1,8 +1,9 @@
 import { validateCompanyImport, type CompanyImportRow, type ValidCompany } from '../../intelligence/companies/company-import.js';
 import { failure, success, type Outcome } from '../../platform/outcome.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
 import { DATASET_CONFIDENCE } from '../../intelligence/companies/company-link.js';
+import { importCompanyRows } from './companies.repository.js';
 
 /** The tenant's word about its own accounts: replaced only by a surer source (see mergeCompanyFacts). */
 export const IMPORT_SOURCE = 'import';
@@ -33,41 +34,26 @@ export interface ImportResult {
  * or none. The tenant is the authority on its own data, so an import replaces
  * the fields it gives and leaves the fields it omits as they are.
  */
-export async function importCompanies(sql: TenantSql, rows: readonly CompanyImportRow[]): Promise<Outcome<ImportResult>> {
+export async function importCompanies(db: TenantDb, rows: readonly CompanyImportRow[]): Promise<Outcome<ImportResult>> {
   const valid = validateCompanyImport(rows);
   if (!valid.ok) return failure(valid.problem);
   const fetchedAt = new Date().toISOString();
-  const written = await sql.query<{ created: boolean }>(
-    `insert into {t}.companies as c (id, domain, name, name_key, industry, employees, revenue, country, tech_stack, facts, imported_at)
-     select v.id, v.domain, v.name, v.name_key, v.industry, v.employees, v.revenue, v.country, coalesce(v.tech_stack, '{}'), v.facts, now()
-       from jsonb_to_recordset($1::jsonb) as v(id text, domain text, name text, name_key text, industry text, employees int,
-                                              revenue double precision, country text, tech_stack text[], facts jsonb)
-     on conflict (domain) do update set
-       name = coalesce(excluded.name, c.name), name_key = coalesce(excluded.name_key, c.name_key),
-       industry = coalesce(excluded.industry, c.industry), employees = coalesce(excluded.employees, c.employees),
-       revenue = coalesce(excluded.revenue, c.revenue), country = coalesce(excluded.country, c.country),
-       tech_stack = case when $2::text[] @> array[excluded.domain] then excluded.tech_stack else c.tech_stack end,
-       facts = c.facts || excluded.facts,
-       imported_at = now(), updated_at = now()
-     returning (xmax = 0) as created`,
-    [
-      JSON.stringify(
-        valid.value.map((c) => ({
-          id: newId('co'),
-          domain: c.domain,
-          name: c.name,
-          name_key: c.nameKey,
-          industry: c.industry,
-          employees: c.employees,
-          revenue: c.revenue,
-          country: c.country,
-          tech_stack: c.techStack,
-          facts: importedFacts(c, fetchedAt),
-        })),
-      ),
-      valid.value.filter((c) => c.techStack !== null).map((c) => c.domain),
-    ],
+  const created = await importCompanyRows(
+    db,
+    valid.value.map((c) => ({
+      id: newId('co'),
+      domain: c.domain,
+      name: c.name,
+      name_key: c.nameKey,
+      industry: c.industry,
+      employees: c.employees,
+      revenue: c.revenue,
+      country: c.country,
+      tech_stack: c.techStack,
+      facts: importedFacts(c, fetchedAt),
+    })),
+    valid.value.filter((c) => c.techStack !== null).map((c) => c.domain),
   );
-  const created = written.filter((r) => r.created).length;
-  return success({ created, updated: written.length - created });
+  const createdCount = created.filter(Boolean).length;
+  return success({ created: createdCount, updated: created.length - createdCount });
 }

@@ -23,11 +23,10 @@ import {
 } from '../../intelligence/companies/company-link.js';
 import type { CompanyFacts, LeadFacts } from '../../intelligence/leads/lead-facts.js';
 import type { HeldCompanyLink } from '../lead-changes/evaluation-inputs.reader.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { leadsWithCompanyOfASession, writeCompanyLinks } from '../leads/leads.repository.js';
+import { companyFactsByIds } from './companies.repository.js';
 import { upsertCompanies } from './company-records.js';
-
-const COMPANY_FACTS_OF = `select id, domain, name, industry, employees, revenue, country, mail_provider as "mailProvider",
-  dmarc_policy as "dmarcPolicy", tech_stack as "techStack", saas from {t}.companies where id = any($1)`;
 
 interface Decision {
   readonly leadId: string;
@@ -59,7 +58,7 @@ function decisionFor(lead: LeadFacts, held: HeldCompany | undefined): Decision |
  * changed, by lead id; a lead another writer changed meanwhile is left as it is.
  */
 export async function linkEmailCompanies(
-  sql: TenantSql,
+  db: TenantDb,
   leads: readonly LeadFacts[],
   heldCompanies: ReadonlyMap<string, HeldCompanyLink>,
 ): Promise<Map<string, CompanyFacts>> {
@@ -70,14 +69,9 @@ export async function linkEmailCompanies(
   const onNetwork =
     unexplained.length === 0
       ? new Set<string>()
-      : new Set(
-          (
-            await sql.query<{ id: string }>(
-              `select l.id from {t}.leads l where l.id = any($1)
-                  and exists (select 1 from {t}.sessions s where s.lead_id = l.id and s.company_id = l.company_id)`,
-              [unexplained.map((lead) => lead.id)],
-            )
-          ).map((row) => row.id),
+      : await leadsWithCompanyOfASession(
+          db,
+          unexplained.map((lead) => lead.id),
         );
   const decisions = business.flatMap((lead) => {
     const held = heldCompanies.get(lead.id);
@@ -87,35 +81,18 @@ export async function linkEmailCompanies(
   if (decisions.length === 0) return new Map();
   const created = decisions.filter((d) => d.link.source === 'email' && d.link.domain !== d.currentDomain);
   await upsertCompanies(
-    sql,
+    db,
     created.map((d) => ({ domain: d.link.domain })),
     { source: 'email', confidence: BUSINESS_EMAIL_CONFIDENCE },
   );
-  // Lead rows locked in id order, without the key, as the evaluation's own write locks them; a lead whose company moved since is skipped.
-  const written = await sql.query<{ id: string; companyId: string; changed: boolean }>(
-    `with v as (select * from unnest($1::text[], $2::text[], $3::text[], $4::jsonb[]) as v(id, domain, current_domain, link)),
-     locked as (
-       select l.id, l.company_id as previous from {t}.leads l join v on v.id = l.id
-         left join {t}.companies c on c.id = l.company_id
-        where l.merged_into is null and c.domain is not distinct from v.current_domain
-        order by l.id for no key update of l)
-     update {t}.leads l set
-       company_id = coalesce((select n.id from {t}.companies n where n.domain = v.domain), l.company_id),
-       company_link = v.link, updated_at = now()
-       from v join locked on locked.id = v.id
-      where l.id = v.id
-      returning l.id, l.company_id as "companyId", l.company_id is distinct from locked.previous as changed`,
-    [
-      decisions.map((d) => d.leadId),
-      decisions.map((d) => d.link.domain),
-      decisions.map((d) => d.currentDomain),
-      decisions.map((d) => JSON.stringify(d.link)),
-    ],
+  const written = await writeCompanyLinks(
+    db,
+    decisions.map((d) => ({ leadId: d.leadId, domain: d.link.domain, currentDomain: d.currentDomain, link: JSON.stringify(d.link) })),
   );
   const moved = written.filter((r) => r.changed);
   if (moved.length === 0) return new Map();
   // The record may already hold facts (another lead of the company was enriched): rules see them now.
-  const companies = await sql.query<CompanyFacts & { id: string }>(COMPANY_FACTS_OF, [[...new Set(moved.map((r) => r.companyId))]]);
+  const companies = await companyFactsByIds(db, [...new Set(moved.map((r) => r.companyId))]);
   const byId = new Map(companies.map(({ id, ...facts }) => [id, facts]));
   const result = new Map<string, CompanyFacts>();
   for (const row of moved) {

@@ -2,7 +2,8 @@ import { NETWORK_CONFIDENCE } from '../../intelligence/companies/company-link.js
 import type { AsnTable } from '../../intelligence/ip/asn-table.js';
 import { networkCompanyCandidate, type NetworkCompanyCandidate } from '../../intelligence/ip/network-companies.js';
 import { isPublicUnicast } from '../../platform/outbound/address-policy.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { oldestCompanyIdsByNameKey } from './companies.repository.js';
 import { upsertCompanies } from './company-records.js';
 
 /** Address → the tenant's company of the network it comes from. */
@@ -12,12 +13,12 @@ export interface NetworkCompanies {
    * from the curated list, or a tenant company of the same name), the
    * company's id. Records for curated domains are created on first sight.
    */
-  companyIdsOf(sql: TenantSql, ips: readonly string[]): Promise<Map<string, string>>;
+  companyIdsOf(db: TenantDb, ips: readonly string[]): Promise<Map<string, string>>;
 }
 
 export function createNetworkCompanies(asnTable: () => Promise<AsnTable>): NetworkCompanies {
   return {
-    async companyIdsOf(sql, ips) {
+    async companyIdsOf(db, ips) {
       // Private and loopback addresses never load the dataset (a test on localhost, a proxy without forwarded addresses).
       const lookedUp = [...new Set(ips)].filter(isPublicUnicast);
       if (lookedUp.length === 0) return new Map();
@@ -31,19 +32,12 @@ export function createNetworkCompanies(asnTable: () => Promise<AsnTable>): Netwo
       if (candidates.size === 0) return new Map();
       const known = [...candidates.values()].flatMap((c) => (c.known === undefined ? [] : [c.known]));
       const byDomain = await upsertCompanies(
-        sql,
+        db,
         known.map((k) => ({ domain: k.domain, name: k.name })),
         { source: 'network', confidence: NETWORK_CONFIDENCE },
       );
       const nameKeys = [...new Set([...candidates.values()].flatMap((c) => (c.known === undefined && c.nameKey !== undefined ? [c.nameKey] : [])))];
-      // The oldest record of a name wins, so an address keeps pointing at the same company.
-      const byName =
-        nameKeys.length === 0
-          ? []
-          : await sql.query<{ id: string; name_key: string }>(
-              'select distinct on (name_key) id, name_key from {t}.companies where name_key = any($1) order by name_key, created_at, id',
-              [nameKeys],
-            );
+      const byName = nameKeys.length === 0 ? [] : await oldestCompanyIdsByNameKey(db, nameKeys);
       const byNameKey = new Map(byName.map((r) => [r.name_key, r.id]));
       const ids = new Map<string, string>();
       for (const [ip, c] of candidates) {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { failure, notFound, success, type Outcome } from '../../platform/outcome.js';
-import type { Sql } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import { GRANT_OPERATION, type CreditLedger } from './credit-ledger.js';
 import { isTenantActive } from '../../tenants/tenant-status.js';
@@ -14,13 +14,13 @@ const grantInput = z.object({
 });
 
 /** The operator's top-ups; a billing system retrying with the same idempotency key grants once. */
-export function createCreditGrants(deps: { sql: Sql; ledger: CreditLedger }) {
+export function createCreditGrants(deps: { control: ControlDb; ledger: CreditLedger }) {
   return {
     async grant(input: unknown): Promise<Outcome<{ balance: number }>> {
       const parsed = parseInput(grantInput, input, []);
       if (!parsed.ok) return parsed;
       const { tenantId, amount, reason, idempotencyKey } = parsed.value;
-      if (!(await isTenantActive(deps.sql, tenantId))) return failure(notFound('Tenant'));
+      if (!(await isTenantActive(deps.control, tenantId))) return failure(notFound('Tenant'));
       const result = await deps.ledger.credit({
         tenantId,
         amount,

@@ -1,5 +1,6 @@
 import { failure, success, type Outcome } from '../../platform/outcome.js';
-import type { Database, Sql } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
+import { appendLedgerRow, chargeUnder, currentBalance, ledgerKindOf, lockedBalance, setBalance, usageByOperation } from './credits.repository.js';
 
 export interface LedgerEntry {
   readonly tenantId: string;
@@ -71,49 +72,37 @@ interface LedgerRow {
  * tenant are serialised: the idempotency check and the "never below zero"
  * check both see the latest committed state, however many run at once.
  */
-export function createCreditLedger(deps: { db: Database; onBalanceChanged: BalanceListener }): CreditLedger {
-  const lockBalance = async (tx: Sql, tenantId: string) => {
-    const rows = await tx.query<{ balance: number }>(
-      'select balance from control.credit_balances where tenant_id = $1 for update',
-      [tenantId],
-    );
-    const row = rows[0];
-    if (row === undefined) throw new Error(`tenant ${tenantId} has no credit balance`);
-    return row.balance;
+export function createCreditLedger(deps: { control: ControlDb; onBalanceChanged: BalanceListener }): CreditLedger {
+  const lockBalance = async (tx: ControlDb, tenantId: string) => {
+    const balance = await lockedBalance(tx, tenantId);
+    if (balance === undefined) throw new Error(`tenant ${tenantId} has no credit balance`);
+    return balance;
   };
 
-  const seenBefore = async (tx: Sql, entry: Pick<LedgerEntry, 'tenantId' | 'idempotencyKey'>) => {
-    const rows = await tx.query(
-      'select 1 from control.credit_ledger where tenant_id = $1 and idempotency_key = $2',
-      [entry.tenantId, entry.idempotencyKey],
-    );
-    return rows.length > 0;
-  };
+  const seenBefore = async (tx: ControlDb, entry: Pick<LedgerEntry, 'tenantId' | 'idempotencyKey'>) =>
+    (await ledgerKindOf(tx, entry.tenantId, entry.idempotencyKey)) !== undefined;
 
-  const append = async (tx: Sql, row: LedgerRow, onConflict = '') => {
+  const append = (tx: ControlDb, row: LedgerRow, opts: { ignoreReplay?: boolean } = {}) => {
     const { entry } = row;
-    await tx.query(
-      `insert into control.credit_ledger (tenant_id, kind, amount, balance_after, operation, idempotency_key, reason, key_id, refunds)
-       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) ${onConflict}`,
-      [
-        entry.tenantId,
-        row.kind,
-        row.signedAmount,
-        row.balanceAfter,
-        entry.operation,
-        row.idempotencyKey ?? entry.idempotencyKey,
-        entry.reason ?? null,
-        entry.keyId ?? null,
-        row.refunds ?? null,
-      ],
+    return appendLedgerRow(
+      tx,
+      {
+        tenant_id: entry.tenantId,
+        kind: row.kind,
+        amount: row.signedAmount,
+        balance_after: row.balanceAfter,
+        operation: entry.operation,
+        idempotency_key: row.idempotencyKey ?? entry.idempotencyKey,
+        reason: entry.reason ?? null,
+        key_id: entry.keyId ?? null,
+        refunds: row.refunds ?? null,
+      },
+      opts,
     );
   };
 
-  const apply = async (tx: Sql, row: LedgerRow) => {
-    await tx.query('update control.credit_balances set balance = $2, updated_at = now() where tenant_id = $1', [
-      row.entry.tenantId,
-      row.balanceAfter,
-    ]);
+  const apply = async (tx: ControlDb, row: LedgerRow) => {
+    await setBalance(tx, row.entry.tenantId, row.balanceAfter);
     await append(tx, row);
   };
 
@@ -126,7 +115,7 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
   return {
     async charge(entry) {
       assertAmount(entry);
-      const result = await deps.db.transaction(async (tx): Promise<Outcome<LedgerResult>> => {
+      const result = await deps.control.transaction(async (tx): Promise<Outcome<LedgerResult>> => {
         const balance = await lockBalance(tx, entry.tenantId);
         if (await seenBefore(tx, entry)) return success({ balance, replayed: true });
         if (balance < entry.amount) {
@@ -134,7 +123,7 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
           await append(
             tx,
             { entry, kind: 'refused', signedAmount: 0, balanceAfter: balance, idempotencyKey: `${entry.idempotencyKey}#refused` },
-            'on conflict (tenant_id, idempotency_key) do nothing',
+            { ignoreReplay: true },
           );
           return failure({ kind: 'credits-exhausted', balance, required: entry.amount });
         }
@@ -147,7 +136,7 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
 
     async credit(entry) {
       assertAmount(entry);
-      const result = await deps.db.transaction(async (tx) => {
+      const result = await deps.control.transaction(async (tx) => {
         const balance = await lockBalance(tx, entry.tenantId);
         if (await seenBefore(tx, entry)) return { balance, replayed: true };
         await apply(tx, { entry, kind: 'grant', signedAmount: entry.amount, balanceAfter: balance + entry.amount });
@@ -160,21 +149,11 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
     async refund(entry) {
       assertAmount(entry);
       const { refundsKey } = entry;
-      const result = await deps.db.transaction(async (tx): Promise<RefundResult> => {
+      const result = await deps.control.transaction(async (tx): Promise<RefundResult> => {
         const balance = await lockBalance(tx, entry.tenantId);
-        const own = await tx.query<{ kind: LedgerKind }>(
-          'select kind from control.credit_ledger where tenant_id = $1 and idempotency_key = $2',
-          [entry.tenantId, entry.idempotencyKey],
-        );
-        if (own[0] !== undefined) return { balance, replayed: true, refunded: own[0].kind === 'refund' };
-        const charges = await tx.query<{ amount: number; operation: string; refunded: boolean }>(
-          `select amount, operation,
-                  exists (select 1 from control.credit_ledger r where r.tenant_id = c.tenant_id and r.refunds = c.idempotency_key) as refunded
-             from control.credit_ledger c
-            where c.tenant_id = $1 and c.idempotency_key = $2 and c.kind = 'charge' and c.operation <> $3`,
-          [entry.tenantId, refundsKey, GRANT_OPERATION],
-        );
-        const charge = charges[0];
+        const own = await ledgerKindOf(tx, entry.tenantId, entry.idempotencyKey);
+        if (own !== undefined) return { balance, replayed: true, refunded: own === 'refund' };
+        const charge = await chargeUnder(tx, entry.tenantId, refundsKey, GRANT_OPERATION);
         if (charge === undefined || charge.refunded) return { balance, replayed: false, refunded: false };
         if (entry.amount > -charge.amount) {
           throw new Error(`refund of ${entry.amount} exceeds the ${-charge.amount} charged under ${refundsKey}`);
@@ -192,7 +171,7 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
 
     async recordCached(entry) {
       // The lock keeps balance_after in step with concurrent charges, so rows still form a running sum.
-      return deps.db.transaction(async (tx) => {
+      return deps.control.transaction(async (tx) => {
         const balance = await lockBalance(tx, entry.tenantId);
         if (await seenBefore(tx, entry)) return { balance, replayed: true };
         await append(tx, { entry, kind: 'cached', signedAmount: 0, balanceAfter: balance });
@@ -201,28 +180,9 @@ export function createCreditLedger(deps: { db: Database; onBalanceChanged: Balan
     },
 
     async balance(tenantId) {
-      const rows = await deps.db.query<{ balance: number }>(
-        'select balance from control.credit_balances where tenant_id = $1',
-        [tenantId],
-      );
-      return rows[0]?.balance ?? 0;
+      return (await currentBalance(deps.control, tenantId)) ?? 0;
     },
 
-    async usage(tenantId, range) {
-      const rows = await deps.db.query<UsageLine>(
-        `select operation,
-                (count(*) filter (where kind = 'charge') - count(*) filter (where kind = 'refund'))::int as count,
-                coalesce(-sum(amount) filter (where kind in ('charge', 'refund')), 0)::int as credits,
-                (count(*) filter (where kind = 'cached'))::int as cached,
-                (count(*) filter (where kind = 'refused'))::int as refused
-           from control.credit_ledger
-          where tenant_id = $1 and operation <> $2 and kind <> 'grant'
-            and ($3::timestamptz is null or created_at >= $3) and ($4::timestamptz is null or created_at < $4)
-          group by operation
-          order by operation`,
-        [tenantId, GRANT_OPERATION, range.from ?? null, range.to ?? null],
-      );
-      return rows;
-    },
+    usage: (tenantId, range) => usageByOperation(deps.control, tenantId, GRANT_OPERATION, range),
   };
 }

@@ -8,7 +8,8 @@ import { createHash } from 'node:crypto';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
 import type { ProviderAnswer } from '../../intelligence/enrichment/enrichment-types.js';
 import type { Cache } from '../../platform/coordination/coordination.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { companyAnswer, upsertCompanyAnswer } from './enrichment.repository.js';
 
 export interface CachePolicy {
   readonly answerCacheHours: number;
@@ -25,8 +26,8 @@ export interface CachedQuestion {
 }
 
 export interface AnswerCache {
-  read(sql: TenantSql, question: CachedQuestion, now: Date): Promise<ProviderAnswer | undefined>;
-  write(sql: TenantSql, question: CachedQuestion, answer: ProviderAnswer, policy: CachePolicy, now: Date): Promise<void>;
+  read(db: TenantDb, question: CachedQuestion, now: Date): Promise<ProviderAnswer | undefined>;
+  write(db: TenantDb, question: CachedQuestion, answer: ProviderAnswer, policy: CachePolicy, now: Date): Promise<void>;
 }
 
 const HOUR_MS = 3_600_000;
@@ -53,27 +54,26 @@ export function legacyAnswerCacheKey(question: Pick<CachedQuestion, 'tenantId' |
 
 export function createAnswerCache(cache: Cache, keys: HashKeys): AnswerCache {
   return {
-    async read(sql, question, now) {
+    async read(db, question, now) {
       const short = await cache.get(answerCacheKey(keys, question));
       if (short !== undefined) return JSON.parse(short) as ProviderAnswer;
       if (question.domain === undefined) return undefined;
-      const rows = await sql.query<{ answer: ProviderAnswer }>(
-        'select answer from {t}.company_answers where domain = $1 and provider = $2 and expires_at > $3',
-        [question.domain, question.providerId, now],
-      );
-      return rows[0]?.answer;
+      const answer = await companyAnswer(db, question.domain, question.providerId, now);
+      // Written only by `write` below, from a ProviderAnswer.
+      return answer === undefined ? undefined : (answer as unknown as ProviderAnswer);
     },
 
-    async write(sql, question, answer, policy, now) {
+    async write(db, question, answer, policy, now) {
       if (answer.kind === 'failure') return;
       await cache.set(answerCacheKey(keys, question), JSON.stringify(answer), policy.answerCacheHours * HOUR_MS);
       if (question.domain === undefined) return;
-      await sql.query(
-        `insert into {t}.company_answers (domain, provider, answer, fetched_at, expires_at)
-         values ($1, $2, $3, $4, $4::timestamptz + make_interval(days => $5))
-         on conflict (domain, provider) do update set answer = excluded.answer, fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
-        [question.domain, question.providerId, JSON.stringify(answer), now, policy.companyCacheDays],
-      );
+      await upsertCompanyAnswer(db, {
+        domain: question.domain,
+        provider: question.providerId,
+        answerJson: JSON.stringify(answer),
+        fetchedAt: now,
+        days: policy.companyCacheDays,
+      });
     },
   };
 }

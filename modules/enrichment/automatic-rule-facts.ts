@@ -9,7 +9,7 @@ import { ruleEventNeeds, type AutomaticRule } from '../../intelligence/enrichmen
 import { MAX_RULE_WINDOW_DAYS, type LeadFacts } from '../../intelligence/leads/lead-facts.js';
 import { eventNeedsOf } from '../../intelligence/scoring/scoring-model.js';
 import { scoreLead } from '../../intelligence/scoring/score-lead.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import { readEvaluationInputs, readLeadEvents, type EventFilter } from '../lead-changes/evaluation-inputs.reader.js';
 
 const DAY_MS = 86_400_000;
@@ -20,17 +20,17 @@ const filterOf = (needs: { names: readonly string[]; lookbackMs: number }, now: 
 });
 
 /** The live leads among `leadIds`, with their score now; none read without a rule to apply. */
-export async function automaticRuleFacts(sql: TenantSql, leadIds: readonly string[], rule: AutomaticRule, now: Date): Promise<Map<string, LeadFacts>> {
+export async function automaticRuleFacts(db: TenantDb, leadIds: readonly string[], rule: AutomaticRule, now: Date): Promise<Map<string, LeadFacts>> {
   if (rule.kind !== 'rule' || leadIds.length === 0) return new Map();
   const ruleNeeds = ruleEventNeeds(rule);
   const guess = filterOf(ruleNeeds, now);
-  const inputs = await readEvaluationInputs(sql, leadIds, guess);
+  const inputs = await readEvaluationInputs(db, leadIds, guess);
   const model = inputs.model.model;
   const modelNeeds = eventNeedsOf(model);
   const needed = filterOf({ names: [...ruleNeeds.names, ...modelNeeds.names], lookbackMs: Math.max(ruleNeeds.lookbackMs, modelNeeds.lookbackMs) }, now);
   let leads = [...inputs.leads.values()];
   if (needed.names.length !== guess.names.length || needed.since.getTime() !== guess.since.getTime()) {
-    const events = await readLeadEvents(sql, leads.map((lead) => lead.id), needed);
+    const events = await readLeadEvents(db, leads.map((lead) => lead.id), needed);
     leads = leads.map((lead) => ({ ...lead, events: events.get(lead.id) ?? [] }));
   }
   return new Map(leads.map((lead) => [lead.id, { ...lead, score: scoreLead(model, lead, now).score }]));

@@ -1,13 +1,17 @@
 /**
- * Enrichment jobs as rows: what the API shows and what the workflow updates.
+ * Enrichment jobs as records: what the API shows and what the workflow updates.
  * At most one job per lead is queued or running (a partial unique index), so
  * a request for a lead already being enriched joins that job.
  */
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
+import { activeJobsOfLeads, failedJobRows, insertActiveJobs, jobById, jobsByIds, type JobRow } from './enrichment.repository.js';
 
-export type JobStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED' | 'SKIPPED';
-export type JobTrigger = 'request' | 'batch' | 'identified' | 'stale' | 'retry';
+const JOB_STATUSES = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED', 'SKIPPED'] as const;
+const JOB_TRIGGERS = ['request', 'batch', 'identified', 'stale', 'retry'] as const;
+
+export type JobStatus = (typeof JOB_STATUSES)[number];
+export type JobTrigger = (typeof JOB_TRIGGERS)[number];
 
 export interface EnrichmentJobRecord {
   readonly id: string;
@@ -22,27 +26,29 @@ export interface EnrichmentJobRecord {
   readonly finishedAt: Date | null;
 }
 
-export const JOB_COLUMNS = `id, lead_id as "leadId", trigger, status, credits_charged as "creditsCharged", error,
-  paused_reason as "pausedReason", created_at as "createdAt", started_at as "startedAt", finished_at as "finishedAt"`;
+/** One of `known`, or a bug to see: the columns hold only what this module writes. */
+function oneOf<T extends string>(known: readonly T[], value: string, what: string): T {
+  const found = known.find((k) => k === value);
+  if (found === undefined) throw new Error(`enrichment job ${what} ${value} is not one this code knows`);
+  return found;
+}
+
+export const jobRecordOf = (row: JobRow): EnrichmentJobRecord => ({
+  ...row,
+  trigger: oneOf(JOB_TRIGGERS, row.trigger, 'trigger'),
+  status: oneOf(JOB_STATUSES, row.status, 'status'),
+});
 
 /** The active job of each lead, created where there is none; in the order of `leadIds`. */
-export async function activeJobsFor(sql: TenantSql, leadIds: readonly string[], trigger: JobTrigger): Promise<EnrichmentJobRecord[]> {
+export async function activeJobsFor(db: TenantDb, leadIds: readonly string[], trigger: JobTrigger): Promise<EnrichmentJobRecord[]> {
   if (leadIds.length === 0) return [];
-  await sql.query(
-    `insert into {t}.enrichment_jobs (id, lead_id, trigger)
-     select ids.id, ids.lead_id, $3 from unnest($1::text[], $2::text[]) as ids(id, lead_id)
-     on conflict (lead_id) where status in ('QUEUED', 'RUNNING') do nothing`,
-    [leadIds.map(() => newId('ej')), [...leadIds], trigger],
-  );
-  const rows = await sql.query<EnrichmentJobRecord>(
-    `select ${JOB_COLUMNS} from {t}.enrichment_jobs where lead_id = any($1) and status in ('QUEUED', 'RUNNING')`,
-    [[...leadIds]],
-  );
-  const byLead = new Map(rows.map((row) => [row.leadId, row]));
+  await insertActiveJobs(db, leadIds.map(() => newId('ej')), leadIds, trigger);
+  const rows = await activeJobsOfLeads(db, leadIds);
+  const byLead = new Map(rows.map((row) => [row.leadId, jobRecordOf(row)]));
   // A job that finished between the insert and the read leaves its lead without one: ask again.
   const missing = leadIds.filter((id) => !byLead.has(id));
   if (missing.length > 0 && missing.length < leadIds.length) {
-    for (const job of await activeJobsFor(sql, missing, trigger)) byLead.set(job.leadId, job);
+    for (const job of await activeJobsFor(db, missing, trigger)) byLead.set(job.leadId, job);
   }
   return leadIds.flatMap((id) => {
     const job = byLead.get(id);
@@ -50,18 +56,16 @@ export async function activeJobsFor(sql: TenantSql, leadIds: readonly string[], 
   });
 }
 
-export async function findJob(sql: TenantSql, id: string): Promise<EnrichmentJobRecord | undefined> {
-  return (await sql.query<EnrichmentJobRecord>(`select ${JOB_COLUMNS} from {t}.enrichment_jobs where id = $1`, [id]))[0];
+export async function findJob(db: TenantDb, id: string): Promise<EnrichmentJobRecord | undefined> {
+  const row = await jobById(db, id);
+  return row === undefined ? undefined : jobRecordOf(row);
 }
 
-export async function findJobs(sql: TenantSql, ids: readonly string[]): Promise<EnrichmentJobRecord[]> {
-  return sql.query<EnrichmentJobRecord>(`select ${JOB_COLUMNS} from {t}.enrichment_jobs where id = any($1)`, [[...ids]]);
+export async function findJobs(db: TenantDb, ids: readonly string[]): Promise<EnrichmentJobRecord[]> {
+  return (await jobsByIds(db, ids)).map(jobRecordOf);
 }
 
 /** Failed jobs, newest first: the ones that failed every way, for a person or a retry mutation to pick up. */
-export async function failedJobs(sql: TenantSql, first: number): Promise<EnrichmentJobRecord[]> {
-  return sql.query<EnrichmentJobRecord>(
-    `select ${JOB_COLUMNS} from {t}.enrichment_jobs where status = 'FAILED' order by created_at desc limit $1`,
-    [first],
-  );
+export async function failedJobs(db: TenantDb, first: number): Promise<EnrichmentJobRecord[]> {
+  return (await failedJobRows(db, first)).map(jobRecordOf);
 }

@@ -6,7 +6,9 @@
  */
 import { z } from 'zod';
 import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { settingsRow, updateSettingsRow, type SettingsRow } from './enrichment.repository.js';
+import { numbersOf } from './json-columns.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import { parseSegmentRule } from '../../intelligence/segments/segment-rule.js';
 
@@ -32,15 +34,13 @@ export interface EnrichmentSettings {
   readonly autoRule: unknown;
 }
 
-const COLUMNS = `waterfall, prices, confidence_threshold as "confidenceThreshold", staleness_days as "stalenessDays",
-  daily_credit_limit as "dailyCreditLimit", auto_enrich as "autoEnrich", answer_cache_hours as "answerCacheHours",
-  company_cache_days as "companyCacheDays", auto_business_only as "autoBusinessOnly",
-  auto_daily_credit_cap as "autoDailyCreditCap", auto_per_visitor_daily as "autoPerVisitorDaily", auto_rule as "autoRule"`;
+/** The row as the module uses it: prices as numbers by provider id. */
+const settingsOf = (row: SettingsRow): EnrichmentSettings => ({ ...row, prices: numbersOf(row.prices) });
 
-export async function readEnrichmentSettings(sql: TenantSql): Promise<EnrichmentSettings> {
-  const row = (await sql.query<EnrichmentSettings>(`select ${COLUMNS} from {t}.enrichment_settings`))[0];
-  if (row === undefined) throw new Error(`tenant schema ${sql.schema} has no enrichment settings row`);
-  return row;
+export async function readEnrichmentSettings(db: TenantDb): Promise<EnrichmentSettings> {
+  const row = await settingsRow(db);
+  if (row === undefined) throw new Error(`tenant schema ${db.schema} has no enrichment settings row`);
+  return settingsOf(row);
 }
 
 const settingsChange = z
@@ -76,7 +76,7 @@ export type EnrichmentSettingsChange = z.infer<typeof settingsChange>;
  * price, never lower it.
  */
 export async function updateEnrichmentSettings(
-  sql: TenantSql,
+  db: TenantDb,
   input: unknown,
   providers: { readonly known: readonly string[]; readonly builtInPrices: Readonly<Record<string, number>> },
 ): Promise<Outcome<EnrichmentSettings>> {
@@ -99,41 +99,20 @@ export async function updateEnrichmentSettings(
     const rule = parseSegmentRule(automatic.rule, ['input', 'automatic', 'rule']);
     if (!rule.ok) return failure(rule.problem);
   }
-  const rows = await sql.query<EnrichmentSettings>(
-    `update {t}.enrichment_settings set
-       waterfall = coalesce($1::text[], waterfall),
-       prices = prices || coalesce($2::jsonb, '{}'),
-       confidence_threshold = coalesce($3, confidence_threshold),
-       staleness_days = coalesce($4, staleness_days),
-       daily_credit_limit = case when $5::boolean then $6::int else daily_credit_limit end,
-       auto_enrich = coalesce($7, auto_enrich),
-       answer_cache_hours = coalesce($8, answer_cache_hours),
-       company_cache_days = coalesce($9, company_cache_days),
-       auto_business_only = coalesce($10, auto_business_only),
-       auto_daily_credit_cap = case when $11::boolean then $12::int else auto_daily_credit_cap end,
-       auto_per_visitor_daily = coalesce($13, auto_per_visitor_daily),
-       auto_rule = case when $14::boolean then $15::jsonb else auto_rule end,
-       updated_at = now()
-     returning ${COLUMNS}`,
-    [
-      change.waterfall ?? null,
-      change.prices === undefined ? null : JSON.stringify(change.prices),
-      change.confidenceThreshold ?? null,
-      change.stalenessDays ?? null,
-      change.dailyCreditLimit !== undefined,
-      change.dailyCreditLimit ?? null,
-      change.autoEnrich ?? null,
-      change.answerCacheHours ?? null,
-      change.companyCacheDays ?? null,
-      automatic.businessOnly ?? null,
-      automatic.dailyCreditCap !== undefined,
-      automatic.dailyCreditCap ?? null,
-      automatic.perVisitorDaily ?? null,
-      ruleGiven,
-      ruleGiven && automatic.rule !== null ? JSON.stringify(automatic.rule) : null,
-    ],
-  );
-  const row = rows[0];
-  if (row === undefined) throw new Error(`tenant schema ${sql.schema} has no enrichment settings row`);
-  return success(row);
+  const row = await updateSettingsRow(db, {
+    ...(change.waterfall === undefined ? {} : { waterfall: change.waterfall }),
+    ...(change.prices === undefined ? {} : { prices: change.prices }),
+    ...(change.confidenceThreshold === undefined ? {} : { confidenceThreshold: change.confidenceThreshold }),
+    ...(change.stalenessDays === undefined ? {} : { stalenessDays: change.stalenessDays }),
+    ...(change.dailyCreditLimit === undefined ? {} : { dailyCreditLimit: change.dailyCreditLimit }),
+    ...(change.autoEnrich === undefined ? {} : { autoEnrich: change.autoEnrich }),
+    ...(change.answerCacheHours === undefined ? {} : { answerCacheHours: change.answerCacheHours }),
+    ...(change.companyCacheDays === undefined ? {} : { companyCacheDays: change.companyCacheDays }),
+    ...(automatic.businessOnly === undefined ? {} : { autoBusinessOnly: automatic.businessOnly }),
+    ...(automatic.dailyCreditCap === undefined ? {} : { autoDailyCreditCap: automatic.dailyCreditCap }),
+    ...(automatic.perVisitorDaily === undefined ? {} : { autoPerVisitorDaily: automatic.perVisitorDaily }),
+    ...(ruleGiven ? { autoRule: automatic.rule === null ? null : JSON.stringify(automatic.rule) } : {}),
+  });
+  if (row === undefined) throw new Error(`tenant schema ${db.schema} has no enrichment settings row`);
+  return success(settingsOf(row));
 }

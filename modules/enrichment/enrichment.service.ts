@@ -1,15 +1,14 @@
 /**
  * The API side of enrichment: validates what is asked, creates the jobs and
  * hands them to the workflows; reads jobs, settings and vendors. Every read
- * and write goes through the tenant's schema (tenantSql).
+ * and write goes through the tenant's handle (TenantDb).
  */
 import { randomUUID } from 'node:crypto';
 import { subjectOfLead } from '../../intelligence/enrichment/enrichment-subject.js';
 import { parseVendorConfig, type VendorConfigOptions } from '../../intelligence/enrichment/vendor-config.js';
 import type { GuardedHttpClient } from '../../platform/outbound/guarded-http-client.js';
 import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
-import type { Database } from '../../platform/postgres/database.js';
-import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import {
   readEnrichmentSettings,
   updateEnrichmentSettings,
@@ -18,16 +17,18 @@ import {
 import { vendorSecretAad, type SecretBox } from '../../tenants/secrets/secret-box.js';
 import type { EnrichmentDispatcher, JobCompletion } from './enrichment-dispatcher.js';
 import { activeJobsFor, failedJobs, findJob, type EnrichmentJobRecord, type JobTrigger } from './enrichment-jobs.js';
-import type { TenantRef } from './enrichment-plan.js';
 import { BUILT_IN_PRICES, BUILT_IN_PROVIDERS, builtInPrice } from './provider-catalog.js';
 import type { IdentifiedLead, WriteSource } from '../leads/ingest/event-store.js';
 import { automaticRuleOf, ruleAdmits } from '../../intelligence/enrichment/automatic-enrichment-policy.js';
 import type { LeadChange } from '../lead-changes/lead-evaluation.js';
-import { findLead } from '../leads/lead-reads.js';
+import { findLead } from '../leads/lead-queries.js';
 import type { LeadRecord } from '../leads/lead-records.js';
 import { admitAutomatic, automaticDaySummary, skippedJobs, type AutomaticDaySummary } from './automatic-enrichment.js';
 import { automaticRuleFacts } from './automatic-rule-facts.js';
 import { setManualFieldOfLead, type ManualFieldInput } from './manual-fields.js';
+import { deleteVendor, enrichesByRule as enrichesByRuleRow, removeFromWaterfall, upsertVendor, vendorRows, type VendorRow } from './enrichment.repository.js';
+import { leadIdentifiersOf, neverEnrichedLeadIds } from './enrichment-subjects.repository.js';
+import { objectOf } from './json-columns.js';
 
 export const MAX_BATCH_LEADS = 1000;
 /** The longest an enrich-now call waits for its job: a form submit, not a batch. */
@@ -63,14 +64,14 @@ export interface EnrichmentNowRecord {
 }
 
 export interface EnrichmentService {
-  enrichLead(tenant: TenantRef, leadId: string): Promise<Outcome<EnrichmentJobRecord>>;
+  enrichLead(tenant: TenantDb, leadId: string): Promise<Outcome<EnrichmentJobRecord>>;
   /**
    * enrichLead (the same job, metered the same, once), then waits up to
    * `waitMs` for it to finish and answers with what is known then.
    */
-  enrichNow(tenant: TenantRef, leadId: string, waitMs: number): Promise<Outcome<EnrichmentNowRecord>>;
+  enrichNow(tenant: TenantDb, leadId: string, waitMs: number): Promise<Outcome<EnrichmentNowRecord>>;
   /** A person's value for a lead's field (the manual review queue); the lead is rescored before this answers. */
-  setField(tenant: TenantRef & { readonly keyId: string }, input: ManualFieldInput): Promise<Outcome<LeadRecord>>;
+  setField(tenant: TenantDb, input: ManualFieldInput, by: { readonly keyId: string }): Promise<Outcome<LeadRecord>>;
   /**
    * After an evaluation: leads whose score or segments changed and that were
    * never enriched are considered again when the tenant has an automatic
@@ -79,8 +80,8 @@ export interface EnrichmentService {
    * network). Without a rule only identified leads are enriched on their own:
    * every anonymous visitor would be a workflow. Never fails the caller.
    */
-  afterEvaluation(tenant: TenantRef, changes: readonly LeadChange[]): Promise<void>;
-  enrichLeads(tenant: TenantRef, leadIds: readonly string[]): Promise<Outcome<EnrichmentJobRecord[]>>;
+  afterEvaluation(tenant: TenantDb, changes: readonly LeadChange[]): Promise<void>;
+  enrichLeads(tenant: TenantDb, leadIds: readonly string[]): Promise<Outcome<EnrichmentJobRecord[]>>;
   /**
    * Jobs for leads that just got an email or a company domain and were never
    * enriched, when the tenant enriches automatically and its rule (if any)
@@ -89,54 +90,32 @@ export interface EnrichmentService {
    * tenant's own back end (`tenant`: a secret key) all of them. Never fails
    * the caller.
    */
-  enrichIdentified(tenant: TenantRef, leads: readonly IdentifiedLead[], opts: { readonly source: WriteSource }): Promise<void>;
+  enrichIdentified(tenant: TenantDb, leads: readonly IdentifiedLead[], opts: { readonly source: WriteSource }): Promise<void>;
   /** Today's (UTC) automatic enrichment from visitors' calls: credits spent or held, jobs admitted and skipped. */
-  automaticDay(tenant: TenantRef): Promise<AutomaticDaySummary>;
-  retryJob(tenant: TenantRef, jobId: string): Promise<Outcome<EnrichmentJobRecord>>;
-  job(tenant: TenantRef, id: string): Promise<EnrichmentJobRecord | undefined>;
-  failedJobs(tenant: TenantRef, first: number): Promise<EnrichmentJobRecord[]>;
-  skippedJobs(tenant: TenantRef, first: number): Promise<EnrichmentJobRecord[]>;
-  settings(tenant: TenantRef): Promise<EnrichmentSettings>;
-  updateSettings(tenant: TenantRef, input: unknown): Promise<Outcome<EnrichmentSettings>>;
-  providers(tenant: TenantRef): Promise<ProviderInfo[]>;
-  vendors(tenant: TenantRef): Promise<VendorRecord[]>;
-  configureVendor(tenant: TenantRef, input: { config: unknown; apiKey?: string | undefined }): Promise<Outcome<VendorRecord>>;
-  removeVendor(tenant: TenantRef, id: string): Promise<Outcome<boolean>>;
+  automaticDay(tenant: TenantDb): Promise<AutomaticDaySummary>;
+  retryJob(tenant: TenantDb, jobId: string): Promise<Outcome<EnrichmentJobRecord>>;
+  job(tenant: TenantDb, id: string): Promise<EnrichmentJobRecord | undefined>;
+  failedJobs(tenant: TenantDb, first: number): Promise<EnrichmentJobRecord[]>;
+  skippedJobs(tenant: TenantDb, first: number): Promise<EnrichmentJobRecord[]>;
+  settings(tenant: TenantDb): Promise<EnrichmentSettings>;
+  updateSettings(tenant: TenantDb, input: unknown): Promise<Outcome<EnrichmentSettings>>;
+  providers(tenant: TenantDb): Promise<ProviderInfo[]>;
+  vendors(tenant: TenantDb): Promise<VendorRecord[]>;
+  configureVendor(tenant: TenantDb, input: { config: unknown; apiKey?: string | undefined }): Promise<Outcome<VendorRecord>>;
+  removeVendor(tenant: TenantDb, id: string): Promise<Outcome<boolean>>;
 }
 
-interface LeadIdentifierRow {
-  readonly id: string;
-  readonly email: string | null;
-  readonly traits: Record<string, unknown>;
-  readonly companyDomain: string | null;
-  readonly lastIp: string | null;
+/** The live leads among `ids` that can be looked up, with their identifiers; `neverEnriched`: only leads no job was ever made for. */
+async function leadsWithIdentifiers(db: TenantDb, ids: readonly string[], neverEnriched = false) {
+  const rows = await leadIdentifiersOf(db, ids, neverEnriched);
+  return new Map(rows.map((row) => [row.id, { ...row, traits: objectOf(row.traits) }]));
 }
 
-/** `neverEnriched`: only leads no enrichment job has ever been made for. */
-async function leadsWithIdentifiers(sql: TenantSql, ids: readonly string[], neverEnriched = false): Promise<Map<string, LeadIdentifierRow>> {
-  const rows = await sql.query<LeadIdentifierRow>(
-    `select l.id, l.email, l.traits, c.domain as "companyDomain",
-            (select s.ip from {t}.sessions s where s.lead_id = l.id and s.ip is not null order by s.started_at desc limit 1) as "lastIp"
-       from {t}.leads l left join {t}.companies c on c.id = l.company_id
-      where l.id = any($1) and l.merged_into is null
-        and (not $2 or (l.last_enriched_at is null and not exists (select 1 from {t}.enrichment_jobs j where j.lead_id = l.id)))`,
-    [[...ids], neverEnriched],
-  );
-  return new Map(rows.map((row) => [row.id, row]));
-}
-
-interface VendorRow {
-  readonly id: string;
-  readonly config: Record<string, unknown>;
-  readonly updatedAt: Date;
-}
-
-const vendorRecord = (row: VendorRow): VendorRecord => ({ id: row.id, providerId: `vendor:${row.id}`, config: row.config, keyConfigured: true, updatedAt: row.updatedAt });
+const vendorRecord = (row: VendorRow): VendorRecord => ({ id: row.id, providerId: `vendor:${row.id}`, config: objectOf(row.config), keyConfigured: true, updatedAt: row.updatedAt });
 
 const RULE_MEMO_MS = 5_000;
 
 export function createEnrichmentService(deps: {
-  db: Database;
   dispatcher: EnrichmentDispatcher;
   secrets: SecretBox;
   vendorOptions: VendorConfigOptions;
@@ -145,12 +124,11 @@ export function createEnrichmentService(deps: {
   /** Waits for a lead's enrichment workflow to finish (enrich-now). */
   completion: JobCompletion;
   /** Scores and segments leads now (the lead-change pipeline's evaluate). */
-  evaluate: (tenant: TenantRef, leadIds: readonly string[]) => Promise<unknown>;
+  evaluate: (tenant: TenantDb, leadIds: readonly string[]) => Promise<unknown>;
   onError: (error: unknown, context: string) => void;
   now?: () => Date;
 }): EnrichmentService {
   const now = deps.now ?? (() => new Date());
-  const sqlOf = (tenant: TenantRef) => tenantSql(deps.db, tenant.schema);
   const considered = new Set<string>();
   // Leads the identification path is deciding now: the evaluation that follows the same write leaves them to it.
   const deciding = new Set<string>();
@@ -158,21 +136,18 @@ export function createEnrichmentService(deps: {
   // lead once and for all, so an evaluation (one after every ingestion commit) needs no read. A rule set through
   // another gateway takes effect that much later; through this one, at once.
   const ruleMemo = new Map<string, { readonly held: boolean; readonly until: number }>();
-  async function enrichesByRule(tenant: TenantRef): Promise<boolean> {
+  async function enrichesByRule(tenant: TenantDb): Promise<boolean> {
     const at = now().getTime();
     const memo = ruleMemo.get(tenant.schema);
     if (memo !== undefined && memo.until > at) return memo.held;
-    const [row] = await sqlOf(tenant).query<{ held: boolean }>(
-      'select (auto_enrich and auto_rule is not null) as held from {t}.enrichment_settings',
-    );
-    const held = row?.held === true;
+    const held = await enrichesByRuleRow(tenant);
     ruleMemo.set(tenant.schema, { held, until: at + RULE_MEMO_MS });
     return held;
   }
 
   /** Unknown leads are NOT_FOUND and leads with nothing to look up BAD_USER_INPUT, each named by its place in `ids`; nothing is created then. */
-  async function validLeads(sql: TenantSql, ids: readonly string[], path: (index: number) => (string | number)[]): Promise<Outcome<string[]>> {
-    const leads = await leadsWithIdentifiers(sql, ids);
+  async function validLeads(db: TenantDb, ids: readonly string[], path: (index: number) => (string | number)[]): Promise<Outcome<string[]>> {
+    const leads = await leadsWithIdentifiers(db, ids);
     for (const [index, id] of ids.entries()) {
       const lead = leads.get(id);
       // In a batch, the caller has to learn which id it was.
@@ -184,20 +159,16 @@ export function createEnrichmentService(deps: {
     return success([...new Set(ids)]);
   }
 
-  async function start(tenant: TenantRef, leadIds: readonly string[], trigger: JobTrigger): Promise<EnrichmentJobRecord[]> {
-    const jobs = await activeJobsFor(sqlOf(tenant), leadIds, trigger);
+  async function start(tenant: TenantDb, leadIds: readonly string[], trigger: JobTrigger): Promise<EnrichmentJobRecord[]> {
+    const jobs = await activeJobsFor(tenant, leadIds, trigger);
     await deps.dispatcher.dispatch(tenant, jobs);
     return jobs;
   }
 
-  async function vendorRows(sql: TenantSql): Promise<VendorRow[]> {
-    return sql.query<VendorRow>('select id, config, updated_at as "updatedAt" from {t}.enrichment_vendors order by id');
-  }
-
   /** The most one job can cost: every metered provider of the waterfall answering with data. */
-  async function mostAJobCosts(sql: TenantSql, settings: EnrichmentSettings): Promise<number> {
+  async function mostAJobCosts(db: TenantDb, settings: EnrichmentSettings): Promise<number> {
     const vendorPrices = new Map<string, number>();
-    for (const row of await vendorRows(sql)) {
+    for (const row of await vendorRows(db)) {
       const parsed = parseVendorConfig(row.config, deps.vendorOptions);
       if (parsed.ok) vendorPrices.set(`vendor:${row.id}`, parsed.value.priceCredits);
     }
@@ -221,15 +192,14 @@ export function createEnrichmentService(deps: {
    * score, and the company the evaluation may just have linked.
    */
   async function considerAutomatic(
-    tenant: TenantRef,
+    tenant: TenantDb,
     candidates: ReadonlyArray<{ readonly leadId: string; readonly anonymousId: string | undefined }>,
     source: WriteSource,
     opts: { readonly evaluated: boolean },
   ): Promise<void> {
-    const sql = sqlOf(tenant);
-    const settings = await readEnrichmentSettings(sql);
+    const settings = await readEnrichmentSettings(tenant);
     if (!settings.autoEnrich) return;
-    const leads = await leadsWithIdentifiers(sql, candidates.map((lead) => lead.leadId), true);
+    const leads = await leadsWithIdentifiers(tenant, candidates.map((lead) => lead.leadId), true);
     const withSubject = candidates.flatMap((candidate) => {
       const lead = leads.get(candidate.leadId);
       return lead === undefined || subjectOfLead(lead) === undefined ? [] : [{ ...candidate, lead }];
@@ -240,7 +210,7 @@ export function createEnrichmentService(deps: {
       await deps.evaluate(tenant, withSubject.map((r) => r.leadId)).catch((error: unknown) => deps.onError(error, 'leads not evaluated before the automatic enrichment rule'));
     }
     const at = now();
-    const facts = await automaticRuleFacts(sql, withSubject.map((r) => r.leadId), rule, at);
+    const facts = await automaticRuleFacts(tenant, withSubject.map((r) => r.leadId), rule, at);
     const ready = withSubject.filter((r) => ruleAdmits(rule, rule.kind === 'none' ? undefined : facts.get(r.leadId), at));
     if (ready.length === 0) return;
     // The tenant's own back end asked with its secret key: that is the tenant's intent.
@@ -248,10 +218,9 @@ export function createEnrichmentService(deps: {
       await start(tenant, ready.map((r) => r.leadId), 'identified');
       return;
     }
-    const maxCredits = await mostAJobCosts(sql, settings);
+    const maxCredits = await mostAJobCosts(tenant, settings);
     const admitted = await admitAutomatic(
-      deps.db,
-      tenant.schema,
+      tenant,
       ready.map((r) => ({ leadId: r.leadId, anonymousId: r.anonymousId, email: r.lead.email, companyDomain: r.lead.companyDomain, maxCredits })),
       at,
     );
@@ -260,7 +229,7 @@ export function createEnrichmentService(deps: {
 
   return {
     async enrichLead(tenant, leadId) {
-      const valid = await validLeads(sqlOf(tenant), [leadId], () => ['id']);
+      const valid = await validLeads(tenant, [leadId], () => ['id']);
       if (!valid.ok) return valid;
       const [job] = await start(tenant, valid.value, 'request');
       return job === undefined ? failure(notFound('Lead')) : success(job);
@@ -268,10 +237,9 @@ export function createEnrichmentService(deps: {
 
     async enrichLeads(tenant, leadIds) {
       if (leadIds.length > MAX_BATCH_LEADS) return failure(invalidInput(['ids'], `at most ${MAX_BATCH_LEADS} leads a call`));
-      const sql = sqlOf(tenant);
-      const valid = await validLeads(sql, leadIds, (index) => ['ids', index]);
+      const valid = await validLeads(tenant, leadIds, (index) => ['ids', index]);
       if (!valid.ok) return valid;
-      const jobs = await activeJobsFor(sql, valid.value, 'batch');
+      const jobs = await activeJobsFor(tenant, valid.value, 'batch');
       if (jobs.length > 0) await deps.dispatcher.startBatch(tenant, randomUUID(), jobs.map((job) => job.id));
       const byLead = new Map(jobs.map((job) => [job.leadId, job]));
       return success(leadIds.flatMap((id) => byLead.get(id) ?? []));
@@ -303,15 +271,10 @@ export function createEnrichmentService(deps: {
         if (leadIds.length === 0 || !(await enrichesByRule(tenant))) return;
         // Of these leads, those never enriched, anonymous visitors among them: the tenant's rule chose
         // them (a score, pages seen), and an address alone asks only the free providers of our own data.
-        const open = await sqlOf(tenant).query<{ id: string }>(
-          `select l.id from {t}.leads l
-            where l.id = any($1) and l.merged_into is null and l.last_enriched_at is null
-              and not exists (select 1 from {t}.enrichment_jobs j where j.lead_id = l.id)`,
-          [leadIds],
-        );
+        const open = await neverEnrichedLeadIds(tenant, leadIds);
         if (open.length === 0) return;
         // Which key's call changed the lead is not known here: the visitors' policy (its caps) applies, the safe side.
-        await considerAutomatic(tenant, open.map((row) => ({ leadId: row.id, anonymousId: undefined })), 'public', { evaluated: true });
+        await considerAutomatic(tenant, open.map((leadId) => ({ leadId, anonymousId: undefined })), 'public', { evaluated: true });
       } catch (error) {
         deps.onError(error, 'automatic enrichment after an evaluation not started');
       }
@@ -321,61 +284,57 @@ export function createEnrichmentService(deps: {
       if (!Number.isInteger(waitMs) || waitMs < 0 || waitMs > MAX_ENRICH_NOW_WAIT_MS) {
         return failure(invalidInput(['waitMs'], `between 0 and ${MAX_ENRICH_NOW_WAIT_MS} milliseconds`));
       }
-      const sql = sqlOf(tenant);
       // Exactly enrichLead's path: the same job (joined when one runs), metered the same.
-      const valid = await validLeads(sql, [leadId], () => ['id']);
+      const valid = await validLeads(tenant, [leadId], () => ['id']);
       if (!valid.ok) return valid;
       const [started] = await start(tenant, valid.value, 'request');
       if (started === undefined) return failure(notFound('Lead'));
       await deps.completion.settled(tenant, leadId, waitMs);
-      const [job, lead] = await Promise.all([findJob(sql, started.id), findLead(sql, leadId)]);
+      const [job, lead] = await Promise.all([findJob(tenant, started.id), findLead(tenant, leadId)]);
       // Merged into another lead while it waited: the id no longer names a lead.
       if (job === undefined || lead === undefined) return failure(notFound('Lead'));
       return success({ job, lead, done: job.status === 'COMPLETED' || job.status === 'FAILED' });
     },
 
-    async setField(tenant, input) {
-      const set = await setManualFieldOfLead(deps.db, tenant.schema, input, { keyId: tenant.keyId }, now());
+    async setField(tenant, input, by) {
+      const set = await setManualFieldOfLead(tenant, input, by, now());
       if (!set.ok) return set;
       // The person's value counts in the score and segments before the answer shows the lead.
       await deps.evaluate(tenant, [input.leadId]);
-      const lead = await findLead(sqlOf(tenant), input.leadId);
+      const lead = await findLead(tenant, input.leadId);
       return lead === undefined ? failure(notFound('Lead')) : success(lead);
     },
 
-    automaticDay: (tenant) => automaticDaySummary(sqlOf(tenant), now()),
+    automaticDay: (tenant) => automaticDaySummary(tenant, now()),
 
     async retryJob(tenant, jobId) {
-      const sql = sqlOf(tenant);
-      const job = await findJob(sql, jobId);
+      const job = await findJob(tenant, jobId);
       if (job === undefined) return failure(notFound('EnrichmentJob'));
       // A job the automatic policy skipped is retried on the tenant's word, like a failed one.
       if (job.status !== 'FAILED' && job.status !== 'SKIPPED') {
         return failure(invalidInput(['id'], `only a failed or skipped job can be retried; this one is ${job.status}`));
       }
-      const valid = await validLeads(sql, [job.leadId], () => ['id']);
+      const valid = await validLeads(tenant, [job.leadId], () => ['id']);
       if (!valid.ok) return valid;
       const [retried] = await start(tenant, valid.value, 'retry');
       return retried === undefined ? failure(notFound('Lead')) : success(retried);
     },
 
-    job: (tenant, id) => findJob(sqlOf(tenant), id),
-    failedJobs: (tenant, first) => failedJobs(sqlOf(tenant), first),
-    skippedJobs: (tenant, first) => skippedJobs(sqlOf(tenant), first),
-    settings: (tenant) => readEnrichmentSettings(sqlOf(tenant)),
+    job: (tenant, id) => findJob(tenant, id),
+    failedJobs: (tenant, first) => failedJobs(tenant, first),
+    skippedJobs: (tenant, first) => skippedJobs(tenant, first),
+    settings: (tenant) => readEnrichmentSettings(tenant),
 
     async updateSettings(tenant, input) {
-      const sql = sqlOf(tenant);
-      const vendors = await vendorRows(sql);
+      const vendors = await vendorRows(tenant);
       const builtIn = Object.keys(BUILT_IN_PROVIDERS);
-      const updated = await updateEnrichmentSettings(sql, input, { known: [...builtIn, ...vendors.map((v) => `vendor:${v.id}`)], builtInPrices: BUILT_IN_PRICES });
+      const updated = await updateEnrichmentSettings(tenant, input, { known: [...builtIn, ...vendors.map((v) => `vendor:${v.id}`)], builtInPrices: BUILT_IN_PRICES });
       ruleMemo.delete(tenant.schema);
       return updated;
     },
 
     async providers(tenant) {
-      const sql = sqlOf(tenant);
-      const settings = await readEnrichmentSettings(sql);
+      const settings = await readEnrichmentSettings(tenant);
       const builtIn = Object.entries(BUILT_IN_PROVIDERS).map(([id, p]) => ({
         id,
         name: p.name,
@@ -385,7 +344,7 @@ export function createEnrichmentService(deps: {
         concurrency: p.concurrency,
         inWaterfall: settings.waterfall.includes(id),
       }));
-      const vendors = (await vendorRows(sql)).flatMap((row) => {
+      const vendors = (await vendorRows(tenant)).flatMap((row) => {
         const parsed = parseVendorConfig(row.config, deps.vendorOptions);
         if (!parsed.ok) return [];
         const id = `vendor:${row.id}`;
@@ -396,7 +355,7 @@ export function createEnrichmentService(deps: {
     },
 
     async vendors(tenant) {
-      return (await vendorRows(sqlOf(tenant))).map(vendorRecord);
+      return (await vendorRows(tenant)).map(vendorRecord);
     },
 
     async configureVendor(tenant, input) {
@@ -407,27 +366,14 @@ export function createEnrichmentService(deps: {
       if (!reachable.ok) return failure(invalidInput(['input', 'config', 'endpoint'], reachable.message));
       const apiKey = input.apiKey?.trim();
       const sealed = apiKey === undefined || apiKey === '' ? null : deps.secrets.seal(apiKey, vendorSecretAad(tenant.tenantId, config.id));
-      const sql = sqlOf(tenant);
-      // NOT NULL is checked before ON CONFLICT, so a keyless update must carry the held key into the row it proposes.
-      const rows = await sql.query<VendorRow>(
-        `insert into {t}.enrichment_vendors as v (id, config, sealed_key)
-         select $1, $2::jsonb, k.sealed
-           from (select coalesce($3::text, (select sealed_key from {t}.enrichment_vendors where id = $1)) as sealed) k
-          where k.sealed is not null
-         on conflict (id) do update set config = excluded.config, sealed_key = coalesce($3::text, v.sealed_key), updated_at = now()
-         returning id, config, updated_at as "updatedAt"`,
-        [config.id, JSON.stringify(config), sealed],
-      );
-      const row = rows[0];
+      const row = await upsertVendor(tenant, config.id, JSON.stringify(config), sealed);
       if (row === undefined) return failure(invalidInput(['input', 'apiKey'], 'a new vendor needs its API key'));
       return success(vendorRecord(row));
     },
 
     async removeVendor(tenant, id) {
-      const sql = sqlOf(tenant);
-      const removed = await sql.query('delete from {t}.enrichment_vendors where id = $1 returning id', [id]);
-      if (removed.length === 0) return failure(notFound('EnrichmentVendor'));
-      await sql.query('update {t}.enrichment_settings set waterfall = array_remove(waterfall, $1), updated_at = now()', [`vendor:${id}`]);
+      if (!(await deleteVendor(tenant, id))) return failure(notFound('EnrichmentVendor'));
+      await removeFromWaterfall(tenant, `vendor:${id}`);
       return success(true);
     },
   };

@@ -1,40 +1,29 @@
-/** A lead's enriched fields as rows, read and written whole. */
+/** A lead's enriched fields, read and written whole. */
 import type { EnrichedFieldState, FieldConflict } from '../../intelligence/enrichment/field-provenance.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { fieldRowsOfLead, fieldRowsOfLeads, upsertLeadFields, type FieldRow } from './enrichment.repository.js';
 
-interface FieldRow {
-  readonly field: string;
-  readonly value: unknown;
-  readonly confidence: number;
-  readonly source: string;
-  readonly verified: boolean;
-  readonly supplied: boolean;
-  readonly fetchedAt: Date;
-  readonly expiresAt: Date;
-  readonly belowThreshold: boolean;
-  readonly conflicts: ReadonlyArray<Omit<FieldConflict, 'fetchedAt'> & { fetchedAt: string }>;
-}
-
-const FIELD_COLUMNS = `field, value, confidence, source, verified, supplied, fetched_at as "fetchedAt", expires_at as "expiresAt",
-  below_threshold as "belowThreshold", conflicts`;
-
-export async function readLeadFields(sql: TenantSql, leadId: string): Promise<Map<string, EnrichedFieldState>> {
-  const rows = await sql.query<FieldRow & { leadId: string }>(`select ${FIELD_COLUMNS} from {t}.lead_fields where lead_id = $1`, [leadId]);
+export async function readLeadFields(db: TenantDb, leadId: string): Promise<Map<string, EnrichedFieldState>> {
+  const rows = await fieldRowsOfLead(db, leadId);
   return new Map(rows.map((row) => [row.field, fieldState(row)]));
 }
 
 /** For many leads at once (a page of leads in GraphQL), ordered by field. */
-export async function readFieldsOfLeads(sql: TenantSql, leadIds: readonly string[]): Promise<Map<string, EnrichedFieldState[]>> {
-  const rows = await sql.query<FieldRow & { leadId: string }>(
-    `select lead_id as "leadId", ${FIELD_COLUMNS} from {t}.lead_fields where lead_id = any($1) order by lead_id, field`,
-    [[...leadIds]],
-  );
+export async function readFieldsOfLeads(db: TenantDb, leadIds: readonly string[]): Promise<Map<string, EnrichedFieldState[]>> {
+  const rows = await fieldRowsOfLeads(db, leadIds);
   const byLead = new Map<string, EnrichedFieldState[]>();
   for (const row of rows) byLead.set(row.leadId, [...(byLead.get(row.leadId) ?? []), fieldState(row)]);
   return byLead;
 }
 
+/** A conflict as `writeLeadFields` stored it (JSON: its time as text). */
+interface StoredConflict extends Omit<FieldConflict, 'fetchedAt'> {
+  readonly fetchedAt: string;
+}
+
 function fieldState(row: FieldRow): EnrichedFieldState {
+  // Written only by writeLeadFields, from FieldConflict[].
+  const conflicts = (Array.isArray(row.conflicts) ? row.conflicts : []) as unknown as readonly StoredConflict[];
   return {
     field: row.field,
     value: row.value,
@@ -45,7 +34,7 @@ function fieldState(row: FieldRow): EnrichedFieldState {
     fetchedAt: row.fetchedAt,
     expiresAt: row.expiresAt,
     belowThreshold: row.belowThreshold,
-    conflicts: row.conflicts.map((c) => ({ ...c, fetchedAt: new Date(c.fetchedAt) })),
+    conflicts: conflicts.map((c) => ({ ...c, fetchedAt: new Date(c.fetchedAt) })),
   };
 }
 
@@ -54,18 +43,7 @@ function fieldState(row: FieldRow): EnrichedFieldState {
  * set (source manual) is replaced only by another person's: an enrichment
  * that merged from a read taken before the person's write cannot undo it.
  */
-export async function writeLeadFields(sql: TenantSql, leadId: string, fields: readonly EnrichedFieldState[]): Promise<void> {
+export async function writeLeadFields(db: TenantDb, leadId: string, fields: readonly EnrichedFieldState[]): Promise<void> {
   if (fields.length === 0) return;
-  await sql.query(
-    `insert into {t}.lead_fields as lf (lead_id, field, value, confidence, source, verified, supplied, fetched_at, expires_at, below_threshold, conflicts)
-     select $1, f.field, f.value, f.confidence, f.source, f.verified, f.supplied, f."fetchedAt", f."expiresAt", f."belowThreshold", f.conflicts
-       from jsonb_to_recordset($2::jsonb) as f(field text, value jsonb, confidence double precision, source text, verified boolean,
-            supplied boolean, "fetchedAt" timestamptz, "expiresAt" timestamptz, "belowThreshold" boolean, conflicts jsonb)
-     on conflict (lead_id, field) do update set
-       value = excluded.value, confidence = excluded.confidence, source = excluded.source, verified = excluded.verified,
-       supplied = excluded.supplied, fetched_at = excluded.fetched_at, expires_at = excluded.expires_at,
-       below_threshold = excluded.below_threshold, conflicts = excluded.conflicts
-     where lf.source <> 'manual' or excluded.source = 'manual'`,
-    [leadId, JSON.stringify(fields)],
-  );
+  await upsertLeadFields(db, leadId, JSON.stringify(fields));
 }

@@ -19,8 +19,10 @@ import { companyFactValue } from '../../intelligence/companies/company-facts.js'
 import { MANUAL_SOURCE, setManualField } from '../../intelligence/enrichment/field-merge.js';
 import { mergeFactsIntoCompany } from '../companies/company-records.js';
 import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
-import type { Database } from '../../platform/postgres/database.js';
-import { tenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { markFieldEdited } from './enrichment.repository.js';
+import { clearNeedsManualEnrichment } from '../leads/leads.repository.js';
+import { lockLiveLead } from './enrichment-subjects.repository.js';
 import { readLeadFields, writeLeadFields } from './lead-fields.js';
 
 /** A field's value as a person types it: a name, a number, a short list; not a document. */
@@ -49,23 +51,22 @@ function checkInput(input: ManualFieldInput): Outcome<{ field: string; value: un
 }
 
 /** Sets the field in one transaction with the lead's row locked; NOT_FOUND for a lead the tenant does not have. */
-export async function setManualFieldOfLead(db: Database, schema: string, input: ManualFieldInput, by: { keyId: string }, now: Date): Promise<Outcome<true>> {
+export async function setManualFieldOfLead(db: TenantDb, input: ManualFieldInput, by: { keyId: string }, now: Date): Promise<Outcome<true>> {
   const checked = checkInput(input);
   if (!checked.ok) return checked;
   const { field, value, note } = checked.value;
-  return db.transaction(async (raw) => {
-    const sql = tenantSql(raw, schema);
-    const lead = await sql.query<{ company_id: string | null }>('select company_id from {t}.leads where id = $1 and merged_into is null for no key update', [input.leadId]);
-    if (lead[0] === undefined) return failure(notFound('Lead'));
-    const held = await readLeadFields(sql, input.leadId);
-    await writeLeadFields(sql, input.leadId, [setManualField(held.get(field), field, value, now)]);
-    await sql.query('update {t}.lead_fields set edited_by = $3, edit_note = $4 where lead_id = $1 and field = $2', [input.leadId, field, by.keyId, note]);
-    await sql.query('update {t}.leads set needs_manual_enrichment = false, updated_at = now() where id = $1', [input.leadId]);
-    const companyId = lead[0].company_id;
+  return db.transaction(async (tx) => {
+    const lead = await lockLiveLead(tx, input.leadId);
+    if (lead === undefined) return failure(notFound('Lead'));
+    const held = await readLeadFields(tx, input.leadId);
+    await writeLeadFields(tx, input.leadId, [setManualField(held.get(field), field, value, now)]);
+    await markFieldEdited(tx, input.leadId, field, { edited_by: by.keyId, edit_note: note });
+    await clearNeedsManualEnrichment(tx, input.leadId);
+    const companyId = lead.company_id;
     const fact = field.startsWith('company.') && field !== 'company.domain' ? companyFactValue(field, value) : undefined;
     // A value its column cannot hold ("lots" employees) stays the lead's own field.
     if (companyId !== null && fact !== undefined) {
-      await mergeFactsIntoCompany(sql, companyId, [{ field, value: fact, source: MANUAL_SOURCE, confidence: 1, fetchedAt: now.toISOString() }]);
+      await mergeFactsIntoCompany(tx, companyId, [{ field, value: fact, source: MANUAL_SOURCE, confidence: 1, fetchedAt: now.toISOString() }]);
     }
     return success(true as const);
   });

@@ -8,9 +8,9 @@ import type { NetworkCompanies } from '../companies/network-company-lookup.js';
 import type { EnrichmentProvider, EnrichmentSubject } from '../../intelligence/enrichment/enrichment-types.js';
 import { parseVendorConfig, type SubjectField, type VendorConfigOptions } from '../../intelligence/enrichment/vendor-config.js';
 import type { GuardedHttpClient } from '../../platform/outbound/guarded-http-client.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { vendorsWithKeys } from './enrichment.repository.js';
 import { vendorSecretAad, type SecretBox } from '../../tenants/secrets/secret-box.js';
-import type { TenantRef } from './enrichment-plan.js';
 import { createCompanyHomepageProvider, type CompanyHomepageSettings } from './providers/company-homepage.provider.js';
 import { createDnsRecordsProvider, DNS_RECORDS_PROVIDER_DEFAULTS, DNS_RECORDS_PROVIDER_ID, type DnsRecordsResolver } from './providers/dns-records.provider.js';
 import { createEmailVerificationProvider, EMAIL_VERIFICATION_PROVIDER_ID, type MxResolver } from './providers/email-verification.provider.js';
@@ -124,23 +124,18 @@ export interface TenantProviders {
   readonly ids: readonly string[];
 }
 
-interface VendorRow {
-  readonly id: string;
-  readonly config: unknown;
-  readonly sealedKey: string;
-}
-
 export interface ProviderCatalog {
-  forTenant(tenant: TenantRef, sql: TenantSql, prices: Readonly<Record<string, number>>): Promise<TenantProviders>;
+  /** `tenant`: whose vendors, and whose tables the local providers read. */
+  forTenant(tenant: TenantDb, prices: Readonly<Record<string, number>>): Promise<TenantProviders>;
 }
 
 export function createProviderCatalog(deps: ProviderCatalogDeps): ProviderCatalog {
-  const builtIn = (id: string, sql: TenantSql): EnrichmentProvider => {
+  const builtIn = (id: string, db: TenantDb): EnrichmentProvider => {
     switch (id) {
       case TENANT_DATASET_PROVIDER_ID:
-        return createTenantDatasetProvider(sql);
+        return createTenantDatasetProvider(db);
       case IP_ORGANIZATION_PROVIDER_ID:
-        return createIpOrganizationProvider({ sql, networkCompanies: deps.networkCompanies });
+        return createIpOrganizationProvider({ db, networkCompanies: deps.networkCompanies });
       case EMAIL_VERIFICATION_PROVIDER_ID:
         return createEmailVerificationProvider({ resolveMx: deps.resolveMx, ...(deps.smtpProbe ? { smtpProbe: deps.smtpProbe } : {}) });
       case COMPANY_HOMEPAGE_PROVIDER_ID:
@@ -155,12 +150,12 @@ export function createProviderCatalog(deps: ProviderCatalogDeps): ProviderCatalo
   };
 
   return {
-    async forTenant(tenant, sql, prices) {
+    async forTenant(tenant, prices) {
       const entries = new Map<string, ProviderEntry>();
       for (const [id, defaults] of Object.entries(BUILT_IN_PROVIDERS)) {
-        entries.set(id, { ...defaults, provider: builtIn(id, sql), builtIn: true, priceCredits: builtInPrice(id, prices) });
+        entries.set(id, { ...defaults, provider: builtIn(id, tenant), builtIn: true, priceCredits: builtInPrice(id, prices) });
       }
-      const vendors = await sql.query<VendorRow>('select id, config, sealed_key as "sealedKey" from {t}.enrichment_vendors order by id');
+      const vendors = await vendorsWithKeys(tenant);
       for (const row of vendors) {
         // Stored configurations were validated when saved; one that no longer parses (a stricter
         // deployment setting) is left out rather than failing every job.

@@ -1,8 +1,9 @@
 import type { WebhookEventType } from '../webhooks/webhook-events.js';
 import type { WebhookRegistry } from '../webhooks/webhook-registry.js';
 import type { WebhookDispatcher } from '../webhooks/webhook-dispatcher.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import type { ChangeListener } from './lead-change-pipeline.js';
 import type { LeadChange } from './lead-evaluation.js';
-import type { ChangeListener, TenantRef } from './lead-change-pipeline.js';
 
 const typeOf = (change: LeadChange): WebhookEventType =>
   change.kind === 'scored' ? 'lead.scored' : change.change === 'ENTERED' ? 'segment.entered' : 'segment.exited';
@@ -26,7 +27,7 @@ export function deliverToWebhooks(registry: WebhookRegistry, dispatcher: Webhook
 }
 
 /** One event to every endpoint subscribed to its type. */
-export async function sendEvent(registry: WebhookRegistry, dispatcher: WebhookDispatcher, tenant: TenantRef, type: WebhookEventType, data: unknown): Promise<void> {
+export async function sendEvent(registry: WebhookRegistry, dispatcher: WebhookDispatcher, tenant: TenantDb, type: WebhookEventType, data: unknown): Promise<void> {
   const deliveries = await registry.enqueue(tenant, type, data);
   if (deliveries.length > 0) await dispatcher.dispatch(tenant, deliveries);
 }

@@ -14,23 +14,21 @@
  * overwrites a newer result.
  */
 import type { Logger } from '../../platform/logging/logger.js';
-import type { Database } from '../../platform/postgres/database.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import { evaluateLeads, type EventNeeds, type LeadChange } from './lead-evaluation.js';
 
-export interface TenantRef {
-  readonly tenantId: string;
-  readonly schema: string;
-}
-
-export type ChangeListener = (tenant: TenantRef, changes: readonly LeadChange[]) => Promise<void>;
+export type ChangeListener = (tenant: TenantDb, changes: readonly LeadChange[]) => Promise<void>;
 
 export interface LeadChangePipeline {
-  /** Queues the leads for evaluation shortly (`urgent`: a visitor's own call, ahead of bulk); never fails the caller. */
-  touched(tenant: TenantRef, leadIds: readonly string[], opts?: { urgent?: boolean }): void;
+  /**
+   * Queues the leads for evaluation shortly (`urgent`: a visitor's own call, ahead of bulk); never fails the caller.
+   * The handle must be the tenant's own (`ofResolved`), not a transaction's: the evaluation runs after the caller's work ends.
+   */
+  touched(tenant: TenantDb, leadIds: readonly string[], opts?: { urgent?: boolean }): void;
   /** Evaluates now and tells the listeners; for callers that wait (the worker, tests). */
-  evaluate(tenant: TenantRef, leadIds: readonly string[]): Promise<LeadChange[]>;
+  evaluate(tenant: TenantDb, leadIds: readonly string[]): Promise<LeadChange[]>;
   /** Tells the listeners about changes made elsewhere (the windowed-segment sweep). */
-  notify(tenant: TenantRef, changes: readonly LeadChange[]): Promise<void>;
+  notify(tenant: TenantDb, changes: readonly LeadChange[]): Promise<void>;
   /** Resolves once everything queued has been evaluated. */
   drain(): Promise<void>;
 }
@@ -48,7 +46,7 @@ interface Lane {
 }
 
 interface TenantLanes {
-  readonly tenant: TenantRef;
+  readonly tenant: TenantDb;
   readonly urgent: Lane;
   readonly bulk: Lane;
   /** Leads in an evaluation now, in either lane. */
@@ -60,7 +58,6 @@ const idle = (lanes: TenantLanes): boolean =>
   [lanes.urgent, lanes.bulk].every((lane) => lane.pending.size === 0 && !lane.scheduled && lane.running === undefined);
 
 export function createLeadChangePipeline(deps: {
-  db: Database;
   listeners: readonly ChangeListener[];
   log: Logger;
   now: () => Date;
@@ -68,31 +65,31 @@ export function createLeadChangePipeline(deps: {
   gatherMs?: number;
   /** Leads per evaluation at most; more are evaluated in turn, chunk by chunk. */
   chunkLeads?: number;
-  /** Scores and memberships brought up to date (evaluateLeads over `db` unless given). */
-  evaluator?: (schema: string, leadIds: readonly string[], now: Date) => Promise<LeadChange[]>;
+  /** Scores and memberships brought up to date (evaluateLeads unless given). */
+  evaluator?: (tenant: TenantDb, leadIds: readonly string[], now: Date) => Promise<LeadChange[]>;
 }): LeadChangePipeline {
   // Each tenant's event needs as its last evaluation found them: the next one reads its events in its first statement.
   const needsMemo = new Map<string, EventNeeds>();
-  const evaluator = deps.evaluator ?? ((schema, leadIds, now) => evaluateLeads(deps.db, schema, leadIds, now, { needsMemo }));
+  const evaluator = deps.evaluator ?? ((tenant, leadIds, now) => evaluateLeads(tenant, leadIds, now, { needsMemo }));
   const gatherMs = deps.gatherMs ?? 10;
   const chunkLeads = deps.chunkLeads ?? 250;
   // A visitor's call is rarely followed by another within milliseconds: the urgent lane barely waits.
   const urgentGatherMs = Math.min(gatherMs, 1);
   const tenants = new Map<string, TenantLanes>();
 
-  async function notify(tenant: TenantRef, changes: readonly LeadChange[]): Promise<void> {
+  async function notify(tenant: TenantDb, changes: readonly LeadChange[]): Promise<void> {
     if (changes.length === 0) return;
     for (const listener of deps.listeners) {
       await listener(tenant, changes).catch((error: unknown) => deps.log.error('lead changes not delivered to a listener', { error, tenantId: tenant.tenantId }));
     }
   }
 
-  async function evaluate(tenant: TenantRef, leadIds: readonly string[]): Promise<LeadChange[]> {
+  async function evaluate(tenant: TenantDb, leadIds: readonly string[]): Promise<LeadChange[]> {
     // Sorted, so two evaluations lock lead rows in the same order.
     const sorted = [...new Set(leadIds)].sort();
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const changes = await evaluator(tenant.schema, sorted, deps.now());
+        const changes = await evaluator(tenant, sorted, deps.now());
         await notify(tenant, changes);
         return changes;
       } catch (error) {

@@ -10,10 +10,10 @@ import { eventNeedsOf, type ScoringModel } from '../../intelligence/scoring/scor
 import { scoreLead } from '../../intelligence/scoring/score-lead.js';
 import { matchesSegment } from '../../intelligence/segments/evaluate-segment.js';
 import { eventNamesOf, lookbackMsOf } from '../../intelligence/segments/segment-rule.js';
-import type { Sql } from '../../platform/postgres/database.js';
-import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import type { SegmentRecord } from '../segments/segment-records.js';
 import { readEvaluationInputs, readLeadEvents, stayKey, type EventFilter } from './evaluation-inputs.reader.js';
+import { writeEvaluation } from './lead-changes.repository.js';
 
 const DAY_MS = 86_400_000;
 
@@ -53,21 +53,20 @@ const sameNeeds = (a: EventNeeds, b: EventNeeds): boolean =>
 const filterOf = (needs: EventNeeds, now: Date): EventFilter => ({ names: needs.names, since: new Date(now.getTime() - needs.lookbackMs) });
 
 /** The facts of these leads, scored and matched; writes what differs; returns the changes in the order they happened. */
-export async function evaluateLeads(db: Sql, schema: string, leadIds: readonly string[], now: Date, scope: EvaluationScope = {}): Promise<LeadChange[]> {
+export async function evaluateLeads(db: TenantDb, leadIds: readonly string[], now: Date, scope: EvaluationScope = {}): Promise<LeadChange[]> {
   if (leadIds.length === 0) return [];
-  const sql = tenantSql(db, schema);
-  const guessed = scope.segments === undefined ? (scope.needsMemo?.get(schema) ?? NO_EVENTS) : NO_EVENTS;
-  const inputs = await readEvaluationInputs(sql, leadIds, filterOf(guessed, now));
+  const guessed = scope.segments === undefined ? (scope.needsMemo?.get(db.schema) ?? NO_EVENTS) : NO_EVENTS;
+  const inputs = await readEvaluationInputs(db, leadIds, filterOf(guessed, now));
   const segments = scope.segments ?? inputs.segments;
   const needs = needsOf(inputs.model.model, segments);
-  if (scope.segments === undefined) scope.needsMemo?.set(schema, needs);
+  if (scope.segments === undefined) scope.needsMemo?.set(db.schema, needs);
   let leads = [...inputs.leads.values()];
   if (leads.length === 0) return [];
   // A business email links its company now, not only when enrichment runs: scored below with it.
-  const linked = await linkEmailCompanies(sql, leads, inputs.heldCompanies);
+  const linked = await linkEmailCompanies(db, leads, inputs.heldCompanies);
   if (linked.size > 0) leads = leads.map((lead) => ({ ...lead, company: linked.get(lead.id) ?? lead.company }));
   if (!sameNeeds(needs, guessed)) {
-    const events = await readLeadEvents(sql, leads.map((lead) => lead.id), filterOf(needs, now));
+    const events = await readLeadEvents(db, leads.map((lead) => lead.id), filterOf(needs, now));
     leads = leads.map((lead) => ({ ...lead, events: events.get(lead.id) ?? [] }));
   }
 
@@ -85,7 +84,7 @@ export async function evaluateLeads(db: Sql, schema: string, leadIds: readonly s
       if (!matches && inside) exit.push({ segmentId: segment.id, leadId: facts.id });
     }
   }
-  return writeOutcome(sql, { scored, enter, exit }, now);
+  return writeOutcome(db, { scored, enter, exit }, now);
 }
 
 interface Stay {
@@ -96,55 +95,23 @@ interface Stay {
 const KIND_ORDER = { scored: 0, exited: 1, entered: 2 } as const;
 
 /**
- * In one statement: score and breakdown where either changed (a change of
- * score reported with the score it replaced); the open stays of leads that no
- * longer match closed, a stay opened for each lead that now matches and has
- * none open. Only rows this statement changed are reported, so two
- * evaluations racing over one lead report each change once. Lead rows are
- * locked in id order and without the key (scores are not keys): ingestion's
- * events, sessions and identities hold key-share locks on their leads until
- * they commit, which a full row lock would wait for, and a wait in both
- * directions is a deadlock PostgreSQL takes a second to see.
+ * Scores and breakdowns where either changed (a change of score reported
+ * with the score it replaced), the open stays of leads that no longer match
+ * closed, a stay opened for each lead that now matches and has none open: one
+ * statement (writeEvaluation), whose rows are the changes it made.
  */
 async function writeOutcome(
-  sql: TenantSql,
+  db: TenantDb,
   outcome: { scored: ReadonlyArray<{ facts: LeadFacts; breakdown: unknown }>; enter: readonly Stay[]; exit: readonly Stay[] },
   now: Date,
 ): Promise<LeadChange[]> {
   const { scored, enter, exit } = outcome;
-  const rows = await sql.query<{ kind: keyof typeof KIND_ORDER; leadId: string; segmentId: string | null; previous: number | null; score: number | null }>(
-    `with v as (select * from unnest($1::text[], $2::int[], $3::jsonb[]) as v(id, score, breakdown)),
-     old as (select l.id, l.score as previous from {t}.leads l join v on v.id = l.id order by l.id for no key update of l),
-     scored as (
-       update {t}.leads l set score = v.score, score_breakdown = v.breakdown, scored_at = $4,
-              updated_at = case when l.score <> v.score then now() else l.updated_at end
-         from v join old on old.id = v.id
-        where l.id = v.id and (l.score <> v.score or l.score_breakdown <> v.breakdown)
-        returning l.id, old.previous, l.score),
-     closed as (
-       update {t}.segment_memberships m set exited_at = $4
-         from unnest($5::text[], $6::text[]) as x(segment_id, lead_id)
-        where m.segment_id = x.segment_id and m.lead_id = x.lead_id and m.exited_at is null
-        returning m.segment_id, m.lead_id),
-     opened as (
-       insert into {t}.segment_memberships (segment_id, lead_id, entered_at)
-       select segment_id, lead_id, $4 from unnest($7::text[], $8::text[]) as x(segment_id, lead_id)
-       on conflict (segment_id, lead_id) where exited_at is null do nothing
-       returning segment_id, lead_id)
-     select 'scored' as kind, id as "leadId", null::text as "segmentId", previous, score from scored where previous <> score
-     union all select 'exited', lead_id, segment_id, null, null from closed
-     union all select 'entered', lead_id, segment_id, null, null from opened`,
-    [
-      scored.map((s) => s.facts.id),
-      scored.map((s) => s.facts.score),
-      scored.map((s) => JSON.stringify(s.breakdown)),
-      now,
-      exit.map((e) => e.segmentId),
-      exit.map((e) => e.leadId),
-      enter.map((e) => e.segmentId),
-      enter.map((e) => e.leadId),
-    ],
-  );
+  const rows = await writeEvaluation(db, {
+    scores: scored.map((s) => ({ leadId: s.facts.id, score: s.facts.score, breakdown: s.breakdown })),
+    exits: exit,
+    entries: enter,
+    at: now,
+  });
   return rows
     .sort((a, b) => KIND_ORDER[a.kind] - KIND_ORDER[b.kind])
     .map((row): LeadChange => {

@@ -9,9 +9,6 @@ export interface LeadPosition {
 
 const ISO_MICROS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 
-/** How PostgreSQL renders a position's timestamp for the cursor. */
-export const CURSOR_TIMESTAMP_SQL = `to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`;
-
 export function encodeLeadCursor(position: LeadPosition): string {
   return Buffer.from(JSON.stringify([position.createdAt, position.id])).toString('base64url');
 }

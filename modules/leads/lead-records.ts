@@ -1,4 +1,11 @@
-/** Leads and what hangs off them, as the reads return them: plain records, no ORM, no GraphQL. */
+/**
+ * Leads and what hangs off them as the module hands them out: plain domain
+ * records, no ORM, no GraphQL, read from the stored rows (their JSON columns
+ * checked, not cast).
+ */
+import type { TenantRows } from '../../schema/tables/tables.js';
+import type { StoredEvent, StoredLead, StoredSession } from './leads.repository.js';
+
 export interface LeadRecord {
   readonly id: string;
   readonly email: string | null;
@@ -54,14 +61,25 @@ export interface CompanyRecord {
   readonly facts: unknown;
 }
 
-export const LEAD_COLUMNS = `id, email, user_id as "userId", traits, score, score_breakdown as "scoreBreakdown", company_id as "companyId",
-  company_link as "companyLink", needs_manual_enrichment as "needsManualEnrichment", last_enriched_at as "lastEnrichedAt",
-  created_at as "createdAt", updated_at as "updatedAt"`;
+const objectOf = (value: TenantRows.JsonValue | undefined | null): TenantRows.JsonObject => (typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {});
 
-export const SESSION_COLUMNS = `id, lead_id as "leadId", started_at as "startedAt", last_activity_at as "endedAt",
-  page_views as "pageViews", ip, company_id as "companyId", properties`;
+export function leadRecordOf(row: StoredLead): LeadRecord {
+  const breakdown = Array.isArray(row.scoreBreakdown) ? row.scoreBreakdown : [];
+  return {
+    ...row,
+    traits: objectOf(row.traits),
+    scoreBreakdown: breakdown.flatMap((entry) => {
+      const { rule, points } = objectOf(entry);
+      return typeof rule === 'string' && typeof points === 'number' ? [{ rule, points }] : [];
+    }),
+  };
+}
 
-export const EVENT_COLUMNS = `id::text as id, lead_id as "leadId", name, at, properties`;
+export function sessionRecordOf(row: StoredSession): SessionRecord {
+  const properties = Object.entries(objectOf(row.properties)).filter((entry): entry is [string, string] => typeof entry[1] === 'string');
+  return { ...row, properties: Object.fromEntries(properties) };
+}
 
-export const COMPANY_COLUMNS = `id, domain, name, industry, employees, revenue, country, tech_stack as "techStack",
-  mail_provider as "mailProvider", dmarc_policy as "dmarcPolicy", saas, facts`;
+export function eventRecordOf(row: StoredEvent): EventRecord {
+  return { ...row, properties: objectOf(row.properties) };
+}

@@ -1,4 +1,6 @@
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
+/** Consent decisions as the API shows them, recorded from ingestion's events and from the tenant's own records. */
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { consentChangesOfLead as storedChangesOfLead, insertConsentChange as insertStoredChange, insertConsentEvents, type ConsentChangeValues } from './privacy.repository.js';
 
 export interface ConsentChangeRecord {
   readonly id: string;
@@ -19,56 +21,34 @@ export interface NewConsentChange {
   readonly at: Date;
 }
 
-const COLUMNS = `id::text as id, lead_id as "leadId", anonymous_id as "anonymousId", granted, categories, source, at`;
-
-const rowsOf = (changes: readonly NewConsentChange[]) =>
-  JSON.stringify(
-    changes.map((c) => ({ lead_id: c.leadId, anonymous_id: c.anonymousId, granted: c.granted, categories: c.categories, source: c.source, at: c.at })),
-  );
+const valuesOf = (c: NewConsentChange): ConsentChangeValues => ({
+  lead_id: c.leadId,
+  anonymous_id: c.anonymousId,
+  granted: c.granted,
+  categories: c.categories,
+  source: c.source,
+  at: c.at,
+});
 
 /**
- * Consent events seen by ingestion. The tracking script announces a grant on
- * every page that calls consent(true), so a decision equal to the lead's
- * latest one is not a change and is not recorded again.
+ * Consent events seen by ingestion, in its batch transaction. The tracking
+ * script announces a grant on every page that calls consent(true), so a
+ * decision equal to the lead's latest one is not a change and is not recorded again.
  */
-export async function recordConsentEvents(sql: TenantSql, changes: readonly NewConsentChange[]): Promise<void> {
+export async function recordConsentEvents(db: Pick<TenantDb, 'query'>, changes: readonly NewConsentChange[]): Promise<void> {
   if (changes.length === 0) return;
-  await sql.query(
-    `insert into {t}.consent_changes (lead_id, anonymous_id, granted, categories, source, at)
-     select v.lead_id, v.anonymous_id, v.granted, v.categories, v.source, v.at
-       from jsonb_to_recordset($1::jsonb) as v(lead_id text, anonymous_id text, granted boolean, categories jsonb, source text, at timestamptz)
-      where not exists (
-        select 1 from (select c.granted, c.categories from {t}.consent_changes c where c.lead_id = v.lead_id order by c.at desc, c.id desc limit 1) latest
-         where latest.granted = v.granted and latest.categories = v.categories)`,
-    [rowsOf(changes)],
-  );
+  await insertConsentEvents(db, changes.map(valuesOf));
 }
 
 /** A decision the tenant reports itself: always recorded, it is the tenant's evidence. */
-export async function insertConsentChange(sql: TenantSql, change: NewConsentChange): Promise<ConsentChangeRecord> {
-  const [row] = await sql.query<ConsentChangeRecord>(
-    `insert into {t}.consent_changes (lead_id, anonymous_id, granted, categories, source, at)
-     select lead_id, anonymous_id, granted, categories, source, at
-       from jsonb_to_recordset($1::jsonb) as v(lead_id text, anonymous_id text, granted boolean, categories jsonb, source text, at timestamptz)
-     returning ${COLUMNS}`,
-    [rowsOf([change])],
-  );
-  if (row === undefined) throw new Error('consent change not recorded');
-  return row;
+export async function insertConsentChange(db: TenantDb, change: NewConsentChange): Promise<ConsentChangeRecord> {
+  return insertStoredChange(db, valuesOf(change));
 }
 
 /**
  * A lead's decisions, newest first: its own, those of leads merged into it,
  * and those recorded under its anonymous ids before it was known.
  */
-export async function consentChangesOfLead(sql: TenantSql, leadId: string, limit: number): Promise<ConsentChangeRecord[]> {
-  return sql.query<ConsentChangeRecord>(
-    `select ${COLUMNS} from {t}.consent_changes
-      where lead_id = $1
-         or lead_id in (select id from {t}.leads where merged_into = $1)
-         or anonymous_id in (select anonymous_id from {t}.identities where lead_id = $1)
-      order by at desc, id desc
-      limit $2`,
-    [leadId, limit],
-  );
+export async function consentChangesOfLead(db: TenantDb, leadId: string, limit: number): Promise<ConsentChangeRecord[]> {
+  return storedChangesOfLead(db, leadId, limit);
 }

@@ -7,10 +7,11 @@
  */
 import type { EnrichmentSubject } from '../../intelligence/enrichment/enrichment-types.js';
 import { SUBJECT_FIELDS, type SubjectField } from '../../intelligence/enrichment/vendor-config.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import { answerCacheKey, legacyAnswerCacheKey } from '../enrichment/answer-cache.js';
 import { BUILT_IN_PROVIDERS, subjectKey } from '../enrichment/provider-catalog.js';
+import { vendorAccepts } from './privacy.repository.js';
 
 interface KeyedProvider {
   readonly providerId: string;
@@ -20,9 +21,9 @@ interface KeyedProvider {
 const isSubjectField = (value: unknown): value is SubjectField => (SUBJECT_FIELDS as readonly unknown[]).includes(value);
 
 /** Stored vendor configurations were validated when saved; only `accepts` matters here, read as it is. */
-async function emailKeyedProviders(sql: TenantSql): Promise<KeyedProvider[]> {
+async function emailKeyedProviders(db: TenantDb): Promise<KeyedProvider[]> {
   const builtIn = Object.entries(BUILT_IN_PROVIDERS).map(([providerId, defaults]) => ({ providerId, keyedBy: defaults.keyedBy }));
-  const vendors = await sql.query<{ id: string; accepts: unknown }>(`select id, config->'accepts' as accepts from {t}.enrichment_vendors order by id`);
+  const vendors = await vendorAccepts(db);
   const configured = vendors.map((row) => ({
     providerId: `vendor:${row.id}`,
     keyedBy: Array.isArray(row.accepts) ? row.accepts.filter(isSubjectField) : [],
@@ -31,13 +32,9 @@ async function emailKeyedProviders(sql: TenantSql): Promise<KeyedProvider[]> {
 }
 
 /** Today's names, and the unkeyed names entries had before, which may not have expired yet. */
-export async function personAnswerCacheKeys(
-  sql: TenantSql,
-  hashKeys: HashKeys,
-  tenantId: string,
-  subjects: readonly EnrichmentSubject[],
-): Promise<string[]> {
-  const providers = await emailKeyedProviders(sql);
+export async function personAnswerCacheKeys(db: TenantDb, hashKeys: HashKeys, subjects: readonly EnrichmentSubject[]): Promise<string[]> {
+  const tenantId = db.tenantId;
+  const providers = await emailKeyedProviders(db);
   const keys = providers.flatMap((provider) =>
     subjects.flatMap((subject) => {
       const key = subjectKey(provider, subject);

@@ -6,10 +6,9 @@
  * minute anyway, so a lost message is forgotten within a minute.
  */
 import type { PubSub, Unsubscribe } from '../../platform/coordination/coordination.js';
-import type { Sql } from '../../platform/postgres/database.js';
-import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { tenantChannel } from '../../tenants/tenant-channels.js';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
+import type { SuppressionHashRow } from './privacy.repository.js';
 import { legacySuppressionHash, SUPPRESSION_HASH_VERSION, suppressionHash, type SuppressedKind } from './suppression-hash.js';
 
 export interface SuppressionTenant {
@@ -37,7 +36,8 @@ export async function publishSuppressionsChanged(pubsub: PubSub, tenantId: strin
 }
 
 export function createSuppressionList(deps: {
-  sql: Pick<Sql, 'query'>;
+  /** Every suppression row of the tenant (privacy.repository.ts's `suppressionHashRows` on its handle). */
+  loadRows: (tenant: SuppressionTenant) => Promise<readonly SuppressionHashRow[]>;
   pubsub: PubSub;
   hashKeys: HashKeys;
   now: () => number;
@@ -66,9 +66,9 @@ export function createSuppressionList(deps: {
   };
 
   const load = async (tenant: SuppressionTenant): Promise<SuppressedSet> => {
-    const rows = await tenantSql(deps.sql, tenant.schema).query<{ hash: string; version: number }>('select hash, hash_version as version from {t}.suppressions');
-    const current = new Set(rows.filter((row) => row.version === SUPPRESSION_HASH_VERSION).map((row) => row.hash));
-    const legacy = new Set(rows.filter((row) => row.version !== SUPPRESSION_HASH_VERSION).map((row) => row.hash));
+    const rows = await deps.loadRows(tenant);
+    const current = new Set(rows.filter((row) => row.hash_version === SUPPRESSION_HASH_VERSION).map((row) => row.hash));
+    const legacy = new Set(rows.filter((row) => row.hash_version !== SUPPRESSION_HASH_VERSION).map((row) => row.hash));
     return {
       size: rows.length,
       has: (kind, value) =>

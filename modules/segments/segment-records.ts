@@ -1,8 +1,9 @@
-/** Segments as rows: the rule as the tenant wrote it (validated), and whether it looks at time windows. */
+/** Segments as records: the rule as the tenant wrote it (validated), and whether it looks at time windows. */
 import { isWindowed, parseSegmentRule, type SegmentRule } from '../../intelligence/segments/segment-rule.js';
 import { problemTextWithPath } from '../../platform/outcome.js';
-import type { TenantSql } from '../../platform/postgres/tenant-sql.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
+import { insertSegment, liveSegmentRow, liveSegmentRows, liveSegmentRowsOf, type SegmentJsonRow, type SegmentRow } from './segments.repository.js';
 
 export interface SegmentRecord {
   readonly id: string;
@@ -14,49 +15,30 @@ export interface SegmentRecord {
   readonly createdAt: Date;
 }
 
-export interface SegmentRow {
-  readonly id: string;
-  readonly name: string;
-  readonly rule: unknown;
-  readonly windowed: boolean;
-  readonly createdAt: Date;
-}
-
-const COLUMNS = 'id, name, rule, windowed, created_at as "createdAt"';
-
-/** The live segments as SQL that yields one JSON array of rows, for reads that fetch them along with other things. */
-export const LIVE_SEGMENTS_JSON = `(select coalesce(json_agg(s order by s."createdAt", s.id), '[]') from (select ${COLUMNS} from {t}.segments where deleted_at is null) s)`;
-
 /** A row (or its JSON form, dates as text) as a record with its rule parsed. */
-export function segmentRecordOf(row: SegmentRow | (Omit<SegmentRow, 'createdAt'> & { readonly createdAt: string })): SegmentRecord {
+export function segmentRecordOf(row: SegmentRow | SegmentJsonRow): SegmentRecord {
   const parsed = parseSegmentRule(row.rule);
   if (!parsed.ok) {
     const { problem } = parsed;
     const why = problemTextWithPath(problem);
     throw new Error(`segment ${row.id} holds a rule that no longer parses: ${why}`);
   }
-  return { id: row.id, name: row.name, ruleJson: row.rule, rule: parsed.value, windowed: row.windowed, createdAt: new Date(row.createdAt) };
+  return { id: row.id, name: row.name, ruleJson: row.rule, rule: parsed.value, windowed: row.windowed, createdAt: new Date(row.created_at) };
 }
 
-export async function liveSegments(sql: TenantSql): Promise<SegmentRecord[]> {
-  return (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where deleted_at is null order by created_at, id`)).map(segmentRecordOf);
+export async function liveSegments(db: TenantDb): Promise<SegmentRecord[]> {
+  return (await liveSegmentRows(db)).map(segmentRecordOf);
 }
 
-export async function findSegment(sql: TenantSql, id: string): Promise<SegmentRecord | undefined> {
-  const row = (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where id = $1 and deleted_at is null`, [id]))[0];
+export async function findSegment(db: TenantDb, id: string): Promise<SegmentRecord | undefined> {
+  const row = await liveSegmentRow(db, id);
   return row === undefined ? undefined : segmentRecordOf(row);
 }
 
-export async function findSegments(sql: TenantSql, ids: readonly string[]): Promise<SegmentRecord[]> {
-  return (await sql.query<SegmentRow>(`select ${COLUMNS} from {t}.segments where id = any($1) and deleted_at is null`, [[...ids]])).map(segmentRecordOf);
+export async function findSegments(db: TenantDb, ids: readonly string[]): Promise<SegmentRecord[]> {
+  return (await liveSegmentRowsOf(db, ids)).map(segmentRecordOf);
 }
 
-export async function insertSegment(sql: TenantSql, input: { name: string; ruleJson: unknown; rule: SegmentRule }): Promise<SegmentRecord> {
-  const rows = await sql.query<SegmentRow>(
-    `insert into {t}.segments (id, name, rule, windowed) values ($1, $2, $3, $4) returning ${COLUMNS}`,
-    [newId('sg'), input.name, JSON.stringify(input.ruleJson), isWindowed(input.rule)],
-  );
-  const row = rows[0];
-  if (row === undefined) throw new Error('the segment was not written');
-  return segmentRecordOf(row);
+export async function createSegmentRecord(db: TenantDb, input: { name: string; ruleJson: unknown; rule: SegmentRule }): Promise<SegmentRecord> {
+  return segmentRecordOf(await insertSegment(db, { id: newId('sg'), name: input.name, ruleJson: input.ruleJson, windowed: isWindowed(input.rule) }));
 }

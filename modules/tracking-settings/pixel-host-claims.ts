@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
-import type { Sql } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
 import { pixelHostRefusal } from './pixel-host-rules.js';
 import { proofRecords, type ProofChecker, type ProofRecord } from './pixel-host-proof.js';
+import * as repository from './tracking-settings.repository.js';
+import type { ClaimRow } from './tracking-settings.repository.js';
 
 export type PixelHostStatus = 'pending' | 'active';
 /** Who vouched for the host: the tenant's DNS proof, the operator at createTenant, or the rules before proofs. */
@@ -38,19 +40,6 @@ export interface PixelHostClaims {
   provenHosts(opts: { tenantId?: string; after?: { host: string; tenantId: string }; limit: number }): Promise<Array<{ host: string; tenantId: string }>>;
 }
 
-interface ClaimRow {
-  host: string;
-  status: PixelHostStatus;
-  origin: PixelHostOrigin;
-  token: string;
-  proven_by: 'TXT' | 'CNAME' | null;
-  verified_at: Date | null;
-  last_checked_at: Date | null;
-  failed_checks: number;
-  last_check_error: string | null;
-}
-
-const COLUMNS = 'host, status, origin, token, proven_by, verified_at, last_checked_at, failed_checks, last_check_error';
 const UNIQUE_VIOLATION = '23505';
 // As many as the operator may give at createTenant; claims cost a row and a DNS check each.
 export const MAX_HOSTS_PER_TENANT = 50;
@@ -58,8 +47,18 @@ export const MAX_HOSTS_PER_TENANT = 50;
 const isUniqueViolation = (error: unknown): boolean =>
   typeof error === 'object' && error !== null && 'code' in error && error.code === UNIQUE_VIOLATION;
 
+const PROOFS = ['TXT', 'CNAME'] as const;
+const isStatus = (text: string): text is PixelHostStatus => text === 'pending' || text === 'active';
+const isOrigin = (text: string): text is PixelHostOrigin => text === 'tenant' || text === 'operator' || text === 'legacy';
+const isProof = (text: string): text is 'TXT' | 'CNAME' => (PROOFS as readonly string[]).includes(text);
+
+function checked<T extends string>(text: string, is: (text: string) => text is T, what: string): T {
+  if (!is(text)) throw new Error(`a pixel host's ${what} is ${text}`);
+  return text;
+}
+
 export function createPixelHostClaims(deps: {
-  sql: Sql;
+  control: ControlDb;
   check: ProofChecker;
   cnameTarget: string | undefined;
   /** Every change of what a host serves is announced, so cached sites are evicted everywhere. */
@@ -72,11 +71,12 @@ export function createPixelHostClaims(deps: {
     return refusal === undefined ? undefined : failure(invalidInput(['host'], `${host} ${refusal}`));
   };
 
+  // The table's checks allow only these values; one that is not is a broken row.
   const toClaim = (row: ClaimRow): PixelHostClaim => ({
     host: row.host,
-    status: row.status,
-    origin: row.origin,
-    provenBy: row.proven_by,
+    status: checked(row.status, isStatus, 'status'),
+    origin: checked(row.origin, isOrigin, 'origin'),
+    provenBy: row.proven_by === null ? null : checked(row.proven_by, isProof, 'proof'),
     records: row.origin === 'tenant' || row.status === 'pending' ? proofRecords(row.host, row.token, deps.cnameTarget) : [],
     verifiedAt: row.verified_at,
     lastCheckedAt: row.last_checked_at,
@@ -84,16 +84,8 @@ export function createPixelHostClaims(deps: {
     lastCheckError: row.last_check_error,
   });
 
-  const rowOf = async (tenantId: string, host: string): Promise<ClaimRow | undefined> =>
-    (await deps.sql.query<ClaimRow>(`select ${COLUMNS} from control.pixel_hosts where tenant_id = $1 and host = $2`, [tenantId, host]))[0];
-
-  const record = async (tenantId: string, host: string, error: string | null): Promise<void> => {
-    await deps.sql.query(`update control.pixel_hosts set last_checked_at = now(), last_check_error = $3 where tenant_id = $1 and host = $2`, [
-      tenantId,
-      host,
-      error,
-    ]);
-  };
+  const rowOf = (tenantId: string, host: string) => repository.pixelHostClaim(deps.control, tenantId, host);
+  const record = (tenantId: string, host: string, error: string | null) => repository.recordPixelHostCheck(deps.control, tenantId, host, error);
 
   async function activate(tenantId: string, row: ClaimRow): Promise<Outcome<PixelHostClaim>> {
     const check = await deps.check(row.host, row.token);
@@ -101,12 +93,7 @@ export function createPixelHostClaims(deps: {
       await record(tenantId, row.host, check.detail);
     } else {
       try {
-        await deps.sql.query(
-          `update control.pixel_hosts set status = 'active', proven_by = $3, verified_at = now(), last_checked_at = now(),
-                  failed_checks = 0, last_check_error = null
-            where tenant_id = $1 and host = $2 and status = 'pending'`,
-          [tenantId, row.host, check.by],
-        );
+        await repository.activatePixelHost(deps.control, tenantId, row.host, check.by);
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
         // Another tenant's claim is active: it gives way only when its own proof lapses (or the operator removes it).
@@ -128,23 +115,11 @@ export function createPixelHostClaims(deps: {
       return 'unreachable';
     }
     if (check.kind === 'proven') {
-      await deps.sql.query(
-        `update control.pixel_hosts set last_checked_at = now(), failed_checks = 0, last_check_error = null, proven_by = $3
-          where tenant_id = $1 and host = $2`,
-        [tenantId, host, check.by],
-      );
+      await repository.keepPixelHost(deps.control, tenantId, host, check.by);
       return 'kept';
     }
-    const [updated] = await deps.sql.query<{ status: PixelHostStatus }>(
-      `update control.pixel_hosts
-          set failed_checks = failed_checks + 1, last_checked_at = now(), last_check_error = $3,
-              status = case when failed_checks + 1 >= $4 then 'pending' else status end,
-              verified_at = case when failed_checks + 1 >= $4 then null else verified_at end
-        where tenant_id = $1 and host = $2 and status = 'active'
-        returning status`,
-      [tenantId, host, check.detail, graceChecks],
-    );
-    if (updated?.status !== 'pending') return 'failed';
+    const status = await repository.failPixelHostCheck(deps.control, { tenantId, host, error: check.detail, graceChecks });
+    if (status !== 'pending') return 'failed';
     await deps.changed(tenantId);
     return 'deactivated';
   }
@@ -153,23 +128,14 @@ export function createPixelHostClaims(deps: {
     async claim(tenantId, host) {
       const refusal = refused(host);
       if (refusal !== undefined) return refusal;
-      const active = await deps.sql.query<{ tenant_id: string }>(`select tenant_id from control.pixel_hosts where host = $1 and status = 'active'`, [
-        host,
-      ]);
-      if (active.some((row) => row.tenant_id !== tenantId)) return failure(invalidInput(['host'], `${host} is already registered`));
-      const [held] = await deps.sql.query<{ count: number; mine: boolean }>(
-        `select count(*)::int as count, bool_or(host = $2) as mine from control.pixel_hosts where tenant_id = $1`,
-        [tenantId, host],
-      );
-      if ((held?.count ?? 0) >= MAX_HOSTS_PER_TENANT && held?.mine !== true) {
+      const servedFor = await repository.tenantsServedByHost(deps.control, host);
+      if (servedFor.some((holder) => holder !== tenantId)) return failure(invalidInput(['host'], `${host} is already registered`));
+      const held = await repository.pixelHostsHeld(deps.control, tenantId, host);
+      if (held.count >= MAX_HOSTS_PER_TENANT && !held.mine) {
         return failure(invalidInput(['host'], `at most ${MAX_HOSTS_PER_TENANT} pixel hosts, pending ones included; remove one first`));
       }
       // A claim of its own is kept with its token: the records already published still prove it.
-      await deps.sql.query(
-        `insert into control.pixel_hosts (host, tenant_id, status, origin, token) values ($1, $2, 'pending', 'tenant', $3)
-         on conflict (host, tenant_id) do nothing`,
-        [host, tenantId, randomBytes(16).toString('hex')],
-      );
+      await repository.insertPixelHostClaim(deps.control, { host, tenantId, token: randomBytes(16).toString('hex') });
       // No DNS lookup here: a new claim's token is in no record yet; verify() reads them once they are published.
       const row = await rowOf(tenantId, host);
       return row === undefined ? failure(notFound('PixelHost')) : success(toClaim(row));
@@ -187,41 +153,19 @@ export function createPixelHostClaims(deps: {
       return after === undefined ? failure(notFound('PixelHost')) : success(toClaim(after));
     },
 
-    async list(tenantId) {
-      const rows = await deps.sql.query<ClaimRow>(`select ${COLUMNS} from control.pixel_hosts where tenant_id = $1 order by host`, [tenantId]);
-      return rows.map(toClaim);
-    },
+    list: async (tenantId) => (await repository.pixelHostClaims(deps.control, tenantId)).map(toClaim),
 
-    async activeHosts(tenantId) {
-      const rows = await deps.sql.query<{ host: string }>(
-        `select host from control.pixel_hosts where tenant_id = $1 and status = 'active' order by host`,
-        [tenantId],
-      );
-      return rows.map((row) => row.host);
-    },
+    activeHosts: (tenantId) => repository.activePixelHostsOf(deps.control, tenantId),
 
     async remove(tenantId, host) {
-      const removed = await deps.sql.query<{ status: PixelHostStatus }>(
-        'delete from control.pixel_hosts where host = $1 and tenant_id = $2 returning status',
-        [host, tenantId],
-      );
+      const removed = await repository.deletePixelHostClaim(deps.control, tenantId, host);
       if (removed.length === 0) return false;
-      if (removed.some((row) => row.status === 'active')) await deps.changed(tenantId);
+      if (removed.includes('active')) await deps.changed(tenantId);
       return true;
     },
 
     recheck,
 
-    async provenHosts({ tenantId, after, limit }) {
-      const rows = await deps.sql.query<{ host: string; tenant_id: string }>(
-        `select host, tenant_id from control.pixel_hosts
-          where status = 'active' and origin = 'tenant'
-            and ($1::text is null or tenant_id = $1)
-            and ($2::text is null or (host, tenant_id) > ($2, $3))
-          order by host, tenant_id limit $4`,
-        [tenantId ?? null, after?.host ?? null, after?.tenantId ?? null, limit],
-      );
-      return rows.map((row) => ({ host: row.host, tenantId: row.tenant_id }));
-    },
+    provenHosts: (page) => repository.tenantProvenHosts(deps.control, page),
   };
 }

@@ -1,13 +1,12 @@
 import { z } from 'zod';
 import { isValidCookieName, isValidGlobalName } from './script-inputs.js';
 import { failure, notFound, success, type Outcome } from '../../platform/outcome.js';
-import type { Database } from '../../platform/postgres/database.js';
-import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
-import type { TenantContext } from '../../tenants/tenant-context.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import type { PixelHostClaim, PixelHostClaims } from './pixel-host-claims.js';
 import { normaliseHost } from './pixel-host-rules.js';
 import type { TrackingSites } from './tracking-site.js';
+import { trackingSettings, updateTrackingSettings, type SettingsRow } from './tracking-settings.repository.js';
 
 // Paths the gateway serves itself can't be a tenant's script path.
 const RESERVED = /^\/(graphql|v1|healthz|readyz|metrics|o|p\.gif)(\/|$)/;
@@ -28,65 +27,95 @@ const settingsInput = z.object({
 // A host as typed: normalised here; which names may be claimed is the claims' rule.
 const hostInput = z.string().max(300, 'must be a host name like t.example.com').transform((raw) => normaliseHost(raw));
 
+/** The tenant's white-label and privacy settings, as saved. */
+export interface TrackingSettings {
+  readonly scriptPath: string;
+  readonly globalName: string;
+  readonly cookieName: string;
+  readonly requireConsent: boolean;
+  readonly ipStorage: string;
+  readonly eventRetentionDays: number;
+  readonly updatedAt: Date;
+}
+
+const toSettings = (row: SettingsRow): TrackingSettings => ({
+  scriptPath: row.script_path,
+  globalName: row.global_name,
+  cookieName: row.cookie_name,
+  requireConsent: row.require_consent,
+  ipStorage: row.ip_storage,
+  eventRetentionDays: row.event_retention_days,
+  updatedAt: row.updated_at,
+});
+
 export interface TrackingSettingsService {
-  update(ctx: TenantContext, input: unknown): Promise<Outcome<void>>;
+  /** Every tenant schema has its row (the migrations make it); NOT_FOUND only for one being made or dropped. */
+  settings(db: TenantDb): Promise<Outcome<TrackingSettings>>;
+  /** Saves the fields given and answers the settings as they now are. */
+  update(db: TenantDb, input: unknown): Promise<Outcome<TrackingSettings>>;
   /** Claims a host (pending until proven); answers the tenant's active hosts, as the original contract does. */
-  addPixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<string[]>>;
-  claimPixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<PixelHostClaim>>;
-  verifyPixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<PixelHostClaim>>;
-  removePixelHost(ctx: TenantContext, host: unknown): Promise<Outcome<string[]>>;
+  addPixelHost(db: TenantDb, host: unknown): Promise<Outcome<string[]>>;
+  claimPixelHost(db: TenantDb, host: unknown): Promise<Outcome<PixelHostClaim>>;
+  verifyPixelHost(db: TenantDb, host: unknown): Promise<Outcome<PixelHostClaim>>;
+  removePixelHost(db: TenantDb, host: unknown): Promise<Outcome<string[]>>;
   /** Active hosts only: those that serve. */
-  pixelHosts(ctx: TenantContext): Promise<string[]>;
-  pixelHostClaims(ctx: TenantContext): Promise<PixelHostClaim[]>;
+  pixelHosts(db: TenantDb): Promise<string[]>;
+  pixelHostClaims(db: TenantDb): Promise<PixelHostClaim[]>;
 }
 
 /** White-label settings and pixel hosts; every change is announced so cached sites are evicted everywhere. */
 export function createTrackingSettingsService(deps: {
-  db: Database;
   sites: TrackingSites;
   claims: PixelHostClaims;
 }): TrackingSettingsService {
   const hostsOf = (tenantId: string) => deps.claims.activeHosts(tenantId);
-  const claim = async (ctx: TenantContext, raw: unknown): Promise<Outcome<PixelHostClaim>> => {
+  const claim = async (db: TenantDb, raw: unknown): Promise<Outcome<PixelHostClaim>> => {
     const parsed = parseInput(hostInput, raw, ['host']);
-    return parsed.ok ? deps.claims.claim(ctx.tenantId, parsed.value) : parsed;
+    return parsed.ok ? deps.claims.claim(db.tenantId, parsed.value) : parsed;
   };
 
   return {
-    async update(ctx, input) {
+    async settings(db) {
+      const row = await trackingSettings(db);
+      return row === undefined ? failure(notFound('TenantSettings')) : success(toSettings(row));
+    },
+
+    async update(db, input) {
       const parsed = parseInput(settingsInput, input, ['input']);
       if (!parsed.ok) return parsed;
       const v = parsed.value;
-      await tenantSql(deps.db, ctx.schema).query(
-        `update {t}.settings set script_path = coalesce($1, script_path), global_name = coalesce($2, global_name),
-                cookie_name = coalesce($3, cookie_name), require_consent = coalesce($4, require_consent),
-                ip_storage = coalesce($5, ip_storage), event_retention_days = coalesce($6, event_retention_days), updated_at = now()`,
-        [v.scriptPath ?? null, v.globalName ?? null, v.cookieName ?? null, v.requireConsent ?? null, v.ipStorage ?? null, v.eventRetentionDays ?? null],
-      );
-      await deps.sites.changed(ctx.tenantId);
-      return success(undefined);
+      const row = await updateTrackingSettings(db, {
+        script_path: v.scriptPath,
+        global_name: v.globalName,
+        cookie_name: v.cookieName,
+        require_consent: v.requireConsent,
+        ip_storage: v.ipStorage,
+        event_retention_days: v.eventRetentionDays,
+      });
+      await deps.sites.changed(db.tenantId);
+      return success(toSettings(row));
     },
 
-    async addPixelHost(ctx, raw) {
-      const claimed = await claim(ctx, raw);
-      return claimed.ok ? success(await hostsOf(ctx.tenantId)) : claimed;
+    async addPixelHost(db, raw) {
+      const claimed = await claim(db, raw);
+      return claimed.ok ? success(await hostsOf(db.tenantId)) : claimed;
     },
 
     claimPixelHost: claim,
 
-    async verifyPixelHost(ctx, raw) {
+    async verifyPixelHost(db, raw) {
       const parsed = parseInput(hostInput, raw, ['host']);
-      return parsed.ok ? deps.claims.verify(ctx.tenantId, parsed.value) : parsed;
+      return parsed.ok ? deps.claims.verify(db.tenantId, parsed.value) : parsed;
     },
 
-    async removePixelHost(ctx, raw) {
+    async removePixelHost(db, raw) {
       const parsed = parseInput(hostInput, raw, ['host']);
       if (!parsed.ok) return parsed;
-      if (!(await deps.claims.remove(ctx.tenantId, parsed.value))) return failure(notFound('PixelHost'));
-      return success(await hostsOf(ctx.tenantId));
+      if (!(await deps.claims.remove(db.tenantId, parsed.value))) return failure(notFound('PixelHost'));
+      return success(await hostsOf(db.tenantId));
     },
 
-    pixelHosts: (ctx) => hostsOf(ctx.tenantId),
-    pixelHostClaims: (ctx) => deps.claims.list(ctx.tenantId),
+    pixelHosts: (db) => hostsOf(db.tenantId),
+    pixelHostClaims: (db) => deps.claims.list(db.tenantId),
   };
 }

@@ -1,7 +1,8 @@
 import type { PubSub } from '../../platform/coordination/coordination.js';
-import type { Sql } from '../../platform/postgres/database.js';
-import { tenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
+import type { TenantDatabases } from '../../tenants/tenant-db.js';
 import { normaliseHost, pixelHostRefusal } from './pixel-host-rules.js';
+import { activeTenantSite, tenantsServedByHost, trackingSettings } from './tracking-settings.repository.js';
 
 /** What the browser-facing routes need to serve a tenant's white-label collection. */
 export interface TrackingSite {
@@ -30,18 +31,17 @@ const TTL_MS = 60_000;
 // Every request's Host header is looked up (misses too), so the cache must not grow with arbitrary hosts.
 const MAX_HOSTS = 10_000;
 
-interface SiteRow {
-  id: string;
-  schema_name: string;
-  pixel_secret: Buffer;
-}
+const IP_STORAGE: ReadonlyArray<TrackingSite['ipStorage']> = ['full', 'truncated', 'none'];
+const isIpStorage = (text: string): text is TrackingSite['ipStorage'] => (IP_STORAGE as readonly string[]).includes(text);
 
 /**
  * Sites are read on every pixel and script request, so they are cached in
  * process and evicted on every instance when a tenant changes them.
  */
 export function createTrackingSites(deps: {
-  sql: Sql;
+  control: ControlDb;
+  /** The tenant found in the control schema (active) is the one whose settings are read. */
+  tenantDbs: Pick<TenantDatabases, 'ofResolved'>;
   pubsub: PubSub;
   now: () => number;
   /** The platform's own host names (platformHostNames). */
@@ -52,22 +52,12 @@ export function createTrackingSites(deps: {
   let unsubscribe: (() => Promise<void>) | undefined;
 
   const load = async (tenantId: string): Promise<TrackingSite | undefined> => {
-    const tenant = (
-      await deps.sql.query<SiteRow>(`select id, schema_name, pixel_secret from control.tenants where id = $1 and status = 'active'`, [
-        tenantId,
-      ])
-    )[0];
+    const tenant = await activeTenantSite(deps.control, tenantId);
     if (tenant === undefined) return undefined;
-    const settings = (
-      await tenantSql(deps.sql, tenant.schema_name).query<{
-        script_path: string;
-        global_name: string;
-        cookie_name: string;
-        require_consent: boolean;
-        ip_storage: TrackingSite['ipStorage'];
-      }>('select script_path, global_name, cookie_name, require_consent, ip_storage from {t}.settings')
-    )[0];
+    const settings = await trackingSettings(deps.tenantDbs.ofResolved({ tenantId, schema: tenant.schema_name }));
     if (settings === undefined) return undefined;
+    // The table allows only these; anything else is a broken row.
+    if (!isIpStorage(settings.ip_storage)) throw new Error(`tenant ${tenantId} stores IPs as ${settings.ip_storage}`);
     return {
       tenantId,
       schema: tenant.schema_name,
@@ -101,8 +91,8 @@ export function createTrackingSites(deps: {
       if (pixelHostRefusal(host, deps.platformNames ?? []) !== undefined) return undefined;
       let entry = hostCache.get(host);
       if (entry === undefined || entry.expiresAt <= deps.now()) {
-        const rows = await deps.sql.query<{ tenant_id: string }>(`select tenant_id from control.pixel_hosts where host = $1 and status = 'active'`, [host]);
-        entry = { tenantId: rows[0]?.tenant_id, expiresAt: deps.now() + TTL_MS };
+        const [tenantId] = await tenantsServedByHost(deps.control, host);
+        entry = { tenantId, expiresAt: deps.now() + TTL_MS };
         if (hostCache.size >= MAX_HOSTS) hostCache.delete(hostCache.keys().next().value ?? '');
         hostCache.set(host, entry);
       }

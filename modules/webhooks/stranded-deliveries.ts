@@ -7,10 +7,11 @@
  * twice.
  */
 import type { Logger } from '../../platform/logging/logger.js';
-import type { Sql } from '../../platform/postgres/database.js';
-import { tenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
+import type { TenantDatabases } from '../../tenants/tenant-db.js';
 import { activeTenants } from '../../tenants/tenant-status.js';
 import type { WebhookDispatcher } from './webhook-dispatcher.js';
+import { strandedDeliveryIds } from './webhooks.repository.js';
 
 /** Younger deliveries may still be on their way to their workflow, whose first attempt is immediate. */
 export const STRANDED_AFTER_MS = 2 * 60_000;
@@ -22,24 +23,19 @@ const PAGE = 500;
  * reported and the others are swept all the same.
  */
 export async function redispatchStrandedDeliveries(deps: {
-  db: Sql;
+  control: ControlDb;
+  tenantDbs: Pick<TenantDatabases, 'ofResolved'>;
   dispatcher: WebhookDispatcher;
   onError: (error: unknown, tenantId: string) => void;
   strandedAfterMs?: number;
 }): Promise<number> {
-  const tenants = await activeTenants(deps.db);
+  const tenants = await activeTenants(deps.control);
   let dispatched = 0;
   for (const tenant of tenants) {
     try {
-      const stranded = await tenantSql(deps.db, tenant.schema).query<{ id: string }>(
-        `select d.id from {t}.webhook_deliveries d join {t}.webhooks w on w.id = d.webhook_id
-          where d.status = 'PENDING' and d.attempts = 0 and d.created_at < now() - make_interval(secs => $1::double precision / 1000)
-            and w.disabled_at is null
-          order by d.created_at limit ${PAGE}`,
-        [deps.strandedAfterMs ?? STRANDED_AFTER_MS],
-      );
+      const stranded = await strandedDeliveryIds(deps.tenantDbs.ofResolved(tenant), deps.strandedAfterMs ?? STRANDED_AFTER_MS, PAGE);
       if (stranded.length === 0) continue;
-      await deps.dispatcher.dispatch(tenant, stranded.map((row) => row.id));
+      await deps.dispatcher.dispatch(tenant, stranded);
       dispatched += stranded.length;
     } catch (error) {
       deps.onError(error, tenant.tenantId);
@@ -49,7 +45,13 @@ export async function redispatchStrandedDeliveries(deps: {
 }
 
 /** The sweep every `everyMs` until stopped; a failed round is logged and the next one tries again. */
-export function sweepStrandedDeliveries(deps: { db: Sql; dispatcher: WebhookDispatcher; log: Logger; everyMs: number }): { stop(): Promise<void> } {
+export function sweepStrandedDeliveries(deps: {
+  control: ControlDb;
+  tenantDbs: Pick<TenantDatabases, 'ofResolved'>;
+  dispatcher: WebhookDispatcher;
+  log: Logger;
+  everyMs: number;
+}): { stop(): Promise<void> } {
   let round: Promise<void> = Promise.resolve();
   const timer = setInterval(() => {
     round = round.then(async () => {

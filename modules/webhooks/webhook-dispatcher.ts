@@ -1,6 +1,6 @@
-import type { WebhookTenant } from './webhook-registry.js';
+import type { TenantIdentity } from '../../tenants/tenant-db.js';
 
 /** Starts the delivery workflows of recorded deliveries; Temporal's side fills it (workflows/webhooks/webhook-dispatch.ts). */
 export interface WebhookDispatcher {
-  dispatch(tenant: WebhookTenant, deliveryIds: readonly string[]): Promise<void>;
+  dispatch(tenant: TenantIdentity, deliveryIds: readonly string[]): Promise<void>;
 }

@@ -1,4 +1,4 @@
-// Contract for cross-instance coordination (rate limits, short-lived cache, pub/sub).
+// Contract for cross-instance coordination (rate limits, semaphores, short-lived cache, pub/sub).
 // Redis backs it in production; an in-process adapter backs single-node installs.
 // Both must behave the same, which test/integration/coordination.test.ts enforces.
 
@@ -6,17 +6,32 @@ export type RateLimitDecision = { allowed: true; remaining: number } | { allowed
 
 export interface RateLimiter {
   /**
-   * Counts one hit against `key` in a fixed window of `windowMs` that starts at the
-   * first hit. Refused decisions carry an integer `retryAfterSeconds` >= 1.
+   * Counts one hit against `key` in a fixed window of `windowMs` (whole seconds) that starts at
+   * the first hit. Refused decisions carry an integer `retryAfterSeconds` >= 1.
    */
   hit(key: string, limit: number, windowMs: number): Promise<RateLimitDecision>;
   /**
-   * Counts one hit against each key, each against its own limit, in one round trip; refused when
-   * any key is over (retry after the longest wait). Keys sharing a `{tag}` stay together on a cluster.
+   * Counts one hit against each key, each against its own limit, in one pipelined round trip;
+   * refused when any key is over (retry after the longest wait). Every key counts the hit, refused
+   * or not. Keys sharing a `{tag}` stay together on a cluster.
    */
   hitEach(hits: ReadonlyArray<{ readonly key: string; readonly limit: number }>, windowMs: number): Promise<RateLimitDecision>;
   /** Forgets every counter whose key starts with `prefix` (a tenant's, when it is offboarded); returns how many. */
   deleteByPrefix(prefix: string): Promise<number>;
+}
+
+/** One held slot of a semaphore; it renews itself until released. */
+export interface SemaphoreLease {
+  /** Frees the slot; idempotent. */
+  release(): Promise<void>;
+}
+
+export interface Semaphores {
+  /**
+   * Takes one of `limit` slots named `key` when one is free, without waiting; undefined when all
+   * are held. The lease renews itself while its holder lives and lapses `leaseMs` after it dies.
+   */
+  tryAcquire(key: string, limit: number, leaseMs: number): Promise<SemaphoreLease | undefined>;
 }
 
 export interface Cache {
@@ -54,6 +69,7 @@ export type CoordinationKind = 'redis' | 'memory';
 export interface Coordination {
   kind: CoordinationKind;
   rateLimiter: RateLimiter;
+  semaphores: Semaphores;
   cache: Cache;
   pubsub: PubSub;
   /** Rejects when the backing store is unreachable; for health checks. */
@@ -70,8 +86,18 @@ export function assertRateLimitArgs(limit: number, windowMs: number): void {
   if (!Number.isInteger(limit) || limit < 0) {
     throw new RangeError(`rate limit must be a non-negative integer, got ${limit}`);
   }
-  if (!Number.isFinite(windowMs) || windowMs < 1) {
-    throw new RangeError(`rate limit window must be >= 1 ms, got ${windowMs}`);
+  // rate-limiter-flexible counts windows in whole seconds (Redis EX), so anything else would be rounded silently.
+  if (!Number.isInteger(windowMs) || windowMs < 1_000 || windowMs % 1_000 !== 0) {
+    throw new RangeError(`rate limit window must be a whole number of seconds, got ${windowMs} ms`);
+  }
+}
+
+export function assertSemaphoreArgs(limit: number, leaseMs: number): void {
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new RangeError(`semaphore limit must be a positive integer, got ${limit}`);
+  }
+  if (!Number.isInteger(leaseMs) || leaseMs < 1) {
+    throw new RangeError(`semaphore lease must be a positive whole number of ms, got ${leaseMs}`);
   }
 }
 

@@ -1,20 +1,10 @@
-import {
-  assertKeyPrefix,
-  assertRateLimitArgs,
-  assertTtl,
-  combineRateLimits,
-  decideRateLimit,
-  type Cache,
-  type Coordination,
-  type CoordinationErrorHandler,
-  type PubSub,
-  type RateLimitDecision,
-  type RateLimiter,
-  type Unsubscribe,
-} from './coordination.js';
+import { RateLimiterMemory } from 'rate-limiter-flexible';
+import { assertKeyPrefix, assertTtl, type Cache, type Coordination, type CoordinationErrorHandler, type PubSub, type Unsubscribe } from './coordination.js';
+import { createFlexibleRateLimiter, memoizeLimiters } from './flexible-rate-limiter.js';
+import { createMemorySemaphores } from './memory-semaphores.js';
 
 export type MemoryCoordinationOptions = {
-  /** Injectable clock so expiry can be driven deterministically. */
+  /** Injectable clock so cache expiry can be driven deterministically (rate-limit windows follow rate-limiter-flexible's clock). */
   now?: () => number;
   onError?: CoordinationErrorHandler;
 };
@@ -88,31 +78,28 @@ export function createMemoryCoordination(opts: MemoryCoordinationOptions = {}): 
     if (closed) throw new Error('coordination is closed');
   };
 
-  const windows = new ExpiringMap<number>(now);
-  const countHit = (key: string, limit: number, windowMs: number): RateLimitDecision => {
-    const current = windows.get(key);
-    const expiresAt = current?.expiresAt ?? now() + Math.ceil(windowMs);
-    const count = (current?.value ?? 0) + 1;
-    windows.set(key, count, expiresAt);
-    return decideRateLimit(count, limit, expiresAt - now());
-  };
-  const rateLimiter: RateLimiter = {
-    async hit(key, limit, windowMs) {
+  const limiters = memoizeLimiters((points, durationSeconds) => new RateLimiterMemory({ keyPrefix: '', points, duration: durationSeconds }));
+  const rateLimiter = createFlexibleRateLimiter({
+    limiterFor(points, durationSeconds) {
       ensureOpen();
-      assertRateLimitArgs(limit, windowMs);
-      return countHit(key, limit, windowMs);
+      return limiters.limiterFor(points, durationSeconds);
     },
-    async hitEach(hits, windowMs) {
-      ensureOpen();
-      for (const { limit } of hits) assertRateLimitArgs(limit, windowMs);
-      return combineRateLimits(hits.map(({ key, limit }) => countHit(key, limit, windowMs)));
-    },
+    // Each limiter keeps its own store, which only dump() lists; a tenant's counters are few and offboarding rare.
     async deleteByPrefix(prefix) {
       ensureOpen();
-      assertKeyPrefix(prefix);
-      return windows.deleteByPrefix(prefix);
+      const at = Date.now();
+      let deleted = 0;
+      for (const limiter of limiters.all()) {
+        for (const { key, expiresAt } of limiter.dump().storage) {
+          const name = String(key);
+          if (!name.startsWith(prefix)) continue;
+          if ((await limiter.delete(name)) && (expiresAt === null || expiresAt > at)) deleted += 1;
+        }
+      }
+      return deleted;
     },
-  };
+  });
+  const semaphores = createMemorySemaphores(ensureOpen);
 
   const entries = new ExpiringMap<string>(now);
   const cache: Cache = {
@@ -191,6 +178,7 @@ export function createMemoryCoordination(opts: MemoryCoordinationOptions = {}): 
   return {
     kind: 'memory',
     rateLimiter,
+    semaphores,
     cache,
     pubsub,
     async ping() {
@@ -199,7 +187,8 @@ export function createMemoryCoordination(opts: MemoryCoordinationOptions = {}): 
     async close() {
       closed = true;
       channels.clear();
-      windows.clear();
+      limiters.clear();
+      semaphores.clear();
       entries.clear();
     },
   };

@@ -1,17 +1,8 @@
 import { Redis, type RedisOptions } from 'ioredis';
-import {
-  assertKeyPrefix,
-  assertRateLimitArgs,
-  assertTtl,
-  combineRateLimits,
-  decideRateLimit,
-  type Cache,
-  type Coordination,
-  type CoordinationErrorHandler,
-  type PubSub,
-  type RateLimiter,
-  type Unsubscribe,
-} from './coordination.js';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { assertKeyPrefix, assertTtl, type Cache, type Coordination, type CoordinationErrorHandler, type PubSub, type Unsubscribe } from './coordination.js';
+import { createFlexibleRateLimiter, memoizeLimiters } from './flexible-rate-limiter.js';
+import { createRedisSemaphores } from './redis-semaphores.js';
 
 export type RedisCoordinationOptions = {
   url: string;
@@ -21,26 +12,6 @@ export type RedisCoordinationOptions = {
   commandTimeoutMs?: number;
   onError?: CoordinationErrorHandler;
 };
-
-// Fixed windows, atomic: INCR and arming the expiry happen in one script, so concurrent gateways can never
-// over-admit or leave a counter without a TTL (which would block forever); every key given, in one round trip,
-// counts and remaining times in key order.
-const RATE_LIMIT_EACH_LUA = `
-local replies = {}
-for i, key in ipairs(KEYS) do
-  local count = redis.call('INCR', key)
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 then
-    redis.call('PEXPIRE', key, ARGV[1])
-    ttl = tonumber(ARGV[1])
-  end
-  replies[#replies + 1] = count
-  replies[#replies + 1] = ttl
-end
-return replies
-`;
-
-const RATE_LIMIT_EACH_COMMAND = 'leadgraphRateLimitHitEach';
 
 // Compare and delete in one step: a GET then DEL could free a lease that expired in between
 // and was taken by another holder.
@@ -55,19 +26,8 @@ const DELETE_IF_EQUALS_COMMAND = 'leadgraphDeleteIfEquals';
 
 // defineCommand attaches methods ioredis' types can't know about; this is their shape.
 type ScriptHost = {
-  /** Without a fixed key count: the number of keys comes first. */
-  [RATE_LIMIT_EACH_COMMAND]: (keyCount: number, ...keysThenWindowMs: Array<string | number>) => Promise<unknown>;
   [DELETE_IF_EQUALS_COMMAND]: (key: string, value: string) => Promise<unknown>;
 };
-
-function parseRateLimitReply(reply: unknown): { count: number; ttlMs: number } {
-  if (Array.isArray(reply) && reply.length === 2) {
-    const count = Number(reply[0]);
-    const ttlMs = Number(reply[1]);
-    if (Number.isInteger(count) && Number.isFinite(ttlMs)) return { count, ttlMs };
-  }
-  throw new Error(`unexpected rate limit script reply: ${JSON.stringify(reply)}`);
-}
 
 const defaultOnError: CoordinationErrorHandler = (error, context) => {
   console.error(`[coordination:redis] ${context}`, error);
@@ -124,43 +84,38 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
   const command = new Redis(opts.url, { ...connectionOptions, connectionName: 'leadgraph-coordination' });
   // A connection in subscriber mode can't run normal commands, hence the dedicated second one.
   const subscriber = new Redis(opts.url, { ...connectionOptions, connectionName: 'leadgraph-coordination-sub' });
+  // redis-semaphore names its keys itself ("semaphore:<key>"); this connection's keyPrefix puts them under ours.
+  // Lazy: it connects on first use, so processes that take no semaphore (gateways) never open it.
+  const semaphoreConnection = new Redis(opts.url, { ...connectionOptions, keyPrefix, connectionName: 'leadgraph-coordination-sem' });
   // Without listeners ioredis logs every reconnect failure as an unhandled error event.
   command.on('error', (error) => onError(error, 'redis command connection error'));
   subscriber.on('error', (error) => onError(error, 'redis subscriber connection error'));
+  semaphoreConnection.on('error', (error) => onError(error, 'redis semaphore connection error'));
 
   try {
     await Promise.all([command.connect(), subscriber.connect()]);
   } catch (error) {
     command.disconnect();
     subscriber.disconnect();
+    semaphoreConnection.disconnect();
     throw new Error(`cannot connect to Redis for coordination: ${error instanceof Error ? error.message : String(error)}`, {
       cause: error,
     });
   }
 
-  command.defineCommand(RATE_LIMIT_EACH_COMMAND, { lua: RATE_LIMIT_EACH_LUA });
   command.defineCommand(DELETE_IF_EQUALS_COMMAND, { numberOfKeys: 1, lua: DELETE_IF_EQUALS_LUA });
   const scripts = command as unknown as ScriptHost;
 
-  const rateLimiter: RateLimiter = {
-    hit: (key, limit, windowMs) => rateLimiter.hitEach([{ key, limit }], windowMs),
-    async hitEach(hits, windowMs) {
-      for (const { limit } of hits) assertRateLimitArgs(limit, windowMs);
-      if (hits.length === 0) return { allowed: true, remaining: 0 };
-      const reply = await scripts[RATE_LIMIT_EACH_COMMAND](hits.length, ...hits.map((h) => `${keyPrefix}rl:${h.key}`), Math.ceil(windowMs));
-      if (!Array.isArray(reply) || reply.length !== hits.length * 2) throw new Error(`unexpected rate limit script reply: ${JSON.stringify(reply)}`);
-      return combineRateLimits(
-        hits.map(({ limit }, i) => {
-          const { count, ttlMs } = parseRateLimitReply([reply[2 * i], reply[2 * i + 1]]);
-          return decideRateLimit(count, limit, ttlMs);
-        }),
-      );
-    },
-    async deleteByPrefix(prefix) {
-      assertKeyPrefix(prefix);
-      return unlinkByPrefix(command, `${keyPrefix}rl:${prefix}`);
-    },
-  };
+  // Counters keep the key layout of the hand-written script they replace, `<keyPrefix>rl:<key>`, so live windows carry over.
+  const limiters = memoizeLimiters(
+    (points, durationSeconds) => new RateLimiterRedis({ storeClient: command, keyPrefix: `${keyPrefix}rl`, points, duration: durationSeconds }),
+  );
+  const rateLimiter = createFlexibleRateLimiter({
+    limiterFor: limiters.limiterFor,
+    deleteByPrefix: (prefix) => unlinkByPrefix(command, `${keyPrefix}rl:${prefix}`),
+  });
+
+  const semaphores = createRedisSemaphores(semaphoreConnection, onError);
 
   const cache: Cache = {
     async get(key) {
@@ -248,6 +203,7 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
   return {
     kind: 'redis',
     rateLimiter,
+    semaphores,
     cache,
     pubsub,
     async ping() {
@@ -257,7 +213,8 @@ export async function createRedisCoordination(opts: RedisCoordinationOptions): P
     close() {
       closing ??= (async () => {
         channels.clear();
-        await Promise.all([closeConnection(command), closeConnection(subscriber)]);
+        semaphores.stopRenewals();
+        await Promise.all([closeConnection(command), closeConnection(subscriber), closeConnection(semaphoreConnection)]);
       })();
       return closing;
     },

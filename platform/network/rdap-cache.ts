@@ -2,7 +2,8 @@ import { z } from 'zod';
 import type { RdapNetwork } from '../../intelligence/network/rdap-network.js';
 import { rdapCacheBlock, rdapCacheSpan } from '../../intelligence/network/rdap-cache-span.js';
 import { success, type Outcome } from '../outcome.js';
-import type { Sql } from '../postgres/database.js';
+import type { ControlDb } from '../postgres/control-db.js';
+import { freshRdapRow, storeRdapRow } from './network-data.repository.js';
 import type { RdapClient } from './rdap-client.js';
 
 /** A fresh cached answer: the network, or undefined when no registry holds the address. */
@@ -20,7 +21,7 @@ export interface RdapCache {
 
 export interface RdapCacheDeps {
   /** The control schema's handle: the rows are public registry data, shared by every tenant. */
-  readonly db: Sql;
+  readonly control: ControlDb;
   /** How long a network is answered from the cache (RDAP_CACHE_DAYS). */
   readonly ttlDays: number;
   /** How long "no registry holds this" is; shorter, as unallocated space gets allocated. */
@@ -29,14 +30,6 @@ export interface RdapCacheDeps {
 }
 
 const DAY_MS = 24 * 60 * 60 * 1000;
-/** Stale rows of other blocks removed with each row stored: more than one, so the stale set shrinks while misses go on. */
-const SWEEP_ROWS = 32;
-
-interface Row {
-  readonly network: unknown;
-  readonly fetched_at: Date;
-}
-
 // Checked on the way out: a row written by an older release with another shape counts as not cached.
 const storedNetwork: z.ZodType<RdapNetwork> = z.object({
   handle: z.string(),
@@ -61,14 +54,7 @@ export function createRdapCache(deps: RdapCacheDeps): RdapCache {
     async find(address) {
       const block = rdapCacheBlock(address);
       if (block === undefined) return undefined;
-      const [row] = await deps.db.query<Row>(
-        `select network, fetched_at
-           from control.rdap_networks
-          where block = $1::cidr and start_address <= $2::inet and end_address >= $2::inet and expires_at > $3
-          order by start_address desc, end_address asc
-          limit 1`,
-        [block.block, block.address, deps.now()],
-      );
+      const row = await freshRdapRow(deps.control, { block: block.block, address: block.address, now: deps.now() });
       if (row === undefined) return undefined;
       if (row.network === null) return { network: undefined, fetchedAt: row.fetched_at };
       const stored = storedNetwork.safeParse(row.network);
@@ -80,25 +66,15 @@ export function createRdapCache(deps: RdapCacheDeps): RdapCache {
       if (span === undefined) return;
       const now = deps.now();
       const expires = new Date(now.getTime() + (network === undefined ? missTtlDays : deps.ttlDays) * DAY_MS);
-      // Expired rows of the block go in the same statement, never the row being written, which one statement must
-      // not both delete and update; and a few expired rows of blocks nobody asks about any more, so the table stays
-      // as large as the blocks still asked about (each row stored sweeps up to SWEEP_ROWS stale ones).
-      await deps.db.query(
-        `with pruned as (
-           delete from control.rdap_networks
-            where block = $1::cidr and expires_at <= $6 and (start_address, end_address) <> ($2::inet, $3::inet)
-         ), swept as (
-           delete from control.rdap_networks
-            where ctid = any(array(select ctid from control.rdap_networks
-                                    where expires_at <= $6 and block <> $1::cidr
-                                    order by expires_at limit ${SWEEP_ROWS}))
-         )
-         insert into control.rdap_networks (block, start_address, end_address, handle, network, fetched_at, expires_at)
-         values ($1::cidr, $2::inet, $3::inet, $4, $5::jsonb, $6, $7)
-         on conflict (block, start_address, end_address) do update
-           set handle = excluded.handle, network = excluded.network, fetched_at = excluded.fetched_at, expires_at = excluded.expires_at`,
-        [span.block, span.start, span.end, network?.handle ?? null, network === undefined ? null : JSON.stringify(network), now, expires],
-      );
+      await storeRdapRow(deps.control, {
+        block: span.block,
+        start: span.start,
+        end: span.end,
+        handle: network?.handle ?? null,
+        network: network === undefined ? null : JSON.stringify(network),
+        now,
+        expires,
+      });
     },
   };
 }

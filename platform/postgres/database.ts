@@ -2,7 +2,9 @@ import { CompiledQuery, Kysely, PostgresDialect, sql as sqlTag } from 'kysely';
 import pg from 'pg';
 import { setLocalStatementTimeout } from './statement-timeout.js';
 
-export type SqlValue = string | number | boolean | null | Date | readonly (string | null)[] | readonly number[] | Buffer;
+import type { SqlValue } from './sql-value.js';
+
+export type { SqlValue };
 
 /**
  * Kysely over no particular schema: the root of every handle. Only the data

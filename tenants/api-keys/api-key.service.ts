@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { failure, invalidInput, notFound, success, type Outcome } from '../../platform/outcome.js';
-import type { Database } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import { ApiKey, ApiKeyKind } from '../../schema/entities/control/api-key.entity.js';
 import type { TenantContext } from '../tenant-context.js';
@@ -38,7 +38,7 @@ export interface ApiKeyService {
   list(ctx: TenantContext): Promise<ApiKey[]>;
 }
 
-export function createApiKeyService(deps: { db: Database; revocations: KeyRevocations }): ApiKeyService {
+export function createApiKeyService(deps: { control: ControlDb; revocations: KeyRevocations }): ApiKeyService {
   const findOwn = (em: EntityManager, tenantId: string, id: string) => em.findOne(ApiKey, { id, tenantId });
 
   return {
@@ -59,7 +59,7 @@ export function createApiKeyService(deps: { db: Database; revocations: KeyRevoca
           invalidInput(['input', 'ipAllowlist'], `the calling key is restricted to ${ctx.ipAllowlist.join(', ')}; a key it creates must be too`),
         );
       }
-      const { id, secret } = await insertApiKey(deps.db, {
+      const { id, secret } = await insertApiKey(deps.control, {
         tenantId: ctx.tenantId,
         kind,
         name,

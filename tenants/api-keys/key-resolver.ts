@@ -1,8 +1,9 @@
 import type { BlockList } from 'node:net';
 import type { PubSub } from '../../platform/coordination/coordination.js';
-import type { Sql } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
 import { ApiKeyKind } from '../../schema/entities/control/api-key.entity.js';
 import { hashSecret } from './api-key-secret.js';
+import { activeKeyBySecretHash } from '../tenants.repository.js';
 import { buildBlockList } from './network-allowlist.js';
 import { isScope, type Scope } from './scopes.js';
 
@@ -37,22 +38,12 @@ export interface KeyResolver extends KeyRevocations {
 const REVOKED_CHANNEL = 'api-keys:revoked';
 const MAX_ENTRIES = 50_000;
 
-interface KeyRow {
-  id: string;
-  tenant_id: string;
-  schema_name: string;
-  kind: string;
-  scopes: string[];
-  ip_allowlist: string[];
-  allowed_origins: string[];
-}
-
 /**
  * Key resolution sits on every request, so resolved keys are cached in
  * process. Revocation is announced over pub/sub and evicts the entry on every
  * instance at once; the TTL only bounds the damage of a lost message.
  */
-export function createKeyResolver(deps: { sql: Sql; pubsub: PubSub; ttlMs: number; now: () => number }): KeyResolver {
+export function createKeyResolver(deps: { control: ControlDb; pubsub: PubSub; ttlMs: number; now: () => number }): KeyResolver {
   const cache = new Map<string, { key: ResolvedKey | undefined; expiresAt: number }>();
   // Bumped by every eviction: a lookup that raced a revocation must not cache its stale answer.
   let generation = 0;
@@ -66,13 +57,7 @@ export function createKeyResolver(deps: { sql: Sql; pubsub: PubSub; ttlMs: numbe
   };
 
   const load = async (hash: string): Promise<ResolvedKey | undefined> => {
-    const rows = await deps.sql.query<KeyRow>(
-      `select k.id, k.tenant_id, t.schema_name, k.kind, k.scopes, k.ip_allowlist, k.allowed_origins
-         from control.api_keys k join control.tenants t on t.id = k.tenant_id
-        where k.secret_hash = $1 and k.revoked_at is null and t.status = 'active'`,
-      [hash],
-    );
-    const row = rows[0];
+    const row = await activeKeyBySecretHash(deps.control, hash);
     if (row === undefined) return undefined;
     return {
       id: row.id,

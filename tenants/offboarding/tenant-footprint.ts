@@ -31,7 +31,7 @@ export function isTenantWorkflow(workflowId: string, tenantId: string): boolean 
 
 /**
  * Coordination keys naming the tenant or one of its API keys: the enrichment
- * caches and leases (answer-cache.ts, provider-gate.ts) and the rate limits of
+ * answer cache (answer-cache.ts) and the rate limits of
  * the enrichment gate, the GraphQL API (`key:<key id>`, authenticate.ts) and
  * ingestion (`ingest:<key id>`, `ingest:host:<tenant>`, segment.routes.ts) and the
  * per-visitor limits (`ingest-visitor:{<tenant>}:`, visitor-limits.ts).
@@ -39,7 +39,9 @@ export function isTenantWorkflow(workflowId: string, tenantId: string): boolean 
  */
 export function tenantCoordinationPrefixes(tenantId: string, keyIds: readonly string[]): { cache: string[]; rateLimits: string[] } {
   return {
-    cache: [`enrich:answer:${tenantId}:`, `enrich:slot:${tenantId}:`, `enrich:flight:${tenantId}:`],
+    // The gate's semaphore leases (`enrich:slot:`, `enrich:flight:`) are not listed: each lapses within its lease
+    // (15 s) once the tenant's workflows, their only holders, are terminated.
+    cache: [`enrich:answer:${tenantId}:`],
     rateLimits: [`enrich:rate:${tenantId}:`, `ingest:host:${tenantId}`, `ingest-visitor:{${tenantId}}:`, ...keyIds.flatMap((id) => [`key:${id}`, `ingest:${id}`])],
   };
 }

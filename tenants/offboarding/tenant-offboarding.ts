@@ -1,8 +1,16 @@
 import { z } from 'zod';
 import { failure, notFound, success, type Outcome } from '../../platform/outcome.js';
-import type { Database, Sql } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import { newId } from '../api-keys/api-key-secret.js';
+import {
+  deletionById,
+  deletionOfTenant,
+  insertTenantDeletion,
+  lockedTenantSchema,
+  requeueFailedDeletion,
+  type TenantDeletionRow,
+} from '../tenants.repository.js';
 
 export type TenantDeletionStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
 
@@ -36,16 +44,24 @@ export interface TenantOffboarding {
 
 const tenantIdInput = z.string().trim().min(1).max(100);
 
-const COLUMNS = `id, tenant_id as "tenantId", status, erased, requested_at as "requestedAt", completed_at as "completedAt", error`;
+const STATUSES: readonly TenantDeletionStatus[] = ['QUEUED', 'RUNNING', 'COMPLETED', 'FAILED'];
+
+/** The stored request as the API shows it; `erased` holds counts only, as the offboarding writes them. */
+function deletionOf(row: TenantDeletionRow): TenantDeletion {
+  const status = STATUSES.find((known) => known === row.status);
+  if (status === undefined) throw new Error(`tenant deletion ${row.id} has an unknown status ${row.status}`);
+  const erased =
+    typeof row.erased === 'object' && row.erased !== null && !Array.isArray(row.erased)
+      ? Object.fromEntries(Object.entries(row.erased).filter((entry): entry is [string, number] => typeof entry[1] === 'number'))
+      : {};
+  return { id: row.id, tenantId: row.tenant_id, status, erased, requestedAt: row.requested_at, completedAt: row.completed_at, error: row.error };
+}
 
 export function createTenantOffboarding(deps: {
-  db: Database;
+  control: ControlDb;
   /** Starts (or joins) the tenant's offboarding workflow; idempotent. */
   start: (order: OffboardingOrder) => Promise<void>;
 }): TenantOffboarding {
-  const byTenant = async (sql: Sql, tenantId: string) =>
-    (await sql.query<TenantDeletion>(`select ${COLUMNS} from control.tenant_deletions where tenant_id = $1`, [tenantId]))[0];
-
   return {
     async deleteTenant(input) {
       const parsed = parseInput(tenantIdInput, input, ['id']);
@@ -53,18 +69,15 @@ export function createTenantOffboarding(deps: {
       if (!parsed.ok) return failure(notFound('Tenant'));
       const tenantId = parsed.value;
 
-      const recorded = await deps.db.transaction(async (tx) => {
-        const [tenant] = await tx.query<{ schema: string }>(`select schema_name as schema from control.tenants where id = $1 for update`, [tenantId]);
-        if (tenant === undefined) return undefined;
-        await tx.query(`insert into control.tenant_deletions (id, tenant_id) values ($1, $2) on conflict (tenant_id) do nothing`, [
-          newId('tdel'),
-          tenantId,
-        ]);
+      const recorded = await deps.control.transaction(async (tx) => {
+        const schema = await lockedTenantSchema(tx, tenantId);
+        if (schema === undefined) return undefined;
+        await insertTenantDeletion(tx, { id: newId('tdel'), tenantId });
         // The operator's way to retry a failed offboarding is to ask again.
-        await tx.query(`update control.tenant_deletions set status = 'QUEUED', error = null where tenant_id = $1 and status = 'FAILED'`, [tenantId]);
-        const deletion = await byTenant(tx, tenantId);
+        await requeueFailedDeletion(tx, tenantId);
+        const deletion = await deletionOfTenant(tx, tenantId);
         if (deletion === undefined) throw new Error(`tenant deletion of ${tenantId} vanished after insert`);
-        return { deletion, schema: tenant.schema };
+        return { deletion: deletionOf(deletion), schema };
       });
       if (recorded === undefined) return failure(notFound('Tenant'));
 
@@ -74,7 +87,8 @@ export function createTenantOffboarding(deps: {
     },
 
     async deletion(id) {
-      return (await deps.db.query<TenantDeletion>(`select ${COLUMNS} from control.tenant_deletions where id = $1`, [id]))[0];
+      const row = await deletionById(deps.control, id);
+      return row === undefined ? undefined : deletionOf(row);
     },
   };
 }

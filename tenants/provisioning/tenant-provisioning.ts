@@ -1,17 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { failure, invalidInput, success, type Outcome } from '../../platform/outcome.js';
-import type { Database } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
 import { parseInput } from '../../platform/validation/parse-input.js';
 import { ApiKeyKind } from '../../schema/entities/control/api-key.entity.js';
-import type { TenantMigration } from '../../schema/migrations/migration.js';
-import { migrateTenant } from '../../schema/migrator.js';
 import { insertApiKey } from '../api-keys/api-key-store.js';
 import { SCOPES } from '../api-keys/scopes.js';
 import { GRANT_OPERATION, type CreditLedger } from '../../modules/credits/credit-ledger.js';
 import { pixelHostRefusal } from '../../modules/tracking-settings/pixel-host-rules.js';
+import { openCreditBalance } from '../../modules/credits/credits.repository.js';
+import { activePixelHostsAmong, insertOperatorPixelHost } from '../../modules/tracking-settings/tracking-settings.repository.js';
+import { insertTenant } from '../tenants.repository.js';
 import { HOSTNAME } from './hostname.js';
-
+import type { MigrateTenantSchema } from './tenant-schema-migration.js';
 
 const createTenantInput = (platformNames: readonly string[]) =>
   z.object({
@@ -53,9 +54,9 @@ function newTenantId(): string {
 }
 
 export function createTenantProvisioning(deps: {
-  db: Database;
+  control: ControlDb;
   ledger: CreditLedger;
-  tenantMigrations: readonly TenantMigration[];
+  migrateSchema: MigrateTenantSchema;
   /** The platform's own host names (platformHostNames): never a tenant's pixel host. */
   platformNames?: readonly string[];
   /**
@@ -72,26 +73,17 @@ export function createTenantProvisioning(deps: {
       if (!parsed.ok) return parsed;
       const { name, credits, pixelHosts } = parsed.value;
 
-      const taken = await deps.db.query<{ host: string }>("select host from control.pixel_hosts where host = any($1) and status = 'active'", [
-        pixelHosts,
-      ]);
-      const clash = taken[0];
+      const [clash] = await activePixelHostsAmong(deps.control, pixelHosts);
       if (clash !== undefined) {
-        return failure(invalidInput(['input', 'pixelHosts', pixelHosts.indexOf(clash.host)], `${clash.host} is already registered`));
+        return failure(invalidInput(['input', 'pixelHosts', pixelHosts.indexOf(clash)], `${clash} is already registered`));
       }
 
       const tenantId = newTenantId();
       const schema = `t_${tenantId}`;
-      const keys = await deps.db.transaction(async (tx) => {
-        await tx.query('insert into control.tenants (id, name, schema_name) values ($1, $2, $3)', [tenantId, name, schema]);
-        await tx.query('insert into control.credit_balances (tenant_id, balance) values ($1, 0)', [tenantId]);
-        for (const host of pixelHosts) {
-          // The operator's word is the proof: active at once, and never re-checked.
-          await tx.query(
-            `insert into control.pixel_hosts (host, tenant_id, status, origin, verified_at) values ($1, $2, 'active', 'operator', now())`,
-            [host, tenantId],
-          );
-        }
+      const keys = await deps.control.transaction(async (tx) => {
+        await insertTenant(tx, { id: tenantId, name, schema });
+        await openCreditBalance(tx, tenantId);
+        for (const host of pixelHosts) await insertOperatorPixelHost(tx, host, tenantId);
         const common = { tenantId, ipAllowlist: [], allowedOrigins: [] };
         const secret = await insertApiKey(tx, { ...common, kind: ApiKeyKind.SECRET, name: 'Default secret key', scopes: SCOPES });
         const publishable = await insertApiKey(tx, {
@@ -104,7 +96,7 @@ export function createTenantProvisioning(deps: {
       });
 
       // Outside the transaction: the fan-out at start completes a tenant whose migration was interrupted.
-      await migrateTenant(deps.db, schema, deps.tenantMigrations);
+      await deps.migrateSchema(schema);
       if (credits > 0) {
         await deps.ledger.credit({
           tenantId,

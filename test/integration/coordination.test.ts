@@ -47,7 +47,7 @@ describe.each(factories)('coordination contract: $name', ({ name, create }) => {
     it('allows exactly `limit` hits per window, refuses with retryAfter >= 1, then allows again', async () => {
       const c = await create();
       const k = key('rl');
-      const windowMs = 300;
+      const windowMs = 1_000;
 
       const decisions = [];
       for (let i = 0; i < 5; i++) decisions.push(await c.rateLimiter.hit(k, 3, windowMs));
@@ -116,6 +116,56 @@ describe.each(factories)('coordination contract: $name', ({ name, create }) => {
       await expect(c.rateLimiter.hit(key('rl-bad'), -1, 1_000)).rejects.toThrow(RangeError);
       await expect(c.rateLimiter.hit(key('rl-bad'), 1.5, 1_000)).rejects.toThrow(RangeError);
       await expect(c.rateLimiter.hit(key('rl-bad'), 10, 0)).rejects.toThrow(RangeError);
+      // Windows are whole seconds: a fraction would be rounded by the store, not honoured.
+      await expect(c.rateLimiter.hit(key('rl-bad'), 10, 300)).rejects.toThrow(RangeError);
+      await expect(c.rateLimiter.hitEach([{ key: key('rl-bad'), limit: 10 }], 1_500)).rejects.toThrow(RangeError);
+    });
+  });
+
+  describe('semaphores', () => {
+    it('admits `limit` holders, refuses the next, and frees a slot on release', async () => {
+      const c = await create();
+      const k = key('sem');
+      const first = await c.semaphores.tryAcquire(k, 2, 10_000);
+      const second = await c.semaphores.tryAcquire(k, 2, 10_000);
+      expect(first).toBeDefined();
+      expect(second).toBeDefined();
+      expect(await c.semaphores.tryAcquire(k, 2, 10_000)).toBeUndefined();
+
+      await first?.release();
+      await first?.release(); // idempotent: frees one slot, not two
+      const third = await c.semaphores.tryAcquire(k, 2, 10_000);
+      expect(third).toBeDefined();
+      expect(await c.semaphores.tryAcquire(k, 2, 10_000)).toBeUndefined();
+      await Promise.all([second?.release(), third?.release()]);
+    });
+
+    it('keeps separate slots per key', async () => {
+      const c = await create();
+      const a = key('sem-a');
+      const b = key('sem-b');
+      const held = await c.semaphores.tryAcquire(a, 1, 10_000);
+      expect(held).toBeDefined();
+      expect(await c.semaphores.tryAcquire(a, 1, 10_000)).toBeUndefined();
+      const other = await c.semaphores.tryAcquire(b, 1, 10_000);
+      expect(other).toBeDefined();
+      await Promise.all([held?.release(), other?.release()]);
+    });
+
+    it('grants exactly `limit` of 20 concurrent tries', async () => {
+      const c = await create();
+      const k = key('sem-concurrent');
+      const leases = await Promise.all(Array.from({ length: 20 }, () => c.semaphores.tryAcquire(k, 3, 10_000)));
+      const granted = leases.filter((lease) => lease !== undefined);
+      expect(granted).toHaveLength(3);
+      await Promise.all(granted.map((lease) => lease.release()));
+    });
+
+    it('rejects nonsensical limits and leases', async () => {
+      const c = await create();
+      await expect(c.semaphores.tryAcquire(key('sem-bad'), 0, 1_000)).rejects.toThrow(RangeError);
+      await expect(c.semaphores.tryAcquire(key('sem-bad'), 1.5, 1_000)).rejects.toThrow(RangeError);
+      await expect(c.semaphores.tryAcquire(key('sem-bad'), 1, 0)).rejects.toThrow(RangeError);
     });
   });
 
@@ -350,6 +400,7 @@ describe.each(factories)('coordination contract: $name', ({ name, create }) => {
       await expect(c.ping()).rejects.toThrow();
       await expect(c.cache.get(key('closed'))).rejects.toThrow();
       await expect(c.rateLimiter.hit(key('closed'), 1, 1_000)).rejects.toThrow();
+      await expect(c.semaphores.tryAcquire(key('closed'), 1, 1_000)).rejects.toThrow();
     });
   });
 });
@@ -415,6 +466,50 @@ describe('redis coordination across gateway instances', () => {
       Array.from({ length: 100 }, (_, i) => (i % 2 === 0 ? a : b).rateLimiter.hit(k, 30, 10_000)),
     );
     expect(decisions.filter((d) => d.allowed)).toHaveLength(30);
+  });
+
+  it('shares semaphore slots between instances, and only under one key prefix', async () => {
+    const [a, b, foreign] = await Promise.all([create(), create(), create(`lgtest:${randomUUID()}:`)]);
+    const k = `sem:${randomUUID()}`;
+    const onA = await a.semaphores.tryAcquire(k, 2, 10_000);
+    const onB = await b.semaphores.tryAcquire(k, 2, 10_000);
+    expect(onA).toBeDefined();
+    expect(onB).toBeDefined();
+    expect(await a.semaphores.tryAcquire(k, 2, 10_000)).toBeUndefined();
+    expect(await b.semaphores.tryAcquire(k, 2, 10_000)).toBeUndefined();
+    const elsewhere = await foreign.semaphores.tryAcquire(k, 1, 10_000);
+    expect(elsewhere).toBeDefined();
+
+    await onA?.release();
+    const afterRelease = await b.semaphores.tryAcquire(k, 2, 10_000);
+    expect(afterRelease).toBeDefined();
+    await Promise.all([onB?.release(), afterRelease?.release(), elsewhere?.release()]);
+  });
+
+  it('keeps a lease past its length while the holder renews it', async () => {
+    const [holder, other] = await Promise.all([create(), create()]);
+    const k = `sem-renewed:${randomUUID()}`;
+    const lease = await holder.semaphores.tryAcquire(k, 1, 300);
+    expect(lease).toBeDefined();
+    await sleep(900);
+    expect(await other.semaphores.tryAcquire(k, 1, 300)).toBeUndefined();
+    await lease?.release();
+    const next = await other.semaphores.tryAcquire(k, 1, 300);
+    expect(next).toBeDefined();
+    await next?.release();
+  });
+
+  it('frees the slot of a holder that died once its lease lapses', async () => {
+    const [holder, survivor] = await Promise.all([create(runPrefix, () => {}), create()]);
+    const k = `sem-dead:${randomUUID()}`;
+    expect(await holder.semaphores.tryAcquire(k, 1, 500)).toBeDefined();
+    // Closing without releasing stands in for a worker killed mid-call: nothing renews or frees the lease.
+    await holder.close();
+    expect(await survivor.semaphores.tryAcquire(k, 1, 500)).toBeUndefined();
+    await sleep(700);
+    const taken = await survivor.semaphores.tryAcquire(k, 1, 500);
+    expect(taken).toBeDefined();
+    await taken?.release();
   });
 
   it('isolates instances with different key prefixes', async () => {

@@ -3,7 +3,6 @@ import { createHash, createHmac, randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import { createAnswerCache } from '../../modules/enrichment/answer-cache.js';
 import { postSegment } from '../integration/ingest/segment-http.js';
 import { identify, tenantRows } from '../integration/leads/lead-operations.js';
@@ -66,7 +65,7 @@ describe('erasure hashes reveal nothing to a database or Redis dump (two tenants
     const cache = createAnswerCache(gateway.services.coordination.cache, gateway.services.hashKeys);
     const question = { tenantId: tenant.id, providerId: 'email-verification', key: `email=${email.toLowerCase()}` };
     const answer = { kind: 'match' as const, fields: [{ field: 'person.emailDeliverable', value: true, confidence: 0.9, verified: true }] };
-    await cache.write(tenantSql(gateway.services.db, `t_${tenant.id}`), question, answer, { answerCacheHours: 1, companyCacheDays: 1 }, new Date());
+    await cache.write(gateway.services.tenantDbs.ofResolved({ tenantId: tenant.id, schema: `t_${tenant.id}` }), question, answer, { answerCacheHours: 1, companyCacheDays: 1 }, new Date());
   }
 
   it('keys suppression rows and answer-cache names by a derived secret: the tenant id or a plain SHA-256 of the address finds nothing', async () => {

@@ -136,7 +136,7 @@ describe('outbound requests in development mode, local targets not allowed (two 
     expect(webhookId).not.toBe('');
     dns.set(name, { a: ['127.0.0.1'] });
 
-    const tenant = { tenantId: a.id, schema: `t_${a.id}` };
+    const tenant = gateway.services.tenantDbs.ofResolved({ tenantId: a.id, schema: `t_${a.id}` });
     const ids = await gateway.services.webhooks.enqueue(tenant, 'lead.scored', { leadId: 'ld_outbound' });
     await gateway.services.webhookDispatcher.dispatch(tenant, ids);
     const read = async () => (await gateway.gql<{ webhookDeliveries: Delivery[] }>(a.secretKey, DELIVERIES, { id: webhookId })).data?.webhookDeliveries ?? [];

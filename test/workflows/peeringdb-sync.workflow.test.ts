@@ -49,7 +49,7 @@ describe('PeeringDB sync: a durable workflow on the real Temporal server, agains
       config: testConfig({ PEERINGDB_URL: peeringDb.url, PEERINGDB_API_KEY: API_KEY, PEERINGDB_SYNC_HOURS: '6', TEMPORAL_TASK_QUEUE: `peeringdb-${run}` }),
     });
     worker = await startTestWorker(gateway);
-    networks = createPeeringDbNetworks(gateway.services.db);
+    networks = createPeeringDbNetworks(gateway.services.control);
   }, 120_000);
 
   afterAll(async () => {

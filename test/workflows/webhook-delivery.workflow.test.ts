@@ -18,7 +18,8 @@ import { createGuardedHttpClient, type GuardedHttpClient, type GuardedHttpClient
 import type { Outcome } from '../../platform/outcome.js';
 import type { Scope } from '../../tenants/api-keys/scopes.js';
 import type { WebhookEventType } from '../../modules/webhooks/webhook-events.js';
-import { createWebhookRegistry, type WebhookRegistry, type WebhookTenant } from '../../modules/webhooks/webhook-registry.js';
+import { createWebhookRegistry, type WebhookRegistry } from '../../modules/webhooks/webhook-registry.js';
+import type { TenantDb } from '../../tenants/tenant-db.js';
 import { verifiedPayload } from '../support/webhook-receiver.js';
 import { createDeliverWebhookActivities } from '../../workflows/webhooks/deliver-webhook.activities.js';
 import type { WebhookRetry } from '../../workflows/webhooks/deliver-webhook.workflow.js';
@@ -93,16 +94,16 @@ describe('webhook delivery on the real Temporal server', () => {
       // Installed by an earlier file in this process.
     }
     gateway = await startTestGateway();
-    const { db, secrets } = gateway.services;
+    const { tenantDbs, secrets } = gateway.services;
     // The gateway's own outbound client: the test deployment allows local receivers (ALLOW_LOCAL_OUTBOUND).
-    registry = createWebhookRegistry({ db, secrets, outbound: gateway.services.outbound, onError: (error) => logLines.push(String(error)) });
+    registry = createWebhookRegistry({ secrets, outbound: gateway.services.outbound, onError: (error) => logLines.push(String(error)) });
     connection = await connectTemporalWorker({ address: gateway.config.TEMPORAL_ADDRESS ?? '', namespace: gateway.config.TEMPORAL_NAMESPACE, taskQueue, tls: false });
     worker = await Worker.create({
       connection,
       namespace: gateway.config.TEMPORAL_NAMESPACE,
       taskQueue,
       workflowsPath: fileURLToPath(new URL('../../workflows/webhooks/deliver-webhook.workflow.ts', import.meta.url)),
-      activities: createDeliverWebhookActivities({ db, secrets, client: gateway.services.outbound, log: createLogger({ level: 'warn', write: (line) => logLines.push(line) }) }),
+      activities: createDeliverWebhookActivities({ tenantDbs, secrets, client: gateway.services.outbound, log: createLogger({ level: 'warn', write: (line) => logLines.push(line) }) }),
     });
     running = worker.run();
   }, 180_000);
@@ -122,25 +123,25 @@ describe('webhook delivery on the real Temporal server', () => {
     return started;
   };
 
-  async function newTenant(): Promise<WebhookTenant> {
+  async function newTenant(): Promise<TenantDb> {
     const created = valueOf(await gateway.services.provisioning.createTenant({ name: `Webhooks ${randomBytes(3).toString('hex')}` }));
-    return { tenantId: created.tenantId, schema: created.schema };
+    return gateway.services.tenantDbs.ofResolved({ tenantId: created.tenantId, schema: created.schema });
   }
 
   const dispatcherWith = (retry: WebhookRetry): WebhookDispatcher =>
     createWebhookDispatcher({ client: gateway.services.temporalClient, taskQueue, retry });
 
   /** Dispatches and waits for every delivery's workflow to end. */
-  async function deliver(tenant: WebhookTenant, ids: readonly string[], retry = FAST): Promise<string[]> {
+  async function deliver(tenant: TenantDb, ids: readonly string[], retry = FAST): Promise<string[]> {
     await dispatcherWith(retry).dispatch(tenant, ids);
     return Promise.all(ids.map((id) => gateway.services.temporalClient.workflow.getHandle(deliverWebhookWorkflowId(tenant.tenantId, id)).result() as Promise<string>));
   }
 
-  async function hook(tenant: WebhookTenant, url: string, events: WebhookEventType[]) {
+  async function hook(tenant: TenantDb, url: string, events: WebhookEventType[]) {
     return valueOf(await registry.create(tenant, { url, events }));
   }
 
-  const deliveryOf = async (tenant: WebhookTenant, webhookId: string, id: string) =>
+  const deliveryOf = async (tenant: TenantDb, webhookId: string, id: string) =>
     valueOf(await registry.deliveries(tenant, webhookId, 100)).find((d) => d.id === id);
 
   describe('happy', () => {
@@ -236,7 +237,7 @@ describe('webhook delivery on the real Temporal server', () => {
 
       const dispatcher = dispatcherWith(FAST);
       // Other files' tenants share this database; some may have no schema any more: they are reported, not fatal.
-      const sweep = () => redispatchStrandedDeliveries({ db: gateway.services.db, dispatcher, onError: () => undefined });
+      const sweep = () => redispatchStrandedDeliveries({ control: gateway.services.control, tenantDbs: gateway.services.tenantDbs, dispatcher, onError: () => undefined });
       expect(await sweep()).toBeGreaterThanOrEqual(1);
       await gateway.services.temporalClient.workflow.getHandle(deliverWebhookWorkflowId(tenant.tenantId, stranded)).result();
       expect(endpoint.requests.map((r) => r.headers['webhook-id'])).toEqual([stranded]);
@@ -343,7 +344,6 @@ describe('webhook delivery on the real Temporal server', () => {
     it('refuses, where local targets are not allowed (in any mode), endpoints on or resolving to internal addresses, and plain http', async () => {
       const tenant = await newTenant();
       const production = createWebhookRegistry({
-        db: gateway.services.db,
         secrets: gateway.services.secrets,
         outbound: guardedClient({
           resolve: async (host) => [{ address: host === 'inside.example.com' ? '10.1.2.3' : '93.184.215.14', family: 4 }],
@@ -369,9 +369,9 @@ describe('webhook delivery on the real Temporal server', () => {
       const tenant = await newTenant();
       const { webhook } = await hook(tenant, endpoint.url, ['lead.scored']);
       const [id] = (await registry.enqueue(tenant, 'lead.scored', {})) as [string];
-      const activities = createDeliverWebhookActivities({ db: gateway.services.db, secrets: gateway.services.secrets, client: guardedClient(), log: createLogger({ level: 'error' }) });
+      const activities = createDeliverWebhookActivities({ tenantDbs: gateway.services.tenantDbs, secrets: gateway.services.secrets, client: guardedClient(), log: createLogger({ level: 'error' }) });
       const error = await new MockActivityEnvironment(undefined, { logger: new DefaultLogger('ERROR') })
-        .run(activities.attemptDelivery, { ...tenant, deliveryId: id, maxRetryDelayMs: 1000 })
+        .run(activities.attemptDelivery, { tenantId: tenant.tenantId, schema: tenant.schema, deliveryId: id, maxRetryDelayMs: 1000 })
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ApplicationFailure);
       expect(error).toMatchObject({ type: 'WebhookUrlRefused', nonRetryable: true });
@@ -420,10 +420,10 @@ describe('webhook delivery on the real Temporal server', () => {
       });
     });
 
-    const as = (tenant: WebhookTenant, scopes: readonly Scope[] = ['webhooks:manage']) =>
+    const as = (tenant: TenantDb, scopes: readonly Scope[] = ['webhooks:manage']) =>
       async (source: string, variableValues?: Record<string, unknown>) => {
         const ctx: GatewayContext = {
-          principal: { kind: 'tenant', tenant: { ...tenant, keyId: 'key_test', scopes, ipAllowlist: [], em: gateway.services.orm.em.fork(), db: gateway.services.tenantDbs.ofResolved(tenant) } },
+          principal: { kind: 'tenant', tenant: { tenantId: tenant.tenantId, schema: tenant.schema, keyId: 'key_test', scopes, ipAllowlist: [], em: gateway.services.orm.em.fork(), db: tenant } },
           requestId: 'req_test',
         };
         const result = await graphql({ schema, source, variableValues, contextValue: ctx });

@@ -3,6 +3,7 @@
  * updates are conditional, ledger entries carry idempotency keys derived from
  * the job and the provider, fields are upserted, calls are recorded once.
  */
+import { markLeadEnriched } from '../../modules/leads/leads.repository.js';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { mergeFactsIntoCompany, upsertCompanies } from '../../modules/companies/company-records.js';
 import { companyFactsOfAnswers, type CompanyFact } from '../../intelligence/companies/company-facts.js';
@@ -26,8 +27,8 @@ import type { WebhookRegistry } from '../../modules/webhooks/webhook-registry.js
 import type { WebhookDispatcher } from '../../modules/webhooks/webhook-dispatcher.js';
 import type { Coordination } from '../../platform/coordination/coordination.js';
 import type { Logger } from '../../platform/logging/logger.js';
-import type { Database } from '../../platform/postgres/database.js';
-import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
+import type { TenantDatabases, TenantDb } from '../../tenants/tenant-db.js';
 import type { CreditLedger } from '../../modules/credits/credit-ledger.js';
 import { readEnrichmentSettings, type EnrichmentSettings } from '../../modules/enrichment/enrichment-settings.js';
 import type { HashKeys } from '../../tenants/secrets/hash-keys.js';
@@ -46,10 +47,31 @@ import {
 } from '../../modules/enrichment/enrichment-plan.js';
 import { readLeadFields, writeLeadFields } from '../../modules/enrichment/lead-fields.js';
 import { subjectKey, type ProviderCatalog, type ProviderEntry, type TenantProviders } from '../../modules/enrichment/provider-catalog.js';
+import {
+  closeJob,
+  insertCalls,
+  lockRunningJob,
+  markJobFailed,
+  markJobRunning,
+  refusalReason,
+  setJobPausedReason,
+} from '../../modules/enrichment/enrichment.repository.js';
+import {
+  enrichmentSpentAndReserved,
+  leadForEnrichment,
+  otherLeadsOfCompany,
+  withDailySpendLock,
+  type LeadForEnrichment,
+} from '../../modules/enrichment/enrichment-subjects.repository.js';
+import { objectOf } from '../../modules/enrichment/json-columns.js';
+import { workflowTenantDb } from '../workflow-tenant.js';
 import { createProviderGate } from './provider-gate.js';
 
 export interface EnrichmentDeps {
-  readonly db: Database;
+  /** Binds each activity's input to its tenant's handle. */
+  readonly tenantDbs: TenantDatabases;
+  /** The credit ledger's day of enrichment spend, under a daily limit. */
+  readonly control: ControlDb;
   readonly ledger: CreditLedger;
   readonly coordination: Coordination;
   /** Keys the answer cache's names (derived from the master key, as every process derives them). */
@@ -87,33 +109,9 @@ const LONGEST_RETRY_AFTER_MS = 5 * 60_000;
 export const enrichmentOperation = (providerId: string): string => `enrichment:${providerId}`;
 const ledgerKey = (job: JobInput, providerId: string, step: 'reserve' | 'refund' | 'cached') => `enrich:${job.jobId}:${providerId}:${step}`;
 
-interface LeadRow {
-  readonly email: string | null;
-  readonly traits: Record<string, unknown>;
-  readonly mergedInto: string | null;
-  readonly companyDomain: string | null;
-  /** Why the lead has its company (`leads.company_link`); null when ingestion linked it. */
-  readonly companyLink: unknown;
-  /** The lead's company is the network company of one of its visits. */
-  readonly companyOnNetwork: boolean;
-  readonly lastIp: string | null;
-}
-
-async function leadIdentifiers(sql: TenantSql, leadId: string): Promise<LeadRow | undefined> {
-  const rows = await sql.query<LeadRow>(
-    `select l.email, l.traits, l.merged_into as "mergedInto", c.domain as "companyDomain", l.company_link as "companyLink",
-            exists (select 1 from {t}.sessions s where s.lead_id = l.id and s.company_id = l.company_id) as "companyOnNetwork",
-            (select s.ip from {t}.sessions s where s.lead_id = l.id and s.ip is not null order by s.started_at desc limit 1) as "lastIp"
-       from {t}.leads l left join {t}.companies c on c.id = l.company_id
-      where l.id = $1`,
-    [leadId],
-  );
-  return rows[0];
-}
-
 /** What is known of the lead's company before asking anyone: its current link and its business email. */
-function leadEvidence(lead: LeadRow): CompanyEvidence[] {
-  return evidenceOfLead({ domain: lead.companyDomain, link: lead.companyLink, onNetwork: lead.companyOnNetwork }, lead.email);
+function leadEvidence(lead: LeadForEnrichment): CompanyEvidence[] {
+  return evidenceOfLead({ domain: lead.companyDomain, link: lead.companyLink, onNetwork: lead.companyOnNetwork === true }, lead.email);
 }
 
 /**
@@ -121,14 +119,14 @@ function leadEvidence(lead: LeadRow): CompanyEvidence[] {
  * evidence held so far points at, so a business email outweighs a weaker
  * network company and the providers describe the company the lead will be linked to.
  */
-function subjectOfRow(lead: LeadRow): EnrichmentSubject | undefined {
+function subjectOfRow(lead: LeadForEnrichment): EnrichmentSubject | undefined {
   const decided = decideCompanyLink(leadEvidence(lead), domainOf(lead.companyDomain));
-  return subjectOfLead({ ...lead, companyDomain: decided?.domain ?? lead.companyDomain });
+  return subjectOfLead({ ...lead, traits: objectOf(lead.traits), companyDomain: decided?.domain ?? lead.companyDomain });
 }
 
 /** A subject as a provider is asked: undefined when the lead no longer has what the provider needs. */
-async function subjectOf(sql: TenantSql, leadId: string): Promise<EnrichmentSubject | undefined> {
-  const lead = await leadIdentifiers(sql, leadId);
+async function subjectOf(db: TenantDb, leadId: string): Promise<EnrichmentSubject | undefined> {
+  const lead = await leadForEnrichment(db, leadId);
   return lead === undefined || lead.mergedInto !== null ? undefined : subjectOfRow(lead);
 }
 
@@ -142,7 +140,7 @@ const reasonOf = (answer: ProviderAnswer): string | null => (answer.kind === 'fa
 export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   const answers = createAnswerCache(deps.coordination.cache, deps.hashKeys);
   const gate = createProviderGate(deps.coordination);
-  const sqlOf = (tenant: TenantRef) => tenantSql(deps.db, tenant.schema);
+  const dbOf = (tenant: TenantRef): Promise<TenantDb> => workflowTenantDb(deps.tenantDbs, tenant);
 
   /**
    * The tenant's settings and providers as a job's first step read them,
@@ -156,9 +154,9 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
     const now = Date.now();
     const kept = jobConfigurations.get(job.jobId);
     if (kept !== undefined && !opts.fresh && now - kept.readAt < JOB_CONFIGURATION_MS) return kept;
-    const sql = sqlOf(job);
-    const settings = await readEnrichmentSettings(sql);
-    const catalog = await deps.catalog.forTenant(job, sql, settings.prices);
+    const db = await dbOf(job);
+    const settings = await readEnrichmentSettings(db);
+    const catalog = await deps.catalog.forTenant(db, settings.prices);
     if (jobConfigurations.size >= MAX_JOB_CONFIGURATIONS) {
       for (const [jobId, entry] of jobConfigurations) if (now - entry.readAt >= JOB_CONFIGURATION_MS) jobConfigurations.delete(jobId);
       // Still full (a burst of jobs on this worker): the oldest go; they read again if they need to.
@@ -172,16 +170,16 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   }
 
   async function providerOf(tenant: TenantRef, providerId: string): Promise<{ entry: ProviderEntry; settings: EnrichmentSettings }> {
-    const sql = sqlOf(tenant);
-    const settings = await readEnrichmentSettings(sql);
-    const entry = (await deps.catalog.forTenant(tenant, sql, settings.prices)).get(providerId);
+    const db = await dbOf(tenant);
+    const settings = await readEnrichmentSettings(db);
+    const entry = (await deps.catalog.forTenant(db, settings.prices)).get(providerId);
     // Removed from the configuration while the job ran: nothing to call, nothing to charge.
     if (entry === undefined) throw ApplicationFailure.nonRetryable(`provider ${providerId} is no longer configured`, 'ProviderGone');
     return { entry, settings };
   }
 
   async function question(job: ProviderInput, entry: ProviderEntry): Promise<{ subject: EnrichmentSubject; question: CachedQuestion } | undefined> {
-    const subject = job.subject ?? (await subjectOf(sqlOf(job), job.leadId));
+    const subject = job.subject ?? (await subjectOf(await dbOf(job), job.leadId));
     const key = subject === undefined ? undefined : subjectKey(entry, subject);
     if (subject === undefined || key === undefined) return undefined;
     const domainOnly = entry.keyedBy.length === 1 && entry.keyedBy[0] === 'domain';
@@ -194,19 +192,10 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   /** Each call's line in the job's record, once (a re-run adds nothing), in one statement. */
   async function recordCalls(job: JobInput, calls: readonly RecordedCall[]): Promise<void> {
     if (calls.length === 0) return;
-    await sqlOf(job).query(
-      `insert into {t}.enrichment_calls (job_id, provider, outcome, credits, reason, raw)
-       select $1, v.provider, v.outcome, v.credits, v.reason, v.raw
-         from unnest($2::text[], $3::text[], $4::int[], $5::text[], $6::text[]) as v(provider, outcome, credits, reason, raw)
-       on conflict (job_id, provider) do nothing`,
-      [
-        job.jobId,
-        calls.map((c) => c.provider),
-        calls.map((c) => c.outcome),
-        calls.map((c) => c.credits),
-        calls.map((c) => c.reason?.slice(0, 2000) ?? null),
-        calls.map((c) => c.raw?.slice(0, RAW_LIMIT) ?? null),
-      ],
+    await insertCalls(
+      await dbOf(job),
+      job.jobId,
+      calls.map((c) => ({ provider: c.provider, outcome: c.outcome, credits: c.credits, reason: c.reason?.slice(0, 2000) ?? null, raw: c.raw?.slice(0, RAW_LIMIT) ?? null })),
     );
   }
 
@@ -215,7 +204,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   async function readCached(job: ProviderInput, entry: ProviderEntry): Promise<ProviderAnswer | undefined> {
     const asked = await question(job, entry);
     if (asked === undefined) return undefined;
-    const answer = await answers.read(sqlOf(job), asked.question, deps.now());
+    const answer = await answers.read(await dbOf(job), asked.question, deps.now());
     if (answer === undefined) return undefined;
     await deps.ledger.recordCached({ tenantId: job.tenantId, operation: enrichmentOperation(job.providerId), idempotencyKey: ledgerKey(job, job.providerId, 'cached') });
     await recordCall(job, { provider: job.providerId, outcome: 'cached', credits: 0 });
@@ -238,18 +227,11 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
     };
     if (settings.dailyCreditLimit === null) return charge();
     const limit = settings.dailyCreditLimit;
-    return deps.db.transaction(async (tx) => {
-      await tx.query('select pg_advisory_xact_lock(hashtextextended($1, 0))', [`enrichment-daily:${job.tenantId}`]);
+    return withDailySpendLock(deps.control, job.tenantId, async (tx) => {
       const now = deps.now();
       const dayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
-      const spent = await tx.query<{ spent: number; reserved: boolean }>(
-        `select coalesce(-sum(amount), 0)::int as spent, bool_or(idempotency_key = $4) as reserved
-           from control.credit_ledger
-          where tenant_id = $1 and created_at >= $2 and operation like $3`,
-        [job.tenantId, dayStart, 'enrichment:%', ledgerKey(job, job.providerId, 'reserve')],
-      );
-      const today = spent[0] ?? { spent: 0, reserved: false };
-      if (today.reserved !== true && today.spent + job.priceCredits > limit) {
+      const today = await enrichmentSpentAndReserved(tx, job.tenantId, dayStart, ledgerKey(job, job.providerId, 'reserve'));
+      if (!today.reserved && today.spent + job.priceCredits > limit) {
         const resume = new Date(dayStart.getTime() + DAY_MS);
         return {
           kind: 'daily-limit',
@@ -274,7 +256,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   ): Promise<{ answer: ProviderAnswer; shared: boolean }> {
     const asked = await question(job, entry);
     if (asked === undefined) return { answer: { kind: 'no-match' }, shared: false };
-    const sql = sqlOf(job);
+    const db = await dbOf(job);
     // A local activity (a stage) has no heartbeat: the workflow task's own timeout covers a dead worker.
     const heartbeat = context.info.isLocal ? () => undefined : () => context.heartbeat();
     const hooks = { waiting: heartbeat, signal: context.cancellationSignal };
@@ -294,10 +276,10 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
       hooks,
       async () => {
         const fresh = await gate.withSlot(limits, hooks, ask);
-        await answers.write(sql, asked.question, fresh, settings, deps.now());
+        await answers.write(db, asked.question, fresh, settings, deps.now());
         return fresh;
       },
-      () => answers.read(sql, asked.question, deps.now()),
+      () => answers.read(db, asked.question, deps.now()),
     );
     const delay = answer.kind === 'failure' && answer.retryable ? answer.retryAfterMs : undefined;
     if (answer.kind === 'failure' && delay !== undefined && delay > LONGEST_RETRY_AFTER_MS) return { answer: { ...answer, retryable: false }, shared: false };
@@ -369,16 +351,11 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
   return {
     /** Marks the job running and plans it; a lead without anything to look up fails the job and charges nothing. */
     async startJob(job: JobInput): Promise<JobPlan> {
-      const sql = sqlOf(job);
-      const started = await sql.query(
-        `update {t}.enrichment_jobs set status = 'RUNNING', started_at = coalesce(started_at, now())
-          where id = $1 and status in ('QUEUED', 'RUNNING') returning id`,
-        [job.jobId],
-      );
-      if (started.length === 0) return { kind: 'done' };
-      const lead = await leadIdentifiers(sql, job.leadId);
+      const db = await dbOf(job);
+      if (!(await markJobRunning(db, job.jobId))) return { kind: 'done' };
+      const lead = await leadForEnrichment(db, job.leadId);
       const fail = async (error: string): Promise<JobPlan> => {
-        await sql.query(`update {t}.enrichment_jobs set status = 'FAILED', error = $2, finished_at = now() where id = $1`, [job.jobId, error]);
+        await markJobFailed(db, job.jobId, error);
         return { kind: 'done' };
       };
       if (lead === undefined) return fail('NOT_FOUND: the lead no longer exists');
@@ -388,7 +365,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
 
       const { settings, catalog } = await configurationOf(job, { fresh: true });
       const now = deps.now();
-      const held = await readLeadFields(sql, job.leadId);
+      const held = await readLeadFields(db, job.leadId);
       const knownFields = [...held.values()]
         .filter((f) => !isStale(f, now) && f.confidence >= settings.confidenceThreshold)
         .map((f) => f.field);
@@ -412,11 +389,11 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
      * by an advisory lock so that two jobs cannot both take the last credits of the day.
      */
     async reserveCredits(job: ProviderInput & { priceCredits: number }): Promise<Reservation> {
-      return reserve(job, await readEnrichmentSettings(sqlOf(job)));
+      return reserve(job, await readEnrichmentSettings(await dbOf(job)));
     },
 
     async pauseJob(job: JobInput & { reason: string | null }): Promise<void> {
-      await sqlOf(job).query(`update {t}.enrichment_jobs set paused_reason = $2 where id = $1 and status = 'RUNNING'`, [job.jobId, job.reason]);
+      await setJobPausedReason(await dbOf(job), job.jobId, job.reason);
     },
 
     async recordRefusal(job: ProviderInput & { reason: string }): Promise<void> {
@@ -464,7 +441,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
 
     /** Merges the answers into the lead, links its company, and closes the job. */
     async finishJob(job: JobInput & { outcomes: readonly ProviderOutcome[]; creditsExhausted: boolean }): Promise<void> {
-      const sql = sqlOf(job);
+      const db = await dbOf(job);
       const { settings } = await configurationOf(job);
       const now = deps.now();
       // Calls a stage or a settlement did not record yet (skipped ones, our own data).
@@ -477,16 +454,16 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
         ),
       );
       const answered = job.outcomes.flatMap((o) => (o.kind === 'answered' ? [{ source: o.provider, answer: o.answer }] : []));
-      const held = await readLeadFields(sql, job.leadId);
+      const held = await readLeadFields(db, job.leadId);
       const merged = mergeAnswers(held, answered, { now, ttlDays: settings.stalenessDays, confidenceThreshold: settings.confidenceThreshold });
       const failures = answered.filter((a) => a.answer.kind === 'failure');
       const error = job.creditsExhausted
-        ? (await sql.query<{ reason: string }>(`select reason from {t}.enrichment_calls where job_id = $1 and outcome = 'refused' limit 1`, [job.jobId]))[0]?.reason ?? JOB_ERRORS.creditsExhausted
+        ? ((await refusalReason(db, job.jobId)) ?? JOB_ERRORS.creditsExhausted)
         : failures.length > 0 && failures.length === answered.length
           ? `${JOB_ERRORS.allFailed}: ${failures.map((f) => `${f.source}: ${reasonOf(f.answer) ?? ''}`).join('; ')}`
           : null;
       const anyAnswer = answered.some((a) => a.answer.kind !== 'failure');
-      const lead = await leadIdentifiers(sql, job.leadId);
+      const lead = await leadForEnrichment(db, job.leadId);
       const factsByDomain = companyFactsOfAnswers(answered, lead === undefined ? undefined : subjectOfRow(lead)?.domain, {
         now,
         confidenceThreshold: settings.confidenceThreshold,
@@ -496,43 +473,29 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
           ? undefined
           : decideCompanyLink([...leadEvidence(lead), ...evidenceOfAnswers(answered, merged.fields, settings.confidenceThreshold)], domainOf(lead.companyDomain));
 
-      const finished = await deps.db.transaction(async (tx) => {
-        const tsql = tenantSql(tx, job.schema);
-        const jobRow = await tsql.query(`select 1 from {t}.enrichment_jobs where id = $1 and status = 'RUNNING' for update`, [job.jobId]);
-        if (jobRow.length === 0) return undefined; // finished by an earlier attempt of this activity
-        await writeLeadFields(tsql, job.leadId, [...merged.fields.values()]);
-        const company = link === undefined ? undefined : await linkCompany(tsql, link, factsByDomain.get(link.domain) ?? []);
-        await tsql.query(
-          `update {t}.leads set
-             last_enriched_at = case when $2 then $3::timestamptz else last_enriched_at end,
-             needs_manual_enrichment = $4,
-             company_id = coalesce($5, company_id),
-             company_link = case when $5::text is null then company_link else $6::jsonb end,
-             updated_at = now()
-           where id = $1`,
-          [job.leadId, anyAnswer, now, merged.needsManualEnrichment, company?.id ?? null, link === undefined ? null : JSON.stringify(link)],
-        );
-        await tsql.query(
-          `update {t}.enrichment_jobs j set
-             status = $2, error = $3, paused_reason = null, finished_at = now(),
-             credits_charged = (select coalesce(sum(credits), 0) from {t}.enrichment_calls c where c.job_id = j.id)
-           where id = $1`,
-          [job.jobId, error === null ? 'COMPLETED' : 'FAILED', error],
-        );
+      const finished = await db.transaction(async (tx) => {
+        if (!(await lockRunningJob(tx, job.jobId))) return undefined; // finished by an earlier attempt of this activity
+        await writeLeadFields(tx, job.leadId, [...merged.fields.values()]);
+        const company = link === undefined ? undefined : await linkCompany(tx, link, factsByDomain.get(link.domain) ?? []);
+        await markLeadEnriched(tx, job.leadId, {
+          answered: anyAnswer,
+          at: now,
+          needsManualEnrichment: merged.needsManualEnrichment,
+          companyId: company?.id ?? null,
+          linkJson: link === undefined ? null : JSON.stringify(link),
+        });
+        await closeJob(tx, job.jobId, error === null ? 'COMPLETED' : 'FAILED', error);
         return { company };
       });
       // Other leads of a company whose facts changed are scored and segmented on them too (in the bulk lane).
       if (finished?.company !== undefined && finished.company.changed) {
-        const others = await sql.query<{ id: string }>(
-          'select id from {t}.leads where company_id = $1 and id <> $2 and merged_into is null order by id limit $3',
-          [finished.company.id, job.leadId, MAX_COMPANY_LEADS_REEVALUATED],
-        );
-        deps.leadChanges.touched(job, others.map((r) => r.id));
+        const others = await otherLeadsOfCompany(db, finished.company.id, job.leadId, MAX_COMPANY_LEADS_REEVALUATED);
+        deps.leadChanges.touched(db, others);
       }
       // The lead's score and segments follow its new fields (a retried activity evaluates again: harmless).
-      if (finished !== undefined || merged.changed.length > 0) await deps.leadChanges.evaluate(job, [job.leadId]);
+      if (finished !== undefined || merged.changed.length > 0) await deps.leadChanges.evaluate(db, [job.leadId]);
       if (finished !== undefined && merged.changed.length > 0) {
-        await sendEvent(deps.webhooks, deps.webhookDispatcher, job, 'lead.enriched', { leadId: job.leadId, jobId: job.jobId, fields: merged.changed });
+        await sendEvent(deps.webhooks, deps.webhookDispatcher, db, 'lead.enriched', { leadId: job.leadId, jobId: job.jobId, fields: merged.changed });
       }
       jobConfigurations.delete(job.jobId);
     },
@@ -578,14 +541,14 @@ const MAX_COMPANY_LEADS_REEVALUATED = 5_000;
  * about one company do not lose each other's facts. Returns its id and
  * whether its facts changed.
  */
-async function linkCompany(sql: TenantSql, link: CompanyLink, claims: readonly CompanyFact[]): Promise<{ id: string; changed: boolean } | undefined> {
+async function linkCompany(db: TenantDb, link: CompanyLink, claims: readonly CompanyFact[]): Promise<{ id: string; changed: boolean } | undefined> {
   const name = claims.find((c) => c.field === 'company.name')?.value;
-  const ids = await upsertCompanies(sql, [
+  const ids = await upsertCompanies(db, [
     { domain: link.domain, ...(typeof name === 'string' ? { nameKey: organizationNameKey(name) } : {}) },
   ]);
   const id = ids.get(link.domain);
   if (id === undefined || claims.length === 0) return id === undefined ? undefined : { id, changed: false };
-  return { id, changed: await mergeFactsIntoCompany(sql, id, claims) };
+  return { id, changed: await mergeFactsIntoCompany(db, id, claims) };
 }
 
 export type EnrichLeadActivities = ReturnType<typeof createEnrichLeadActivities>;

@@ -14,7 +14,7 @@ import { createPeeringDbNetworks } from '../../platform/network/peeringdb-networ
 import { createRdapCache, createRdapLookup } from '../../platform/network/rdap-cache.js';
 import { createRdapClient } from '../../platform/network/rdap-client.js';
 import { createReverseDns } from '../../platform/network/reverse-dns.js';
-import type { Sql } from '../../platform/postgres/database.js';
+import type { ControlDb } from '../../platform/postgres/control-db.js';
 import type { IpNetworkSources } from '../../modules/enrichment/providers/ip-network.provider.js';
 
 /** The deployment's providers as configured; `homepage` lets a caller point the homepage fetch elsewhere (a test's local server). */
@@ -29,7 +29,7 @@ export function providerCatalogFromConfig(
     readonly outbound: GuardedHttpClient;
     readonly homepage?: CompanyHomepageSettings;
     /** The control schema's handle: RDAP answers and PeeringDB records are public data every tenant shares. */
-    readonly db: Sql;
+    readonly control: ControlDb;
     readonly asnTable: () => Promise<AsnTable>;
     readonly geoLookup: () => Promise<GeoLookup>;
   },
@@ -61,16 +61,16 @@ export function providerCatalogFromConfig(
 /** What the ip-network provider reads: the installed datasets, the resolvers, the registries behind their cache, PeeringDB where synced. */
 function ipNetworkSources(
   config: Pick<Config, 'ENRICHMENT_DNS_SERVERS' | 'ENRICHMENT_DNS_TIMEOUT_MS' | 'RDAP_BOOTSTRAP_URL' | 'RDAP_CACHE_DAYS' | 'RDAP_TIMEOUT_MS' | 'PEERINGDB_URL'>,
-  deps: { readonly outbound: GuardedHttpClient; readonly db: Sql; readonly asnTable: () => Promise<AsnTable>; readonly geoLookup: () => Promise<GeoLookup> },
+  deps: { readonly outbound: GuardedHttpClient; readonly control: ControlDb; readonly asnTable: () => Promise<AsnTable>; readonly geoLookup: () => Promise<GeoLookup> },
 ): IpNetworkSources {
-  const peeringDb = createPeeringDbNetworks(deps.db);
+  const peeringDb = createPeeringDbNetworks(deps.control);
   return {
     asnTable: deps.asnTable,
     geoLookup: deps.geoLookup,
     reverseDns: createReverseDns({ servers: config.ENRICHMENT_DNS_SERVERS, timeoutMs: config.ENRICHMENT_DNS_TIMEOUT_MS }),
     rdap: createRdapLookup({
       client: createRdapClient({ http: deps.outbound, bootstrapUrl: config.RDAP_BOOTSTRAP_URL, timeoutMs: config.RDAP_TIMEOUT_MS }),
-      cache: createRdapCache({ db: deps.db, ttlDays: config.RDAP_CACHE_DAYS, now: () => new Date() }),
+      cache: createRdapCache({ control: deps.control, ttlDays: config.RDAP_CACHE_DAYS, now: () => new Date() }),
     }),
     // Unsynced deployments ask nothing: the table stays empty without PEERINGDB_URL.
     peeringDb:

@@ -1,14 +1,13 @@
 /**
  * Who may call a provider now, across every worker: at most `concurrency`
- * calls at once per tenant and provider (leases in the shared cache, each
- * expiring on its own if its holder dies), within `rateLimitPerMinute`, and
+ * calls at once per tenant and provider (a shared semaphore whose leases
+ * lapse on their own if their holder dies), within `rateLimitPerMinute`, and
  * one call per question at a time (single flight): a second job asking the
  * same thing waits for the first one's answer in the cache instead of paying
  * for its own.
  */
-import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Coordination } from '../../platform/coordination/coordination.js';
+import type { Coordination, SemaphoreLease } from '../../platform/coordination/coordination.js';
 
 export interface GateLimits {
   readonly tenantId: string;
@@ -24,9 +23,10 @@ export interface GateHooks {
 }
 
 /**
- * A lease lives this long unless its holder renews it (every third of it):
- * a worker that dies (SIGKILL, a lost machine) frees its slot and its flight
- * within seconds, so the retry on another worker is not kept waiting.
+ * A lease lives this long unless its holder renews it (the semaphores renew
+ * every third of it): a worker that dies (SIGKILL, a lost machine) frees its
+ * slot and its flight within seconds, so the retry on another worker is not
+ * kept waiting.
  */
 const LEASE_MS = 15_000;
 const POLL_MS = 50;
@@ -47,30 +47,24 @@ export interface ProviderGate {
   singleFlight<T>(key: string, hooks: GateHooks, lead: () => Promise<T>, follow: () => Promise<T | undefined>): Promise<{ value: T; led: boolean }>;
 }
 
-export function createProviderGate(coordination: Coordination): ProviderGate {
-  const { cache, rateLimiter } = coordination;
+export function createProviderGate(coordination: Pick<Coordination, 'rateLimiter' | 'semaphores'>): ProviderGate {
+  const { rateLimiter, semaphores } = coordination;
 
-  /** Runs `work` while renewing the lease `key` holds for `token`, then releases it. */
-  async function holding<T>(key: string, token: string, work: () => Promise<T>): Promise<T> {
-    const renew = setInterval(() => {
-      void (async () => {
-        if ((await cache.get(key)) === token) await cache.set(key, token, LEASE_MS);
-      })().catch(() => undefined); // a missed renewal only shortens the lease
-    }, LEASE_MS / 3);
+  /** Runs `work` holding `lease`, then frees it. */
+  async function holding<T>(lease: SemaphoreLease, work: () => Promise<T>): Promise<T> {
     try {
       return await work();
     } finally {
-      clearInterval(renew);
-      await cache.deleteIfEquals(key, token);
+      // A failed release leaves the slot taken only until its lease lapses; it must not fail a call already paid for.
+      await lease.release().catch(() => undefined);
     }
   }
 
-  async function acquireSlot(limits: GateLimits, token: string, hooks: GateHooks): Promise<string> {
+  async function acquireSlot(limits: GateLimits, hooks: GateHooks): Promise<SemaphoreLease> {
+    const key = `enrich:slot:${limits.tenantId}:${limits.providerId}`;
     for (;;) {
-      for (let slot = 0; slot < limits.concurrency; slot += 1) {
-        const key = `enrich:slot:${limits.tenantId}:${limits.providerId}:${slot}`;
-        if (await cache.setIfAbsent(key, token, LEASE_MS)) return key;
-      }
+      const lease = await semaphores.tryAcquire(key, limits.concurrency, LEASE_MS);
+      if (lease !== undefined) return lease;
       await wait(POLL_MS, hooks);
     }
   }
@@ -82,19 +76,18 @@ export function createProviderGate(coordination: Coordination): ProviderGate {
         if (decision.allowed) break;
         await wait(Math.min(decision.retryAfterSeconds * 1000, 5_000), hooks);
       }
-      const token = randomUUID();
-      const slot = await acquireSlot(limits, token, hooks);
-      return holding(slot, token, call);
+      return holding(await acquireSlot(limits, hooks), call);
     },
 
     async singleFlight(key, hooks, lead, follow) {
-      const token = randomUUID();
       const flight = `enrich:flight:${key}`;
       for (;;) {
         const found = await follow();
         if (found !== undefined) return { value: found, led: false };
-        if (await cache.setIfAbsent(flight, token, LEASE_MS)) {
-          return holding(flight, token, async () => {
+        // A semaphore of one is a renewed lease that lapses with its holder; between tries the follower looks for the answer.
+        const lease = await semaphores.tryAcquire(flight, 1, LEASE_MS);
+        if (lease !== undefined) {
+          return holding(lease, async () => {
             // The previous leader may have answered between the look and the lease.
             const raced = await follow();
             if (raced !== undefined) return { value: raced, led: false };

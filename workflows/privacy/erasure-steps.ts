@@ -1,6 +1,6 @@
 /**
  * The order a person's rows are erased in, shared by the deletion workflow
- * (which walks it) and its activities (which hold the SQL). Rows that point
+ * (which walks it) and its activities (which call erasure.repository.ts). Rows that point
  * at others go first, the leads last; each step is paged, so a person with a
  * million events is erased in short transactions and a restarted worker
  * resumes with the next page. No imports: the workflow bundle includes it.

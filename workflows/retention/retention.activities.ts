@@ -1,9 +1,10 @@
 import { Context } from '@temporalio/activity';
 import type { IpStorage } from '../../intelligence/ip/mask-ip.js';
-import type { Database } from '../../platform/postgres/database.js';
-import { tenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
 import { deleteExpiredEvents, EVENT_ID_RANGE, eventIdBounds, maskEventIps, maskSessionIps } from '../../modules/privacy/expired-data.js';
+import { retentionSettings } from '../../modules/privacy/privacy.repository.js';
+import type { TenantDatabases } from '../../tenants/tenant-db.js';
+import { workflowTenantDb } from '../workflow-tenant.js';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
 /** Ranges per activity call: a few seconds of work between two points the workflow remembers. */
@@ -19,8 +20,7 @@ export interface RetentionPlan {
   readonly lastEventId: number;
 }
 
-export interface EventSweep {
-  readonly schema: string;
+export interface EventSweep extends TenantRef {
   readonly fromId: number;
   readonly lastId: number;
   readonly cutoff: string;
@@ -40,15 +40,21 @@ function progressOf(details: unknown): SweepProgress | undefined {
   return typeof nextId === 'number' && typeof deleted === 'number' && typeof masked === 'number' ? { nextId, deleted, masked } : undefined;
 }
 
-export function createRetentionActivities(deps: { db: Database; now: () => Date }) {
+/** One page of sessions to mask. */
+export interface SessionIpPage extends TenantRef {
+  readonly after: string | null;
+  readonly ipStorage: IpStorage;
+}
+
+export function createRetentionActivities(deps: { tenantDbs: TenantDatabases; now: () => Date }) {
   return {
     async planRetention(tenant: TenantRef): Promise<RetentionPlan> {
-      const sql = tenantSql(deps.db, tenant.schema);
-      const [settings] = await sql.query<{ days: number; ip_storage: IpStorage }>('select event_retention_days as days, ip_storage from {t}.settings');
+      const db = await workflowTenantDb(deps.tenantDbs, tenant);
+      const settings = await retentionSettings(db);
       if (settings === undefined) throw new Error(`tenant ${tenant.tenantId} has no settings`);
-      const bounds = await eventIdBounds(sql);
+      const bounds = await eventIdBounds(db);
       return {
-        cutoff: new Date(deps.now().getTime() - settings.days * DAY_MS).toISOString(),
+        cutoff: new Date(deps.now().getTime() - settings.event_retention_days * DAY_MS).toISOString(),
         ipStorage: settings.ip_storage,
         firstEventId: bounds.first,
         lastEventId: bounds.last,
@@ -64,13 +70,13 @@ export function createRetentionActivities(deps: { db: Database; now: () => Date 
       const context = Context.current();
       const resumed = progressOf(context.info.heartbeatDetails);
       let progress: SweepProgress = resumed !== undefined && resumed.nextId > sweep.fromId ? resumed : { nextId: sweep.fromId, deleted: 0, masked: 0 };
-      const sql = tenantSql(deps.db, sweep.schema);
+      const db = await workflowTenantDb(deps.tenantDbs, sweep);
       const cutoff = new Date(sweep.cutoff);
       for (let range = 0; range < RANGES_PER_CALL && progress.nextId <= sweep.lastId; range += 1) {
         const from = progress.nextId;
         const to = Math.min(from + EVENT_ID_RANGE, sweep.lastId + 1);
-        const deleted = await deleteExpiredEvents(sql, from, to, cutoff);
-        const masked = await maskEventIps(sql, from, to, sweep.ipStorage);
+        const deleted = await deleteExpiredEvents(db, from, to, cutoff);
+        const masked = await maskEventIps(db, from, to, sweep.ipStorage);
         progress = { nextId: to, deleted: progress.deleted + deleted, masked: progress.masked + masked };
         context.heartbeat(progress);
       }
@@ -78,8 +84,8 @@ export function createRetentionActivities(deps: { db: Database; now: () => Date 
     },
 
     /** One page of sessions with their addresses masked as the tenant's ipStorage says. */
-    async maskStoredSessionIps(page: { schema: string; after: string | null; ipStorage: IpStorage }): Promise<{ last: string | null; masked: number }> {
-      return maskSessionIps(tenantSql(deps.db, page.schema), page.after, page.ipStorage);
+    async maskStoredSessionIps(page: SessionIpPage): Promise<{ last: string | null; masked: number }> {
+      return maskSessionIps(await workflowTenantDb(deps.tenantDbs, page), page.after, page.ipStorage);
     },
   };
 }

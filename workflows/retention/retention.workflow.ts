@@ -40,10 +40,10 @@ export async function retentionWorkflow(input: RetentionInput): Promise<Retentio
   let pass: RetentionPass = input.pass ?? (await start(input));
   for (let step = 0; step < STEPS_PER_RUN; step += 1) {
     if (pass.nextEventId <= pass.lastEventId) {
-      const swept = await sweepEvents({ schema: input.schema, fromId: pass.nextEventId, lastId: pass.lastEventId, cutoff: pass.cutoff, ipStorage: pass.ipStorage });
+      const swept = await sweepEvents({ tenantId: input.tenantId, schema: input.schema, fromId: pass.nextEventId, lastId: pass.lastEventId, cutoff: pass.cutoff, ipStorage: pass.ipStorage });
       pass = { ...pass, nextEventId: swept.nextId, deleted: pass.deleted + swept.deleted, masked: pass.masked + swept.masked };
     } else if (!pass.sessionsDone) {
-      const page = await maskStoredSessionIps({ schema: input.schema, after: pass.sessionsAfter, ipStorage: pass.ipStorage });
+      const page = await maskStoredSessionIps({ tenantId: input.tenantId, schema: input.schema, after: pass.sessionsAfter, ipStorage: pass.ipStorage });
       pass = { ...pass, sessionsAfter: page.last, sessionsDone: page.last === null, masked: pass.masked + page.masked };
     } else {
       return { deleted: pass.deleted, masked: pass.masked };

@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
+import type { TenantIdentity } from '../../tenants/tenant-db.js';
 import type { SegmentWindowActivities } from './segment-windows.activities.js';
 
 const { sweepSegmentWindows } = proxyActivities<SegmentWindowActivities>({
@@ -8,6 +8,6 @@ const { sweepSegmentWindows } = proxyActivities<SegmentWindowActivities>({
 });
 
 /** Run by the tenant's `segment-windows:<tenant>` schedule every minute. */
-export async function segmentWindowsWorkflow(tenant: TenantRef): Promise<number> {
+export async function segmentWindowsWorkflow(tenant: TenantIdentity): Promise<number> {
   return sweepSegmentWindows(tenant);
 }

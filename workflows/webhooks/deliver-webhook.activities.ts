@@ -8,11 +8,12 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { retryAfterMs } from '../../platform/network/retry-after.js';
 import type { Logger } from '../../platform/logging/logger.js';
 import type { GuardedHttpClient, OutboundResponse } from '../../platform/outbound/guarded-http-client.js';
-import type { Database } from '../../platform/postgres/database.js';
-import { tenantSql, type TenantSql } from '../../platform/postgres/tenant-sql.js';
 import type { SecretBox } from '../../tenants/secrets/secret-box.js';
-import { webhookSecretAad, type DeliveryStatus } from '../../modules/webhooks/webhook-registry.js';
+import type { TenantDatabases, TenantDb } from '../../tenants/tenant-db.js';
+import { webhookSecretAad } from '../../modules/webhooks/webhook-registry.js';
 import { signWebhook } from '../../modules/webhooks/webhook-signature.js';
+import { deliveryStatus, deliveryWithWebhook, failDelivery as recordFailedDelivery, failUnsent, markDelivered, recordAttempt } from '../../modules/webhooks/webhooks.repository.js';
+import { workflowTenantDb } from '../workflow-tenant.js';
 
 /** Deliveries failing in a row, each after all its attempts, that disable a webhook. */
 export const FAILURES_BEFORE_DISABLING = 5;
@@ -21,7 +22,7 @@ const ANSWER_EXCERPT_BYTES = 300;
 const ERROR_LIMIT = 1000;
 
 export interface DeliverWebhookDeps {
-  readonly db: Database;
+  readonly tenantDbs: TenantDatabases;
   readonly secrets: SecretBox;
   /**
    * Sends every attempt: https to public addresses only, checked where it
@@ -40,15 +41,6 @@ export interface DeliveryRef {
 
 /** `not-sent`: the delivery or its webhook is gone, disabled, or the delivery was already settled. */
 export type DeliveryOutcome = 'delivered' | 'not-sent' | 'failed' | 'failed-and-disabled';
-
-interface DeliveryRow {
-  readonly status: DeliveryStatus;
-  readonly payload: unknown;
-  readonly webhookId: string;
-  readonly url: string;
-  readonly sealedSecret: string;
-  readonly disabled: boolean;
-}
 
 
 /** The start of the receiver's answer, for the delivery's last_error; the rest is not read. */
@@ -70,18 +62,12 @@ const causeOf = (error: unknown): string => {
 
 export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
   const now = deps.now ?? (() => new Date());
-  const sqlOf = (ref: DeliveryRef): TenantSql => tenantSql(deps.db, ref.schema);
-
-  async function recordAttempt(ref: DeliveryRef, status: number | null, error: string): Promise<void> {
-    await sqlOf(ref).query(
-      `update {t}.webhook_deliveries set attempts = attempts + 1, last_status = $2, last_error = $3 where id = $1 and status = 'PENDING'`,
-      [ref.deliveryId, status, error.slice(0, ERROR_LIMIT)],
-    );
-  }
+  const attempted = (db: TenantDb, ref: DeliveryRef, status: number | null, error: string): Promise<void> =>
+    recordAttempt(db, ref.deliveryId, status, error.slice(0, ERROR_LIMIT));
 
   /** Recorded, and ends the attempts at once: trying again would not change the answer. */
-  async function refuse(ref: DeliveryRef, error: string, type: string): Promise<never> {
-    await recordAttempt(ref, null, error);
+  async function refuse(db: TenantDb, ref: DeliveryRef, error: string, type: string): Promise<never> {
+    await attempted(db, ref, null, error);
     throw ApplicationFailure.nonRetryable(error, type);
   }
 
@@ -92,24 +78,18 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
      * the receiver's Retry-After (429, 503) when it gave one.
      */
     async attemptDelivery(ref: DeliveryRef & { maxRetryDelayMs: number }): Promise<DeliveryOutcome> {
-      const [row] = await sqlOf(ref).query<DeliveryRow>(
-        `select d.status, d.payload, d.webhook_id as "webhookId", w.url, w.sealed_secret as "sealedSecret", w.disabled_at is not null as disabled
-           from {t}.webhook_deliveries d join {t}.webhooks w on w.id = d.webhook_id where d.id = $1`,
-        [ref.deliveryId],
-      );
+      const db = await workflowTenantDb(deps.tenantDbs, ref);
+      const row = await deliveryWithWebhook(db, ref.deliveryId);
       if (row === undefined) return 'not-sent'; // the webhook was removed with its deliveries
       if (row.status === 'DELIVERED') return 'delivered';
       if (row.status === 'FAILED') return 'not-sent';
-      if (row.disabled) {
-        await sqlOf(ref).query(
-          `update {t}.webhook_deliveries set status = 'FAILED', last_error = 'not sent: the webhook is disabled' where id = $1 and status = 'PENDING'`,
-          [ref.deliveryId],
-        );
+      if (row.disabled_at !== null) {
+        await failUnsent(db, ref.deliveryId, 'not sent: the webhook is disabled');
         return 'not-sent';
       }
       const url = new URL(row.url);
-      const secret = deps.secrets.open(row.sealedSecret, webhookSecretAad(ref.tenantId, row.webhookId));
-      if (secret === undefined) return refuse(ref, 'not sent: the signing secret does not open under this deployment', 'WebhookSecretUnreadable');
+      const secret = deps.secrets.open(row.sealed_secret, webhookSecretAad(ref.tenantId, row.webhook_id));
+      if (secret === undefined) return refuse(db, ref, 'not sent: the signing secret does not open under this deployment', 'WebhookSecretUnreadable');
 
       // jsonb gives the same text on every read, so every attempt sends, and signs, the same bytes.
       const body = JSON.stringify(row.payload);
@@ -129,31 +109,23 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
       } catch (error) {
         context.cancellationSignal.throwIfAborted();
         const reason = timeout.aborted ? `no answer within ${REQUEST_TIMEOUT_MS} ms` : `could not reach the endpoint: ${causeOf(error)}`;
-        await recordAttempt(ref, null, reason);
+        await attempted(db, ref, null, reason);
         throw ApplicationFailure.retryable(reason, 'WebhookUnreachable');
       }
       // Refused before a byte was sent: by its scheme or literal address, or where the connection resolved the name.
-      if (!result.ok) return refuse(ref, `not sent: the URL is refused (${result.message})`, 'WebhookUrlRefused');
+      if (!result.ok) return refuse(db, ref, `not sent: the URL is refused (${result.message})`, 'WebhookUrlRefused');
       const response = result.response;
 
       if (response.status >= 200 && response.status < 300) {
         await response.discard();
-        await deps.db.transaction(async (tx) => {
-          const sql = tenantSql(tx, ref.schema);
-          const delivered = await sql.query(
-            `update {t}.webhook_deliveries set status = 'DELIVERED', delivered_at = now(), attempts = attempts + 1, last_status = $2, last_error = null
-              where id = $1 and status = 'PENDING' returning id`,
-            [ref.deliveryId, response.status],
-          );
-          if (delivered.length > 0) await sql.query('update {t}.webhooks set consecutive_failures = 0 where id = $1', [row.webhookId]);
-        });
+        await markDelivered(db, ref.deliveryId, row.webhook_id, response.status);
         return 'delivered';
       }
 
       const answer = await excerpt(response);
       const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
       const reason = `answered ${response.status}${redirect}${answer === '' ? '' : `: ${answer}`}`;
-      await recordAttempt(ref, response.status, reason);
+      await attempted(db, ref, response.status, reason);
       const wait = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get('retry-after'), now().getTime()) : undefined;
       throw ApplicationFailure.create({
         message: reason,
@@ -168,35 +140,21 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
      * webhook is disabled, the reason on it (shown by the API) and in the log.
      */
     async failDelivery(ref: DeliveryRef & { error: string }): Promise<DeliveryOutcome> {
-      const disabled = await deps.db.transaction(async (tx) => {
-        const sql = tenantSql(tx, ref.schema);
-        const [failed] = await sql.query<{ webhookId: string; lastError: string | null }>(
-          `update {t}.webhook_deliveries set status = 'FAILED', last_error = coalesce(last_error, $2)
-            where id = $1 and status = 'PENDING' returning webhook_id as "webhookId", last_error as "lastError"`,
-          [ref.deliveryId, ref.error.slice(0, ERROR_LIMIT)],
-        );
-        if (failed === undefined) return undefined;
-        const reason = `disabled after ${FAILURES_BEFORE_DISABLING} deliveries failed in a row; last error: ${failed.lastError ?? ref.error}`;
-        const [before] = await sql.query<{ disabled: boolean }>('select disabled_at is not null as disabled from {t}.webhooks where id = $1 for update', [
-          failed.webhookId,
-        ]);
-        const [after] = await sql.query<{ disabled: boolean }>(
-          `update {t}.webhooks set
-             consecutive_failures = consecutive_failures + 1,
-             disabled_at = case when disabled_at is null and consecutive_failures + 1 >= $2 then now() else disabled_at end,
-             disabled_reason = case when disabled_at is null and consecutive_failures + 1 >= $2 then $3 else disabled_reason end
-           where id = $1 returning disabled_at is not null as disabled`,
-          [failed.webhookId, FAILURES_BEFORE_DISABLING, reason.slice(0, ERROR_LIMIT)],
-        );
-        return before?.disabled === false && after?.disabled === true ? { webhookId: failed.webhookId, reason } : null;
+      const db = await workflowTenantDb(deps.tenantDbs, ref);
+      const failed = await recordFailedDelivery(db, {
+        id: ref.deliveryId,
+        error: ref.error.slice(0, ERROR_LIMIT),
+        failuresBeforeDisabling: FAILURES_BEFORE_DISABLING,
+        reasonOf: (lastError) => `disabled after ${FAILURES_BEFORE_DISABLING} deliveries failed in a row; last error: ${lastError}`,
+        reasonLimit: ERROR_LIMIT,
       });
-      if (disabled === undefined) {
+      if (failed === undefined) {
         // Settled before: by an earlier run of this activity whose result was lost, or the webhook went with its deliveries.
-        const [row] = await sqlOf(ref).query<{ status: DeliveryStatus }>('select status from {t}.webhook_deliveries where id = $1', [ref.deliveryId]);
-        return row?.status === 'FAILED' ? 'failed' : row?.status === 'DELIVERED' ? 'delivered' : 'not-sent';
+        const status = await deliveryStatus(db, ref.deliveryId);
+        return status === 'FAILED' ? 'failed' : status === 'DELIVERED' ? 'delivered' : 'not-sent';
       }
-      if (disabled === null) return 'failed';
-      deps.log.warn('webhook disabled', { tenantId: ref.tenantId, webhookId: disabled.webhookId, deliveryId: ref.deliveryId, reason: disabled.reason });
+      if (failed.disabledNow === undefined) return 'failed';
+      deps.log.warn('webhook disabled', { tenantId: ref.tenantId, webhookId: failed.webhookId, deliveryId: ref.deliveryId, reason: failed.disabledNow });
       return 'failed-and-disabled';
     },
   };

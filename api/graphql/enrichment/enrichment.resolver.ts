@@ -36,7 +36,7 @@ export class EnrichmentResolver {
 
   @Query(() => EnrichmentJob, { nullable: true, description: "A job of the caller's tenant; null when there is none with this id." })
   async enrichmentJob(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<EnrichmentJobRecord | null> {
-    return (await this.service.job(requireTenant(ctx, 'leads:read'), id)) ?? null;
+    return (await this.service.job(requireTenant(ctx, 'leads:read').db, id)) ?? null;
   }
 
   @Query(() => [EnrichmentJob], { description: 'Jobs that failed every way, newest first (at most 100), for a person or a retry to pick up.' })
@@ -45,7 +45,7 @@ export class EnrichmentResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
   ): Promise<EnrichmentJobRecord[]> {
     const limit = Math.min(Math.max(first ?? 50, 0), MAX_FAILED_JOBS);
-    return this.service.failedJobs(requireTenant(ctx, 'leads:read'), limit);
+    return this.service.failedJobs(requireTenant(ctx, 'leads:read').db, limit);
   }
 
   @Query(() => [EnrichmentJob], {
@@ -56,24 +56,24 @@ export class EnrichmentResolver {
     @Arg('first', () => Int, { nullable: true, defaultValue: 50 }) first: number | null,
   ): Promise<EnrichmentJobRecord[]> {
     const limit = Math.min(Math.max(first ?? 50, 0), MAX_FAILED_JOBS);
-    return this.service.skippedJobs(requireTenant(ctx, 'leads:read'), limit);
+    return this.service.skippedJobs(requireTenant(ctx, 'leads:read').db, limit);
   }
 
   @Query(() => EnrichmentSettings, { description: 'The waterfall, prices, threshold, staleness and limits enrichment runs with.' })
   enrichmentSettings(@Ctx() ctx: GatewayContext): Promise<SettingsRecord> {
-    return this.service.settings(requireTenant(ctx, 'tenant:read'));
+    return this.service.settings(requireTenant(ctx, 'tenant:read').db);
   }
 
   @Query(() => [EnrichmentVendor], { description: 'The HTTP vendors the tenant configured, without their keys.' })
   enrichmentVendors(@Ctx() ctx: GatewayContext): Promise<VendorRecord[]> {
-    return this.service.vendors(requireTenant(ctx, 'tenant:read'));
+    return this.service.vendors(requireTenant(ctx, 'tenant:read').db);
   }
 
   @Mutation(() => EnrichmentJob, {
     description: 'Enriches a lead: durable, metered in credits; a lead already being enriched returns its running job.',
   })
   async enrichLead(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<EnrichmentJobRecord> {
-    return unwrap(await this.service.enrichLead(requireTenant(ctx, 'enrich'), id));
+    return unwrap(await this.service.enrichLead(requireTenant(ctx, 'enrich').db, id));
   }
 
   @Mutation(() => EnrichmentNow, {
@@ -82,7 +82,7 @@ export class EnrichmentResolver {
   })
   @Extensions(fieldCost(ENRICH_NOW_COST))
   async enrichLeadNow(@Ctx() ctx: GatewayContext, @Args(() => EnrichLeadNowArgs) args: EnrichLeadNowArgs): Promise<EnrichmentNowRecord> {
-    return unwrap(await this.service.enrichNow(requireTenant(ctx, 'enrich'), args.id, args.waitMs ?? 2000));
+    return unwrap(await this.service.enrichNow(requireTenant(ctx, 'enrich').db, args.id, args.waitMs ?? 2000));
   }
 
   @Mutation(() => Lead, {
@@ -91,19 +91,20 @@ export class EnrichmentResolver {
   })
   async setEnrichedField(@Ctx() ctx: GatewayContext, @Args(() => SetEnrichedFieldArgs) args: SetEnrichedFieldArgs): Promise<LeadRecord> {
     const { leadId, field, value, note } = args;
-    return unwrap(await this.service.setField(requireTenant(ctx, 'leads:write'), { leadId, field, value, note: note ?? undefined }));
+    const tenant = requireTenant(ctx, 'leads:write');
+    return unwrap(await this.service.setField(tenant.db, { leadId, field, value, note: note ?? undefined }, { keyId: tenant.keyId }));
   }
 
   @Mutation(() => [EnrichmentJob], {
     description: 'Enriches up to 1,000 leads with bounded concurrency, all or none accepted; one job per lead, in the order given.',
   })
   async enrichLeads(@Ctx() ctx: GatewayContext, @Arg('ids', () => [ID]) ids: string[]): Promise<EnrichmentJobRecord[]> {
-    return unwrap(await this.service.enrichLeads(requireTenant(ctx, 'enrich'), ids));
+    return unwrap(await this.service.enrichLeads(requireTenant(ctx, 'enrich').db, ids));
   }
 
   @Mutation(() => EnrichmentJob, { description: "Runs a failed job's lead again as a new job; only a FAILED job can be retried." })
   async retryEnrichmentJob(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<EnrichmentJobRecord> {
-    return unwrap(await this.service.retryJob(requireTenant(ctx, 'enrich'), id));
+    return unwrap(await this.service.retryJob(requireTenant(ctx, 'enrich').db, id));
   }
 
   @Mutation(() => EnrichmentSettings, { description: 'Changes the fields given; the waterfall may name built-in providers and configured vendors.' })
@@ -111,7 +112,7 @@ export class EnrichmentResolver {
     @Ctx() ctx: GatewayContext,
     @Arg('input', () => EnrichmentSettingsInput) input: EnrichmentSettingsInput,
   ): Promise<SettingsRecord> {
-    const tenant = requireTenant(ctx, 'tenant:write');
+    const tenant = requireTenant(ctx, 'tenant:write').db;
     // Null means "no limit" for dailyCreditLimit and automatic.dailyCreditCap only; elsewhere "unchanged", like an omitted field.
     const { dailyCreditLimit, automatic, ...rest } = input;
     const { dailyCreditCap, rule, ...policy } = automatic ?? {};
@@ -130,19 +131,19 @@ export class EnrichmentResolver {
     @Ctx() ctx: GatewayContext,
     @Arg('input', () => EnrichmentVendorInput) input: EnrichmentVendorInput,
   ): Promise<VendorRecord> {
-    const tenant = requireTenant(ctx, 'tenant:write');
+    const tenant = requireTenant(ctx, 'tenant:write').db;
     return unwrap(await this.service.configureVendor(tenant, { config: input.config, apiKey: input.apiKey ?? undefined }));
   }
 
   @Mutation(() => Boolean, { description: 'Removes a vendor, its key, and its place in the waterfall.' })
   async removeEnrichmentVendor(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    return unwrap(await this.service.removeVendor(requireTenant(ctx, 'tenant:write'), id));
+    return unwrap(await this.service.removeVendor(requireTenant(ctx, 'tenant:write').db, id));
   }
 
   // The parent field already checked the key's scope.
   @FieldResolver(() => AutomaticEnrichment, { description: "The policy of automatic enrichment from publishable-key calls, with today's use." })
   async automatic(@Root() settings: SettingsRecord, @Ctx() ctx: GatewayContext): Promise<AutomaticEnrichment> {
-    const day = await this.service.automaticDay(requireTenant(ctx));
+    const day = await this.service.automaticDay(requireTenant(ctx).db);
     return {
       businessOnly: settings.autoBusinessOnly,
       dailyCreditCap: settings.autoDailyCreditCap,
@@ -155,6 +156,6 @@ export class EnrichmentResolver {
   // The parent field already checked the key's scope.
   @FieldResolver(() => [EnrichmentProvider], { description: 'Every provider the waterfall may name, with its price and limits.' })
   providers(@Ctx() ctx: GatewayContext): Promise<ProviderInfo[]> {
-    return this.service.providers(requireTenant(ctx));
+    return this.service.providers(requireTenant(ctx).db);
   }
 }

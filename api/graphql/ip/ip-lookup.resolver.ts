@@ -20,7 +20,7 @@ export class IpLookupResolver {
   @Query(() => IpLookup, { description: 'IP address → network organisation and location (public ASN ranges, CC BY 4.0 RouteViews, DB-IP, NRO; DB-IP City Lite, CC BY 4.0).' })
   @Extensions(fieldCost(LOOKUP_COST)) // a range search, then the organisation's company
   async lookupIp(@Ctx() ctx: GatewayContext, @Arg('ip', () => String) ip: string): Promise<IpLookup> {
-    const tenant = requireTenant(ctx, 'leads:read');
+    const tenant = requireTenant(ctx, 'leads:read').db;
     const address = ip.trim();
     if (isIP(address) === 0) throw apiError('BAD_USER_INPUT', 'ip: not an IPv4 or IPv6 address', { argumentPath: ['ip'] });
     const [asnTable, geo] = await Promise.all([this.asnTable(), this.geo()]);

@@ -21,7 +21,7 @@ export class CompanyResolver {
   @Query(() => Company, { nullable: true, description: "A company of the caller's tenant, by domain (case-insensitive)." })
   @Extensions(fieldCost(LOOKUP_COST)) // a case-insensitive search by domain
   async company(@Ctx() ctx: GatewayContext, @Arg('domain', () => String) domain: string): Promise<CompanyRecord | null> {
-    return (await this.leads.company(requireTenant(ctx, 'leads:read'), domain)) ?? null;
+    return (await this.leads.company(requireTenant(ctx, 'leads:read').db, domain)) ?? null;
   }
 
   @FieldResolver(() => [CompanyFact], { description: 'Every fact known about the company, each with its source, confidence and when it was fetched.' })
@@ -54,6 +54,6 @@ export class CompanyResolver {
     @Ctx() ctx: GatewayContext,
     @Arg('companies', () => [CompanyInput]) companies: CompanyInput[],
   ): Promise<ImportResult> {
-    return unwrap(await this.leads.importCompanies(requireTenant(ctx, 'leads:write'), companies));
+    return unwrap(await this.leads.importCompanies(requireTenant(ctx, 'leads:write').db, companies));
   }
 }

@@ -9,8 +9,8 @@ import { apiError, unwrap } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
 import { withoutNulls } from '../without-nulls.js';
 import { EventsArgs, IdentifyInput, LeadsArgs, SessionsArgs, SplitLeadArgs, TrackInput } from './lead.inputs.js';
-import { leadLoaders, segmentLoader } from './lead-request-loaders.js';
-import type { LeadListFilter } from '../../../modules/leads/lead-reads.js';
+import { leadLoaders, segmentLoader } from './request-loaders.js';
+import type { LeadListFilter } from '../../../modules/leads/lead-queries.js';
 import type { SegmentService } from '../../../modules/segments/segment.service.js';
 import { Segment } from '../segments/segment.types.js';
 import {
@@ -51,19 +51,19 @@ export class LeadResolver {
 
   @Query(() => Lead, { nullable: true, description: "A lead of the caller's tenant; null when there is none with this id." })
   async lead(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<LeadRecord | null> {
-    return (await this.service.lead(requireTenant(ctx, 'leads:read'), id)) ?? null;
+    return (await this.service.lead(requireTenant(ctx, 'leads:read').db, id)) ?? null;
   }
 
   @Query(() => Lead, { nullable: true, description: 'Case-insensitive.' })
   @Extensions(fieldCost(LOOKUP_COST)) // a search by email, not a read by id
   async leadByEmail(@Ctx() ctx: GatewayContext, @Arg('email', () => String) email: string): Promise<LeadRecord | null> {
-    return (await this.service.leadByEmail(requireTenant(ctx, 'leads:read'), email)) ?? null;
+    return (await this.service.leadByEmail(requireTenant(ctx, 'leads:read').db, email)) ?? null;
   }
 
   @Query(() => LeadConnection, { description: 'Newest first.' })
   @Extensions(fieldCost(SCAN_COST)) // a filtered page plus the count of every match, whether totalCount is asked or not
   async leads(@Ctx() ctx: GatewayContext, @Args(() => LeadsArgs) args: LeadsArgs): Promise<LeadConnection> {
-    const tenant = requireTenant(ctx, 'leads:read');
+    const tenant = requireTenant(ctx, 'leads:read').db;
     const { segmentId, ...given } = withoutNulls({ ...args.filter });
     let filter: LeadListFilter = given;
     if (segmentId !== undefined) {
@@ -77,17 +77,17 @@ export class LeadResolver {
 
   @Mutation(() => TrackResult, { description: 'Server-side events, all or none, deduped by messageId.' })
   async track(@Ctx() ctx: GatewayContext, @Arg('events', () => [TrackInput]) events: TrackInput[]): Promise<TrackResult> {
-    return unwrap(await this.service.track(requireTenant(ctx, 'leads:write'), events));
+    return unwrap(await this.service.track(requireTenant(ctx, 'leads:write').db, events));
   }
 
   @Mutation(() => Lead, { description: 'Stitches anonymous ids to a person; returns the lead it resolved to.' })
   async identify(@Ctx() ctx: GatewayContext, @Arg('input', () => IdentifyInput) input: IdentifyInput): Promise<LeadRecord> {
-    return unwrap(await this.service.identify(requireTenant(ctx, 'leads:write'), input));
+    return unwrap(await this.service.identify(requireTenant(ctx, 'leads:write').db, input));
   }
 
   @Mutation(() => [Lead], { description: 'Undoes the merge that brought anonymousId into the lead; returns both leads.' })
   async splitLead(@Ctx() ctx: GatewayContext, @Args(() => SplitLeadArgs) args: SplitLeadArgs): Promise<LeadRecord[]> {
-    return unwrap(await this.service.split(requireTenant(ctx, 'leads:write'), args.leadId, args.anonymousId));
+    return unwrap(await this.service.split(requireTenant(ctx, 'leads:write').db, args.leadId, args.anonymousId));
   }
 
   @FieldResolver(() => LeadTier)

@@ -2,7 +2,7 @@ import { Ctx, FieldResolver, Resolver, Root } from 'type-graphql';
 import type { CompanyRecord, SessionRecord } from '../../../modules/leads/lead-records.js';
 import type { LeadService } from '../../../modules/leads/lead.service.js';
 import type { GatewayContext } from '../gateway-context.js';
-import { leadLoaders } from './lead-request-loaders.js';
+import { leadLoaders } from './request-loaders.js';
 import { deviceOf } from '../../../intelligence/visitors/device.js';
 import type { AsnTable } from '../../../intelligence/ip/asn-table.js';
 import type { GeoLookup } from '../../../platform/ip-dataset/geo-lookup.js';

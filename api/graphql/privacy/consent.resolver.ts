@@ -15,11 +15,11 @@ export class ConsentResolver {
 
   @Mutation(() => ConsentChange, { description: 'Records a consent decision with its source; an erased person is BAD_USER_INPUT.' })
   async recordConsent(@Ctx() ctx: GatewayContext, @Arg('input', () => ConsentInput) input: ConsentInput): Promise<ConsentChangeRecord> {
-    return unwrap(await this.consent.record(requireTenant(ctx, SCOPE), withoutNulls({ ...input })));
+    return unwrap(await this.consent.record(requireTenant(ctx, SCOPE).db, withoutNulls({ ...input })));
   }
 
   @Query(() => [ConsentChange], { description: "A lead's consent decisions, newest first (at most 500), from the API and from its events." })
   async consentHistory(@Ctx() ctx: GatewayContext, @Args(() => ConsentHistoryArgs) args: ConsentHistoryArgs): Promise<ConsentChangeRecord[]> {
-    return unwrap(await this.consent.history(requireTenant(ctx, SCOPE), args.leadId));
+    return unwrap(await this.consent.history(requireTenant(ctx, SCOPE).db, args.leadId));
   }
 }

@@ -14,12 +14,12 @@ export class PrivacyResolver {
 
   @Query(() => DeletionRequest, { nullable: true, description: "A deletion request of the caller's tenant; null when there is none with this id." })
   async deletionRequest(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DeletionRequestRecord | null> {
-    return (await this.service.deletionRequest(requireTenant(ctx, SCOPE), id)) ?? null;
+    return (await this.service.deletionRequest(requireTenant(ctx, SCOPE).db, id)) ?? null;
   }
 
   @Query(() => ExportRequest, { nullable: true, description: "An export of the caller's tenant; null when there is none with this id or it expired." })
   async exportRequest(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<ExportRequestRecord | null> {
-    return (await this.service.exportRequest(requireTenant(ctx, SCOPE), id)) ?? null;
+    return (await this.service.exportRequest(requireTenant(ctx, SCOPE).db, id)) ?? null;
   }
 
   @Mutation(() => DeletionRequest, {
@@ -27,11 +27,11 @@ export class PrivacyResolver {
       'GDPR / CCPA erasure: a durable workflow erases the person from every table and cache, suppresses their identifiers and sends lead.deleted. An unknown person is a no-op that still records the suppression.',
   })
   async requestDeletion(@Ctx() ctx: GatewayContext, @Arg('input', () => DeletionInput) input: DeletionInput): Promise<DeletionRequestRecord> {
-    return unwrap(await this.service.requestDeletion(requireTenant(ctx, SCOPE), input));
+    return unwrap(await this.service.requestDeletion(requireTenant(ctx, SCOPE).db, input));
   }
 
   @Mutation(() => ExportRequest, { description: 'Everything held about a person as one JSON document, built by a workflow; read it with exportRequest.' })
   async requestExport(@Ctx() ctx: GatewayContext, @Arg('input', () => DeletionInput) input: DeletionInput): Promise<ExportRequestRecord> {
-    return unwrap(await this.service.requestExport(requireTenant(ctx, SCOPE), input));
+    return unwrap(await this.service.requestExport(requireTenant(ctx, SCOPE).db, input));
   }
 }

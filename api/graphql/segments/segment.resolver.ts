@@ -26,41 +26,41 @@ export class SegmentResolver {
 
   @Query(() => [Segment])
   async segments(@Ctx() ctx: GatewayContext): Promise<Segment[]> {
-    return (await this.segmentService.list(requireTenant(ctx, 'leads:read'))).map(view);
+    return (await this.segmentService.list(requireTenant(ctx, 'leads:read').db)).map(view);
   }
 
   @Query(() => Segment, { nullable: true, description: "Null when the tenant has no segment of this id (another tenant's included)." })
   async segment(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<Segment | null> {
-    const found = await this.segmentService.find(requireTenant(ctx, 'leads:read'), id);
+    const found = await this.segmentService.find(requireTenant(ctx, 'leads:read').db, id);
     return found === undefined ? null : view(found);
   }
 
   @Mutation(() => Segment, { description: 'Validated with the path of a bad node; the leads it matches now enter at once.' })
   async createSegment(@Ctx() ctx: GatewayContext, @Arg('input', () => SegmentInput) input: SegmentInput): Promise<Segment> {
-    return view(unwrap(await this.segmentService.create(requireTenant(ctx, 'segments:write'), input)));
+    return view(unwrap(await this.segmentService.create(requireTenant(ctx, 'segments:write').db, input)));
   }
 
   @Mutation(() => Boolean, { description: 'Its members exit; the history of who was in it stays.' })
   async deleteSegment(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<boolean> {
-    return unwrap(await this.segmentService.remove(requireTenant(ctx, 'segments:write'), id));
+    return unwrap(await this.segmentService.remove(requireTenant(ctx, 'segments:write').db, id));
   }
 
   @FieldResolver(() => Int, { description: 'Live leads the rule matches now (the rule compiled to SQL).' })
   @Extensions(fieldCost(SCAN_COST)) // counts every live lead the rule matches
   async count(@Ctx() ctx: GatewayContext, @Root() segment: Segment): Promise<number> {
-    const tenant = requireTenant(ctx, 'leads:read');
-    const record = await this.segmentService.find(tenant, segment.id);
-    return record === undefined ? 0 : this.segmentService.count(tenant, record);
+    const { db } = requireTenant(ctx, 'leads:read');
+    const record = await this.segmentService.find(db, segment.id);
+    return record === undefined ? 0 : this.segmentService.count(db, record);
   }
 
   @FieldResolver(() => LeadConnection, { description: 'Newest first, as `leads`.' })
   @Extensions(fieldCost(SCAN_COST)) // a page plus the count of every match, whether totalCount is asked or not
   async members(@Ctx() ctx: GatewayContext, @Root() segment: Segment, @Args(() => MembersArgs) args: MembersArgs): Promise<LeadConnection> {
     const tenant = requireTenant(ctx, 'leads:read');
-    const record = await this.segmentService.find(tenant, segment.id);
+    const record = await this.segmentService.find(tenant.db, segment.id);
     if (record === undefined) throw apiError('NOT_FOUND', 'Segment not found');
     const page = unwrap(
-      await this.leads.leads(tenant, { first: args.first ?? 50, after: args.after ?? undefined, filter: { segment: { rule: record.rule, now: new Date() } } }),
+      await this.leads.leads(tenant.db, { first: args.first ?? 50, after: args.after ?? undefined, filter: { segment: { rule: record.rule, now: new Date() } } }),
     );
     return { edges: [...page.edges], pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor }, totalCount: page.totalCount };
   }
@@ -71,7 +71,7 @@ export class SegmentResolver {
       const tenant = requireTenant(context as GatewayContext, 'leads:read');
       const resolver = instanceFor(info.schema, SegmentResolver);
       const segmentId = String((args as { segmentId: unknown }).segmentId);
-      if ((await resolver.segmentService.find(tenant, segmentId)) === undefined) throw apiError('NOT_FOUND', 'Segment not found');
+      if ((await resolver.segmentService.find(tenant.db, segmentId)) === undefined) throw apiError('NOT_FOUND', 'Segment not found');
       return channelIterator(resolver.pubsub, tenantChannel(tenant.tenantId, `segment:${segmentId}`));
     },
   })
@@ -109,7 +109,7 @@ export class SegmentResolver {
   }
 
   private async leadOf(ctx: GatewayContext, leadId: string): Promise<LeadRecord> {
-    const lead = await this.leads.lead(requireTenant(ctx), leadId);
+    const lead = await this.leads.lead(requireTenant(ctx).db, leadId);
     // Merged or deleted since the change: the lead is gone from reads.
     if (lead === undefined) throw apiError('NOT_FOUND', 'the lead of this change no longer exists');
     return lead;

@@ -5,10 +5,11 @@ import { TenantSettings } from '../../../schema/entities/tenant/tenant-settings.
 import type { CreditLedger } from '../../../modules/credits/credit-ledger.js';
 import { apiError } from '../errors.js';
 import { requireTenant, type GatewayContext } from '../gateway-context.js';
+import type { TenantDb } from '../../../tenants/tenant-db.js';
 import { CreditBalance, UsageArgs, UsageLine } from './tenant.types.js';
 
 /** Crawlers' events dropped in a period, of the tenant's schema: shown apart in `usage`, never metered. */
-export type BotEventsBetween = (schema: string, range: { from?: Date; to?: Date }) => Promise<number>;
+export type BotEventsBetween = (tenant: TenantDb, range: { from?: Date; to?: Date }) => Promise<number>;
 
 /** The usage line of crawlers' events: what was dropped, counted, free. */
 export const BOT_EVENTS_OPERATION = 'bot_events';
@@ -48,7 +49,7 @@ export class TenantResolver {
     const tenant = requireTenant(ctx, 'usage:read');
     if (from && to && from > to) throw apiError('BAD_USER_INPUT', 'from must not be after to', { argumentPath: ['from'] });
     const range = { from: from ?? undefined, to: to ?? undefined };
-    const [metered, bots] = await Promise.all([this.ledger.usage(tenant.tenantId, range), this.botEventsBetween(tenant.schema, range)]);
+    const [metered, bots] = await Promise.all([this.ledger.usage(tenant.tenantId, range), this.botEventsBetween(tenant.db, range)]);
     return bots === 0 ? metered : [...metered, { operation: BOT_EVENTS_OPERATION, count: bots, credits: 0, cached: 0, refused: 0 }];
   }
 

@@ -1,7 +1,7 @@
 import { Arg, Args, Ctx, Mutation, Query, Resolver } from 'type-graphql';
 import { z } from 'zod';
 import { TenantSettings } from '../../../schema/entities/tenant/tenant-settings.entity.js';
-import type { TrackingSettingsService } from '../../../modules/tracking-settings/tracking-settings.service.js';
+import type { TrackingSettings, TrackingSettingsService } from '../../../modules/tracking-settings/tracking-settings.service.js';
 import type { TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
 import { signEmailPixelToken } from '../../ingest/pixels/email-pixel-token.js';
 import { apiError, unwrap } from '../errors.js';
@@ -25,48 +25,47 @@ export class TrackingSettingsResolver {
     },
   ) {}
 
+  // The settings as the update's own statement returned them: written and read by the one repository.
   @Mutation(() => TenantSettings)
   async updateTrackingSettings(
     @Ctx() ctx: GatewayContext,
     @Arg('input', () => TrackingSettingsInput) input: TrackingSettingsInput,
-  ): Promise<TenantSettings> {
-    const tenant = requireTenant(ctx, 'tenant:write');
-    unwrap(await this.deps.settings.update(tenant, withoutNulls({ ...input })));
-    return tenant.em.findOneOrFail(TenantSettings, { id: true }, { refresh: true });
+  ): Promise<TrackingSettings> {
+    return unwrap(await this.deps.settings.update(requireTenant(ctx, 'tenant:write').db, withoutNulls({ ...input })));
   }
 
   @Query(() => [String], { description: "Active hosts on the tenant's own domains that serve its script and pixels." })
   pixelHosts(@Ctx() ctx: GatewayContext): Promise<string[]> {
-    return this.deps.settings.pixelHosts(requireTenant(ctx, 'tenant:read'));
+    return this.deps.settings.pixelHosts(requireTenant(ctx, 'tenant:read').db);
   }
 
   @Query(() => [PixelHost], { description: 'Every host claimed, pending or active, with the DNS records that prove it.' })
   async pixelHostClaims(@Ctx() ctx: GatewayContext): Promise<PixelHost[]> {
-    return (await this.deps.settings.pixelHostClaims(requireTenant(ctx, 'tenant:read'))).map(toPixelHost);
+    return (await this.deps.settings.pixelHostClaims(requireTenant(ctx, 'tenant:read').db)).map(toPixelHost);
   }
 
   @Mutation(() => [String], {
     description: 'Claims a host (see claimPixelHost) and answers the active hosts: a new host is among them only once proven.',
   })
   async addPixelHost(@Ctx() ctx: GatewayContext, @Arg('host', () => String) host: string): Promise<string[]> {
-    return unwrap(await this.deps.settings.addPixelHost(requireTenant(ctx, 'tenant:write'), host));
+    return unwrap(await this.deps.settings.addPixelHost(requireTenant(ctx, 'tenant:write').db, host));
   }
 
   @Mutation(() => PixelHost, {
     description: 'Claims a host on your domain. It serves nothing until proven: publish one of its records, then call verifyPixelHost.',
   })
   async claimPixelHost(@Ctx() ctx: GatewayContext, @Arg('host', () => String) host: string): Promise<PixelHost> {
-    return toPixelHost(unwrap(await this.deps.settings.claimPixelHost(requireTenant(ctx, 'tenant:write'), host)));
+    return toPixelHost(unwrap(await this.deps.settings.claimPixelHost(requireTenant(ctx, 'tenant:write').db, host)));
   }
 
   @Mutation(() => PixelHost, { description: "Checks a claimed host's DNS proof now; a proven host becomes ACTIVE." })
   async verifyPixelHost(@Ctx() ctx: GatewayContext, @Arg('host', () => String) host: string): Promise<PixelHost> {
-    return toPixelHost(unwrap(await this.deps.settings.verifyPixelHost(requireTenant(ctx, 'tenant:write'), host)));
+    return toPixelHost(unwrap(await this.deps.settings.verifyPixelHost(requireTenant(ctx, 'tenant:write').db, host)));
   }
 
   @Mutation(() => [String])
   async removePixelHost(@Ctx() ctx: GatewayContext, @Arg('host', () => String) host: string): Promise<string[]> {
-    return unwrap(await this.deps.settings.removePixelHost(requireTenant(ctx, 'tenant:write'), host));
+    return unwrap(await this.deps.settings.removePixelHost(requireTenant(ctx, 'tenant:write').db, host));
   }
 
   @Query(() => String, { description: 'URL of an open pixel for one email to this address; each load records an email_open.' })
@@ -80,7 +79,7 @@ export class TrackingSettingsResolver {
       { tenantId: tenant.tenantId, email: parsed.data, campaign: args.campaign ?? undefined, issuedAt: this.deps.now() },
       site.pixelSecret,
     );
-    const [host] = await this.deps.settings.pixelHosts(tenant);
+    const [host] = await this.deps.settings.pixelHosts(tenant.db);
     const base = host === undefined ? this.deps.publicUrl : `https://${host}`;
     return `${base}/o/${token}.gif`;
   }

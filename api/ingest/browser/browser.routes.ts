@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from '../../../platform/logging/logger.js';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
+import type { TenantDatabases } from '../../../tenants/tenant-db.js';
 import type { TrackingSite, TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
 import { peerAddress, type TrustProxy } from '../../../platform/http/peer-address.js';
 import { claimedEmailPixelTenant, verifyEmailPixelToken } from '../pixels/email-pixel-token.js';
@@ -27,6 +28,7 @@ const YEAR_SECONDS = 365 * 24 * 60 * 60;
 export function createBrowserRoutes(deps: {
   keys: KeyResolver;
   sites: TrackingSites;
+  tenantDbs: TenantDatabases;
   store: EventStore;
   trustProxy: TrustProxy;
   visitorLimits: VisitorLimits;
@@ -96,7 +98,7 @@ export function createBrowserRoutes(deps: {
     if (!parsed.ok) return sendGif(res, 400);
     const ip = peerAddress(req, deps.trustProxy);
     if (!(await visitorMayRecord(ip, site.tenantId, anonymousId))) return sendGif(res, 200, headers);
-    await record({ tenantId: site.tenantId, schema: site.schema }, [parsed.value], { ip });
+    await record(deps.tenantDbs.ofResolved({ tenantId: site.tenantId, schema: site.schema }), [parsed.value], { ip });
     sendGif(res, 200, headers);
   };
 
@@ -113,7 +115,7 @@ export function createBrowserRoutes(deps: {
       (await visitorMayRecord(peerAddress(req, deps.trustProxy), site.tenantId, `o:${token}`))
     ) {
       const userAgent = req.headers['user-agent'];
-      await record({ tenantId: site.tenantId, schema: site.schema }, [
+      await record(deps.tenantDbs.ofResolved({ tenantId: site.tenantId, schema: site.schema }), [
         {
           messageId: randomUUID(),
           type: 'track',

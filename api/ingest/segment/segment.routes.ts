@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiKeyKind } from '../../../schema/entities/control/api-key.entity.js';
 import type { KeyResolver } from '../../../tenants/api-keys/key-resolver.js';
+import type { TenantDatabases } from '../../../tenants/tenant-db.js';
 import type { TrackingSites } from '../../../modules/tracking-settings/tracking-site.js';
 import { originAllowed } from '../../../tenants/api-keys/network-allowlist.js';
 import { peerAddress, type TrustProxy } from '../../../platform/http/peer-address.js';
@@ -92,6 +93,7 @@ function messagesOf(path: string, body: Record<string, unknown>, now: Date): Ing
 export function createSegmentRoutes(deps: {
   keys: KeyResolver;
   sites: TrackingSites;
+  tenantDbs: TenantDatabases;
   store: EventStore;
   ratePerMinute: number;
   visitorLimits: VisitorLimits;
@@ -109,12 +111,12 @@ export function createSegmentRoutes(deps: {
       const site = req.headers.host === undefined ? undefined : await deps.sites.byHost(req.headers.host);
       if (site === undefined) return refuse(401, 'unauthorized', 'send the publishable key as the Basic user name or as writeKey');
       // `{tenant}` keeps the counter in the slot of the tenant's visitor counters (one script on a Redis cluster).
-      return { tenant: { tenantId: site.tenantId, schema: site.schema }, keyLimit: { key: `ingest:host:${site.tenantId}:{${site.tenantId}}`, limit: deps.ratePerMinute } };
+      return { tenant: deps.tenantDbs.ofResolved({ tenantId: site.tenantId, schema: site.schema }), keyLimit: { key: `ingest:host:${site.tenantId}:{${site.tenantId}}`, limit: deps.ratePerMinute } };
     }
     const key = writeKey.startsWith('pk_') ? await deps.keys.resolve(writeKey) : undefined;
     if (key === undefined || key.kind !== ApiKeyKind.PUBLISHABLE) return refuse(401, 'unauthorized', 'unknown or revoked publishable key');
     if (!originAllowed(key.allowedOrigins, req.headers.origin)) return refuse(403, 'forbidden', 'this origin may not use this key');
-    return { tenant: { tenantId: key.tenantId, schema: key.schema }, keyLimit: { key: `ingest:${key.id}:{${key.tenantId}}`, limit: deps.ratePerMinute } };
+    return { tenant: deps.tenantDbs.ofResolved({ tenantId: key.tenantId, schema: key.schema }), keyLimit: { key: `ingest:${key.id}:{${key.tenantId}}`, limit: deps.ratePerMinute } };
   };
 
   const handle = async (req: IncomingMessage, path: string): Promise<Refusal | { accepted: number; duplicates: number }> => {

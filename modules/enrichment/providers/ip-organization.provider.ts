@@ -1,6 +1,7 @@
 import type { NetworkCompanies } from '../../companies/network-company-lookup.js';
 import type { EnrichmentProvider } from '../../../intelligence/enrichment/enrichment-types.js';
-import type { TenantSql } from '../../../platform/postgres/tenant-sql.js';
+import type { TenantDb } from '../../../tenants/tenant-db.js';
+import { companyDomainAndName } from '../enrichment-subjects.repository.js';
 
 export const IP_ORGANIZATION_PROVIDER_ID = 'ip-organization';
 
@@ -8,16 +9,15 @@ export const IP_ORGANIZATION_PROVIDER_ID = 'ip-organization';
 const NETWORK_CONFIDENCE = 0.6;
 
 /** The company of the network the lead last visited from (the tracking issue's IP → organisation). */
-export function createIpOrganizationProvider(deps: { sql: TenantSql; networkCompanies: NetworkCompanies }): EnrichmentProvider {
+export function createIpOrganizationProvider(deps: { db: TenantDb; networkCompanies: NetworkCompanies }): EnrichmentProvider {
   return {
     id: IP_ORGANIZATION_PROVIDER_ID,
     accepts: (subject) => subject.ip !== undefined,
     async enrich(subject) {
       const ip = subject.ip ?? '';
-      const id = (await deps.networkCompanies.companyIdsOf(deps.sql, [ip])).get(ip);
+      const id = (await deps.networkCompanies.companyIdsOf(deps.db, [ip])).get(ip);
       if (id === undefined) return { kind: 'no-match' };
-      const rows = await deps.sql.query<{ domain: string | null; name: string | null }>('select domain, name from {t}.companies where id = $1', [id]);
-      const company = rows[0];
+      const company = await companyDomainAndName(deps.db, id);
       if (company?.domain === null || company?.domain === undefined) return { kind: 'no-match' };
       return {
         kind: 'match',

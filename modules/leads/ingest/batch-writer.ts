@@ -1,10 +1,11 @@
 import { planStitch } from '../../../intelligence/identity/stitch-plan.js';
-import type { TenantSql } from '../../../platform/postgres/tenant-sql.js';
 import { newId } from '../../../tenants/api-keys/api-key-secret.js';
+import type { TenantDb } from '../../../tenants/tenant-db.js';
 import { upsertCompanies } from '../../companies/company-records.js';
 import type { NetworkCompanies } from '../../companies/network-company-lookup.js';
 import { readBatchState } from './batch-state.js';
 import { identityViewOf } from './identity-view.js';
+import { writeBatch, type IdentityLink, type LeadWrite, type SessionWrite } from './ingest.repository.js';
 import type { PreparedMessage } from './prepared-message.js';
 import { sessionViewOf, type SessionChange } from './session-view.js';
 
@@ -27,9 +28,6 @@ interface LeadChange {
   groupCompanyDomain: string | null;
 }
 
-/** Rows as one JSON parameter for jsonb_to_recordset: cheaper for PostgreSQL to take apart than one array per column. */
-const rowsOf = (rows: readonly object[]): string => JSON.stringify(rows);
-
 /**
  * Writes messages set-based, in three round trips whatever the run's length:
  * one read (duplicates, identities, open sessions), the plan made in memory,
@@ -39,7 +37,7 @@ const rowsOf = (rows: readonly object[]): string => JSON.stringify(rows);
  * resolveLead); `firstLeadId` carries such a message's lead into the next run.
  */
 export async function writeRun(
-  tx: TenantSql,
+  tx: TenantDb,
   items: readonly PreparedMessage[],
   deps: { networkCompanies: NetworkCompanies; firstLeadId?: string },
 ): Promise<RunResult> {
@@ -53,7 +51,7 @@ export async function writeRun(
 
   const outcomes: MessageOutcome[] = [];
   const accepted: Array<{ prepared: PreparedMessage; leadId: string; sessionId: string | null }> = [];
-  const identityLinks: Array<{ anonymous_id: string; lead_id: string; at: Date }> = [];
+  const identityLinks: IdentityLink[] = [];
   const leads = new Map<string, LeadChange>();
   const leadChange = (id: string, at: Date, isNew = false) => {
     let change = leads.get(id);
@@ -115,7 +113,7 @@ export async function writeRun(
   // A lead row is written only when something about the person changes, not for every event.
   const changesPerson = (id: string, c: LeadChange) =>
     c.isNew || c.setUserId !== null || c.setEmail !== null || c.groupCompanyDomain !== null || Object.keys(c.traits).length > 0 || leadNetworkCompany.has(id);
-  const leadRows = byId(
+  const leadRows = byId<LeadWrite>(
     [...leads].filter(([id, c]) => changesPerson(id, c)).map(([id, c]) => ({
       id,
       is_new: c.isNew,
@@ -127,7 +125,7 @@ export async function writeRun(
       network_company_id: leadNetworkCompany.get(id) ?? null,
     })),
   );
-  const sessionRows = byId(
+  const sessionRows = byId<SessionWrite>(
     sessionChanges.map((s) => ({
       id: s.id,
       is_new: s.isNew,
@@ -144,54 +142,9 @@ export async function writeRun(
     })),
   );
   // Each event's own columns were serialised with its request; only its lead and session are added here.
-  const eventRows = `[${accepted
+  const eventsJson = `[${accepted
     .map(({ prepared, leadId, sessionId }) => `{"lead_id":${JSON.stringify(leadId)},"session_id":${JSON.stringify(sessionId)},${prepared.eventColumnsJson}}`)
     .join(',')}]`;
-  await tx.query(WRITE_BATCH, [rowsOf(leadRows), rowsOf(identityLinks), rowsOf(sessionRows), eventRows]);
+  await writeBatch(tx, { leads: leadRows, identities: identityLinks, sessions: sessionRows, eventsJson });
   return { outcomes };
 }
-
-/**
- * Every write of a run in one statement. The parts of a statement share one
- * snapshot, so none sees another's rows: new leads and sessions are inserted
- * with their final values, and only existing ones are updated. Foreign keys
- * are checked at the end of the statement, when all parts are in.
- * A `group` call names the lead's company outright; a network's company only
- * fills a lead that has none.
- */
-const WRITE_BATCH = `
-with lead_rows as (
-  select * from jsonb_to_recordset($1::jsonb) as v(id text, is_new boolean, user_id text, email text, first_seen_at timestamptz,
-    traits jsonb, group_company_id text, network_company_id text)
-), session_rows as (
-  select * from jsonb_to_recordset($3::jsonb) as v(id text, is_new boolean, lead_id text, anonymous_id text, started_at timestamptz,
-    last_activity_at timestamptz, page_views int, event_count int, campaign text, ip text, company_id text, properties jsonb)
-), new_leads as (
-  insert into {t}.leads (id, user_id, email, first_seen_at, traits, company_id)
-  select id, user_id, email, first_seen_at, traits, coalesce(group_company_id, network_company_id)
-    from lead_rows where is_new
-), changed_leads as (
-  update {t}.leads l
-     set traits = l.traits || v.traits,
-         user_id = coalesce(v.user_id, l.user_id), email = coalesce(v.email, l.email),
-         company_id = coalesce(v.group_company_id, l.company_id, v.network_company_id), updated_at = now()
-    from lead_rows v where l.id = v.id and not v.is_new
-     and (v.traits <> '{}' or v.user_id is not null or v.email is not null or v.group_company_id is not null
-          or (l.company_id is null and v.network_company_id is not null))
-), new_identities as (
-  insert into {t}.identities (anonymous_id, lead_id, first_seen_at)
-  select anonymous_id, lead_id, at from jsonb_to_recordset($2::jsonb) as v(anonymous_id text, lead_id text, at timestamptz)
-), new_sessions as (
-  insert into {t}.sessions (id, lead_id, anonymous_id, started_at, last_activity_at, page_views, event_count, campaign, ip, company_id, properties)
-  select id, lead_id, anonymous_id, started_at, last_activity_at, page_views, event_count, campaign, ip, company_id, properties
-    from session_rows where is_new
-), changed_sessions as (
-  update {t}.sessions s
-     set last_activity_at = greatest(s.last_activity_at, v.last_activity_at), started_at = least(s.started_at, v.started_at),
-         page_views = s.page_views + v.page_views, event_count = s.event_count + v.event_count, properties = s.properties || v.properties
-    from session_rows v where s.id = v.id and not v.is_new
-)
-insert into {t}.events (message_id, type, name, lead_id, session_id, anonymous_id, user_id, at, properties, context)
-select message_id, type, name, lead_id, session_id, anonymous_id, user_id, at, properties, context
-  from jsonb_to_recordset($4::jsonb) as v(message_id text, type text, name text, lead_id text, session_id text, anonymous_id text,
-    user_id text, at timestamptz, properties jsonb, context jsonb)`;

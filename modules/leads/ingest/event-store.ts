@@ -1,22 +1,21 @@
 import type { IpStorage } from '../../../intelligence/ip/mask-ip.js';
 import { createGroupCommitter } from '../../../platform/batching/group-commit.js';
-import type { Database, Sql } from '../../../platform/postgres/database.js';
-import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
-import { recordConsentEvents } from '../../privacy/consent-changes.js';
+import type { TenantDb } from '../../../tenants/tenant-db.js';
 import { countDroppedEvents } from '../../../tenants/usage/dropped-events.js';
+import { recordConsentEvents } from '../../privacy/consent-changes.js';
 import type { SuppressionList } from '../../privacy/suppression-list.js';
 import type { NetworkCompanies } from '../../companies/network-company-lookup.js';
 import type { IngestMessage } from './segment-message.js';
 import { writeRun, type MessageOutcome } from './batch-writer.js';
+import { identityKeys } from './identity-locks.js';
 import { resolveLead } from './identity-resolver.js';
+import { identityLockStatement } from './ingest.repository.js';
 import { prepareMessage, type PreparedMessage } from './prepared-message.js';
 import { screenBots } from './bot-screen.js';
 import { screenMessages } from './privacy-screen.js';
 
-export interface IngestTenant {
-  readonly tenantId: string;
-  readonly schema: string;
-}
+/** The tenant a write goes to: its handle, bound from a resolved key or pixel host. */
+export type IngestTenant = TenantDb;
 
 interface Committed {
   readonly accepted: number;
@@ -60,7 +59,6 @@ export interface EventStore {
 }
 
 export interface EventStoreOptions {
-  readonly db: Database;
   readonly ipStorageOf: (tenantId: string) => Promise<IpStorage>;
   /** Whether the tenant identifies only visitors who consented (settings.require_consent). */
   readonly requireConsentOf: (tenantId: string) => Promise<boolean>;
@@ -95,55 +93,12 @@ export interface EventStoreOptions {
   readonly onCommitted?: (tenant: IngestTenant, leadIds: readonly string[], opts: { urgent: boolean }) => void;
 }
 
-function identityKeys(schema: string, messages: readonly IngestMessage[]): string[] {
-  const keys = new Set<string>();
-  for (const m of messages) {
-    keys.add(`${schema}:m:${m.messageId}`);
-    if (m.anonymousId !== undefined) keys.add(`${schema}:a:${m.anonymousId}`);
-    if (m.userId !== undefined) keys.add(`${schema}:u:${m.userId}`);
-    if (m.email !== undefined) keys.add(`${schema}:e:${m.email}`);
-  }
-  return [...keys];
-}
-
-/** Lock buckets per tenant: enough that small writes about different visitors rarely meet, few enough for PostgreSQL's lock table. */
-const LOCK_BUCKETS = 64;
-
-function bucketOf(key: string): number {
-  // FNV-1a: cheap and well spread; the bucket only decides who waits for whom.
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < key.length; i += 1) hash = Math.imul(hash ^ key.charCodeAt(i), 0x01000193);
-  return (hash >>> 0) % LOCK_BUCKETS;
-}
-
-/**
- * Locks identity keys for the transaction, by bucket: a group of thousands of
- * events takes at most LOCK_BUCKETS advisory locks, not one per identifier
- * (which could exhaust PostgreSQL's shared lock table), and two writes about
- * the same identifier always meet in the same bucket. One order for every
- * transaction, so two never wait on each other in a cycle.
- */
-export function identityLockSql(keys: readonly string[]): string {
-  const buckets = new Set<string>();
-  for (const key of keys) buckets.add(`${key.slice(0, key.indexOf(':'))}:b:${bucketOf(key)}`);
-  // Literals, not parameters, so the statement can travel with BEGIN; a bucket key is a schema name and a number.
-  const literals = [...buckets].sort().map((k) => `'${k.replaceAll("'", "''")}'`);
-  return `select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(array[${literals.join(',')}]::text[]) as k order by k`;
-}
-
-export async function lockIdentities(tx: Sql, keys: readonly string[]): Promise<void> {
-  await tx.query(identityLockSql(keys));
-}
-
-/** The lock key of an anonymous id, for work other than ingestion that moves it (splitLead). */
-export const anonymousIdLockKey = (schema: string, anonymousId: string): string => `${schema}:a:${anonymousId}`;
-
 /**
  * Messages in order: set-based runs, and between them the rare message whose
  * identity needs a merge or a conflict record, resolved row by row; its lead
  * then opens the next run.
  */
-async function writeMessages(tx: TenantSql, items: readonly PreparedMessage[], networkCompanies: NetworkCompanies): Promise<MessageOutcome[]> {
+async function writeMessages(tx: TenantDb, items: readonly PreparedMessage[], networkCompanies: NetworkCompanies): Promise<MessageOutcome[]> {
   const outcomes: MessageOutcome[] = [];
   let firstLeadId: string | undefined;
   while (outcomes.length < items.length) {
@@ -153,6 +108,12 @@ async function writeMessages(tx: TenantSql, items: readonly PreparedMessage[], n
     firstLeadId = next === undefined ? undefined : await resolveLead(tx, next.message);
   }
   return outcomes;
+}
+
+/** One request's prepared messages, with the tenant they are written to. */
+interface GroupRequest {
+  readonly tenant: TenantDb;
+  readonly prepared: readonly PreparedMessage[];
 }
 
 const RETRYABLE = new Set(['40P01', '40001']);
@@ -166,44 +127,49 @@ const isRetryable = (error: unknown) => typeof error === 'object' && error !== n
  * transactions (group commit); each is answered after its transaction commits.
  */
 export function createEventStore(deps: EventStoreOptions): EventStore {
-  const commitGroup = async (schema: string, requests: readonly (readonly PreparedMessage[])[]): Promise<Committed[]> => {
+  const commitGroup = async (requests: readonly GroupRequest[]): Promise<Committed[]> => {
+    // A group holds one tenant's requests: the committer groups them by the tenant's schema.
+    const tenant = requests[0]?.tenant;
+    if (tenant === undefined) return [];
+    const all = requests.flatMap((r) => r.prepared);
+    const locks = identityLockStatement(
+      identityKeys(
+        tenant.schema,
+        all.map((p) => p.message),
+      ),
+    );
     for (let attempt = 1; ; attempt += 1) {
       try {
-        const all = requests.flat();
-        const locks = identityLockSql(
-          identityKeys(
-            schema,
-            all.map((p) => p.message),
-          ),
+        return await tenant.transaction(
+          async (tx) => {
+            const outcomes = await writeMessages(tx, all, deps.networkCompanies);
+            await recordConsentEvents(
+              tx,
+              all.flatMap(({ consent, message }, i) => {
+                const outcome = outcomes[i];
+                if (consent === undefined || outcome === undefined || outcome.duplicate) return [];
+                return [{ ...consent, leadId: outcome.leadId, anonymousId: message.anonymousId ?? null, at: message.at }];
+              }),
+            );
+            let offset = 0;
+            return requests.map(({ prepared }) => {
+              const mine = outcomes.slice(offset, offset + prepared.length);
+              offset += prepared.length;
+              const duplicates = mine.filter((o) => o.duplicate).length;
+              return { accepted: mine.length - duplicates, duplicates, leadIds: mine.map((o) => o.leadId) };
+            });
+          },
+          { opening: locks },
         );
-        return await deps.db.transaction(async (raw) => {
-          const tx = tenantSql(raw, schema);
-          const outcomes = await writeMessages(tx, all, deps.networkCompanies);
-          await recordConsentEvents(
-            tx,
-            all.flatMap(({ consent, message }, i) => {
-              const outcome = outcomes[i];
-              if (consent === undefined || outcome === undefined || outcome.duplicate) return [];
-              return [{ ...consent, leadId: outcome.leadId, anonymousId: message.anonymousId ?? null, at: message.at }];
-            }),
-          );
-          let offset = 0;
-          return requests.map((request) => {
-            const mine = outcomes.slice(offset, offset + request.length);
-            offset += request.length;
-            const duplicates = mine.filter((o) => o.duplicate).length;
-            return { accepted: mine.length - duplicates, duplicates, leadIds: mine.map((o) => o.leadId) };
-          });
-        }, { opening: locks });
       } catch (error) {
         // A deadlock between rows two groups share is rare and harmless to retry: nothing of either was committed.
         if (attempt >= 3 || !isRetryable(error)) throw error;
       }
     }
   };
-  const committer = createGroupCommitter<readonly PreparedMessage[], Committed>({
-    commit: commitGroup,
-    sizeOf: (request) => request.length,
+  const committer = createGroupCommitter<GroupRequest, Committed>({
+    commit: (_schema, requests) => commitGroup(requests),
+    sizeOf: (request) => request.prepared.length,
     maxGroupSize: deps.maxGroupEvents ?? 5000,
     maxGroupSizeWhileUrgent: deps.maxGroupEventsWhileUrgent ?? 500,
     maxUrgentGroupSize: deps.maxUrgentGroupEvents ?? 100,
@@ -227,10 +193,9 @@ export function createEventStore(deps: EventStoreOptions): EventStore {
     const prepared = kept.map((m) => prepareMessage(m, opts.ip ?? null, storage));
     // One message is a browser's, a pixel's or an SDK's single call, made as the visitor acts; batches are bulk.
     const urgent = messages.length === 1;
-    const result: Committed = prepared.length === 0 ? { accepted: 0, duplicates: 0, leadIds: [] } : await committer.submit(tenant.schema, prepared, { urgent });
+    const result: Committed = prepared.length === 0 ? { accepted: 0, duplicates: 0, leadIds: [] } : await committer.submit(tenant.schema, { tenant, prepared }, { urgent });
     // Counted once the rest is committed, so a request that failed and is sent again is not counted twice.
-    const sql = tenantSql(deps.db, tenant.schema);
-    await Promise.all([countDroppedEvents(sql, 'suppressed', screened.suppressed), countDroppedEvents(sql, 'bot', people.bots)]);
+    await Promise.all([countDroppedEvents(tenant, 'suppressed', screened.suppressed), countDroppedEvents(tenant, 'bot', people.bots)]);
     if (result.accepted > 0) deps.onCommitted?.(tenant, [...new Set(result.leadIds)], { urgent });
     if (deps.onIdentified !== undefined) {
       const identified = new Map<string, IdentifiedLead>();

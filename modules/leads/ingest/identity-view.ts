@@ -1,6 +1,6 @@
 import type { IdentityMatches, KnownLead, StitchPlan } from '../../../intelligence/identity/stitch-plan.js';
 import type { IngestMessage } from './segment-message.js';
-import type { IdentityRow } from './batch-state.js';
+import type { IdentityHolder } from './ingest.repository.js';
 
 /**
  * Who holds each identifier of a batch, as read with the batch, kept
@@ -13,7 +13,7 @@ export interface IdentityView {
   apply(plan: StitchPlan, newLeadId: () => string): string;
 }
 
-export function identityViewOf(rows: readonly IdentityRow[]): IdentityView {
+export function identityViewOf(rows: readonly IdentityHolder[]): IdentityView {
   const leads = new Map<string, KnownLead>();
   const byKind = { a: new Map<string, string>(), u: new Map<string, string>(), e: new Map<string, string>() };
   for (const row of rows) {

@@ -1,6 +1,6 @@
 import { placeInSession } from '../../../intelligence/sessions/session-rule.js';
 import { landingProperties, progressProperties, type SessionProperties } from '../../../intelligence/sessions/session-properties.js';
-import type { OpenSessionRow } from './batch-state.js';
+import type { OpenSession } from './ingest.repository.js';
 import type { PreparedMessage } from './prepared-message.js';
 
 /** A session as a batch changes it: what it was (for existing ones) plus what the batch adds. */
@@ -28,7 +28,7 @@ export interface SessionView {
 }
 
 /** The batch's open sessions, kept current in memory as its events are placed. */
-export function sessionViewOf(rows: readonly OpenSessionRow[]): SessionView {
+export function sessionViewOf(rows: readonly OpenSession[]): SessionView {
   const open = new Map<string, { id: string; anonymousId: string | null; lastActivityAt: Date; campaign: string | null; startedAt: Date }[]>();
   for (const r of rows) {
     const list = open.get(r.lead_id) ?? [];

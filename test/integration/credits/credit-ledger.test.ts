@@ -28,7 +28,7 @@ describe('credit ledger (charging service)', () => {
   /** A ledger over the same database whose balance listener records what it is told. */
   const observedLedger = () => {
     const told: { tenantId: string; balance: number }[] = [];
-    const observed = createCreditLedger({ db: gateway.services.db, onBalanceChanged: (tenantId, balance) => told.push({ tenantId, balance }) });
+    const observed = createCreditLedger({ control: gateway.services.control, onBalanceChanged: (tenantId, balance) => told.push({ tenantId, balance }) });
     return { ledger: observed, told };
   };
 

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tenantSql } from '../../../platform/postgres/tenant-sql.js';
 import { vendorSecretAad } from '../../../tenants/secrets/secret-box.js';
 import { writeLeadFields } from '../../../modules/enrichment/lead-fields.js';
 import { createApiKey } from '../api-keys/api-key-operations.js';
@@ -386,7 +385,7 @@ describe('enrichment over GraphQL', () => {
       const leadId = await leadWithEmail(tenant);
       const fetchedAt = new Date('2025-01-02T03:04:05.000Z');
       const future = new Date(Date.now() + 86_400_000);
-      await writeLeadFields(tenantSql(gateway.services.db, `t_${tenant.id}`), leadId, [
+      await writeLeadFields(gateway.services.tenantDbs.ofResolved({ tenantId: tenant.id, schema: `t_${tenant.id}` }), leadId, [
         {
           field: 'company.name',
           value: 'Initech',

@@ -211,6 +211,29 @@ describe('leads over GraphQL', () => {
       expect(warmCold.totalCount).toBe(0);
     });
 
+    it("lists a segment's members, with other filters and a cursor alike", async () => {
+      const tenant = await createTenant(gateway);
+      for (const [anonymousId, email] of [['s1', 'one@example.com'], ['s2', 'two@example.com'], ['s3', 'three@other.test']]) {
+        await identify(gateway, tenant.secretKey, { anonymousId, email });
+      }
+      const created = await gateway.gql<{ createSegment: { id: string } }>(tenant.secretKey, 'mutation ($i: SegmentInput!) { createSegment(input: $i) { id } }', {
+        i: { name: 'Example people', rule: { field: 'email', op: 'contains', value: '@example.com' } },
+      });
+      const segmentId = created.data?.createSegment.id;
+      expect(segmentId).toBeDefined();
+
+      const first = await leadsPage(tenant.secretKey, { first: 1, filter: { segmentId } });
+      expect(first.totalCount).toBe(2);
+      expect(first.pageInfo.hasNextPage).toBe(true);
+      const second = await leadsPage(tenant.secretKey, { first: 1, after: first.pageInfo.endCursor, filter: { segmentId } });
+      expect(second.pageInfo.hasNextPage).toBe(false);
+      expect([...first.edges, ...second.edges].map((edge) => edge.node.email).sort()).toEqual(['one@example.com', 'two@example.com']);
+
+      const narrowed = await leadsPage(tenant.secretKey, { filter: { segmentId, email: 'TWO@example.com' } });
+      expect(narrowed.edges.map((edge) => edge.node.email)).toEqual(['two@example.com']);
+      expect(narrowed.totalCount).toBe(1);
+    });
+
     it('limits sessions and events per lead with first', async () => {
       const tenant = await createTenant(gateway);
       await trackEvents(gateway, tenant.secretKey, twoVisits('limits', 120));

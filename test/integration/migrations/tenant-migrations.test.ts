@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '../../../platform/postgres/database.js';
+import { createControlDb } from '../../../platform/postgres/control-db.js';
 import { controlMigrations } from '../../../schema/migrations/control/control-migrations.js';
 import { quoteTenantSchema, type TenantMigration } from '../../../schema/migrations/migration.js';
 import { tenantMigrations } from '../../../schema/migrations/tenant/tenant-migrations.js';
@@ -32,8 +33,13 @@ describe('tenant migrations', () => {
 
   beforeAll(() => {
     db = createDatabase({ url: inject('databaseUrl'), poolSize: 10, applicationName: 'leadgraph-test-migrations' });
-    const ledger = createCreditLedger({ db, onBalanceChanged: () => {} });
-    provisioning = createTenantProvisioning({ db, ledger, tenantMigrations });
+    const control = createControlDb(db);
+    const ledger = createCreditLedger({ control, onBalanceChanged: () => {} });
+    provisioning = createTenantProvisioning({
+      control,
+      ledger,
+      migrateSchema: async (schema) => (await migrateTenant(db, schema, tenantMigrations)).applied,
+    });
   });
   afterAll(async () => {
     await db.close();

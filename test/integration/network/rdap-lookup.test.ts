@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { createDatabase, type Database } from '../../../platform/postgres/database.js';
+import { createControlDb } from '../../../platform/postgres/control-db.js';
 import { createGuardedHttpClient, type GuardedHttpClient } from '../../../platform/outbound/guarded-http-client.js';
 import { createRdapClient } from '../../../platform/network/rdap-client.js';
 import type { Outcome } from '../../../platform/outcome.js';
@@ -22,7 +23,7 @@ function buildLookup(opts: { timeoutMs?: number; client?: GuardedHttpClient } = 
     timeoutMs: opts.timeoutMs ?? 3000,
     now: () => clock.getTime(),
   });
-  return createRdapLookup({ client, cache: createRdapCache({ db, ttlDays: 90, now: () => clock }) });
+  return createRdapLookup({ client, cache: createRdapCache({ control: createControlDb(db), ttlDays: 90, now: () => clock }) });
 }
 
 const networkOf = (result: Outcome<RdapNetwork | undefined>): RdapNetwork | undefined => {

@@ -224,7 +224,8 @@ describe('live segments and scores, pushed over graphql-ws from any gateway', ()
 
     // Three days later the older view is 13 days old: still in. Five days later it is 15: out.
     const seen: LeadChange[] = [];
-    const sweep = (at: Date) => sweepWindowedSegments(first.services.db, `t_${t.id}`, at, async (changes) => void seen.push(...changes));
+    const db = first.services.tenantDbs.ofResolved({ tenantId: t.id, schema: `t_${t.id}` });
+    const sweep = (at: Date) => sweepWindowedSegments(db, at, async (changes) => void seen.push(...changes));
     expect(await sweep(new Date(Date.now() + 3 * DAY))).toBe(0);
     await sweep(new Date(Date.now() + 5 * DAY));
     expect(seen).toContainEqual(expect.objectContaining({ kind: 'membership', segmentId: segment.id, leadId, change: 'EXITED' }));

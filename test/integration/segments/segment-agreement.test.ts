@@ -4,8 +4,10 @@ import { compileSegment } from '../../../intelligence/segments/compile-segment.j
 import { matchesSegment } from '../../../intelligence/segments/evaluate-segment.js';
 import { parseSegmentRule, type SegmentRule } from '../../../intelligence/segments/segment-rule.js';
 import { createDatabase, type Database } from '../../../platform/postgres/database.js';
-import { tenantSql, type TenantSql } from '../../../platform/postgres/tenant-sql.js';
+import { createTenantDatabases, type TenantDb } from '../../../tenants/tenant-db.js';
 import { tenantMigrations } from '../../../schema/migrations/tenant/tenant-migrations.js';
+import { migrateTenant } from '../../../schema/migrator.js';
+import { createControlDb } from '../../../platform/postgres/control-db.js';
 import { createCreditLedger } from '../../../modules/credits/credit-ledger.js';
 import { createTenantProvisioning } from '../../../tenants/provisioning/tenant-provisioning.js';
 
@@ -297,7 +299,7 @@ function wordsOf(rule: SegmentRule): string[] {
 
 describe('segment rules: the evaluator and the SQL compiler agree', () => {
   let db: Database;
-  let sql: TenantSql;
+  let sql: TenantDb;
 
   const inSql = async (rule: SegmentRule) => {
     const compiled = compileSegment(rule, NOW);
@@ -311,10 +313,12 @@ describe('segment rules: the evaluator and the SQL compiler agree', () => {
 
   beforeAll(async () => {
     db = createDatabase({ url: inject('databaseUrl'), poolSize: 4, applicationName: 'leadgraph-test-segments' });
-    const provisioning = createTenantProvisioning({ db, ledger: createCreditLedger({ db, onBalanceChanged: () => {} }), tenantMigrations });
+    const control = createControlDb(db);
+    const migrateSchema = async (schema: string) => (await migrateTenant(db, schema, tenantMigrations)).applied;
+    const provisioning = createTenantProvisioning({ control, ledger: createCreditLedger({ control, onBalanceChanged: () => {} }), migrateSchema });
     const created = await provisioning.createTenant({ name: 'Segment agreement' });
     if (!created.ok) throw new Error(`createTenant failed: ${JSON.stringify(created.problem)}`);
-    sql = tenantSql(db, created.value.schema);
+    sql = createTenantDatabases({ db, control }).ofResolved(created.value);
     for (const [id, c] of Object.entries(COMPANIES)) {
       await sql.query(
         `insert into {t}.companies (id, domain, name, industry, employees, revenue, country, mail_provider, dmarc_policy, tech_stack, saas)

@@ -2,14 +2,16 @@ import { describe, expect, it } from 'vitest';
 import type { LeadChange } from '../../../modules/lead-changes/lead-evaluation.js';
 import { createLeadChangePipeline } from '../../../modules/lead-changes/lead-change-pipeline.js';
 import { createLogger } from '../../../platform/logging/logger.js';
-import type { Database } from '../../../platform/postgres/database.js';
+import type { TenantDb } from '../../../tenants/tenant-db.js';
 
-const tenant = { tenantId: 'tn_a', schema: 't_tn_a' };
+// Never queried: every pipeline here is given its evaluator.
+const tenantNamed = (tenantId: string) => ({ tenantId, schema: `t_${tenantId}` }) as TenantDb;
+const tenant = tenantNamed('tn_a');
 
 /** An evaluator that records each call's leads and holds it until released, so the test decides what is in flight. */
 function heldEvaluator() {
   const calls: Array<{ leadIds: string[]; release: () => void }> = [];
-  const evaluator = async (_schema: string, leadIds: readonly string[]): Promise<LeadChange[]> => {
+  const evaluator = async (_tenant: TenantDb, leadIds: readonly string[]): Promise<LeadChange[]> => {
     await new Promise<void>((release) => calls.push({ leadIds: [...leadIds], release }));
     return [];
   };
@@ -21,10 +23,8 @@ const until = async (condition: () => boolean): Promise<void> => {
   expect(condition()).toBe(true);
 };
 
-function pipelineWith(evaluator: (schema: string, leadIds: readonly string[]) => Promise<LeadChange[]>, errors: string[] = [], chunkLeads = 250) {
+function pipelineWith(evaluator: (tenant: TenantDb, leadIds: readonly string[]) => Promise<LeadChange[]>, errors: string[] = [], chunkLeads = 250) {
   return createLeadChangePipeline({
-    // Never reached: the evaluator is given.
-    db: undefined as unknown as Database,
     listeners: [],
     log: createLogger({ level: 'error', write: (line) => errors.push(line) }),
     now: () => new Date('2026-12-01T00:00:00Z'),
@@ -105,7 +105,7 @@ describe('lead-change pipeline lanes', () => {
     const { calls, evaluator } = heldEvaluator();
     const pipeline = pipelineWith(evaluator);
     pipeline.touched(tenant, ['ld_a']);
-    pipeline.touched({ tenantId: 'tn_b', schema: 't_tn_b' }, ['ld_a'], { urgent: true });
+    pipeline.touched(tenantNamed('tn_b'), ['ld_a'], { urgent: true });
     await until(() => calls.length === 2);
     let drained = false;
     const draining = pipeline.drain().then(() => (drained = true));
@@ -121,7 +121,7 @@ describe('lead-change pipeline lanes', () => {
     const errors: string[] = [];
     let call = 0;
     const seen: string[][] = [];
-    const pipeline = pipelineWith(async (_schema, leadIds) => {
+    const pipeline = pipelineWith(async (_tenant, leadIds) => {
       seen.push([...leadIds]);
       call += 1;
       if (call === 1) throw new Error('database went away');

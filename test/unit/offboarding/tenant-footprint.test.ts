@@ -29,7 +29,7 @@ describe("a tenant's footprint outside its schema", () => {
 
   it('names the Redis keys of the tenant and of its API keys', () => {
     expect(tenantCoordinationPrefixes(tenant, ['key_1'])).toEqual({
-      cache: [`enrich:answer:${tenant}:`, `enrich:slot:${tenant}:`, `enrich:flight:${tenant}:`],
+      cache: [`enrich:answer:${tenant}:`],
       rateLimits: [`enrich:rate:${tenant}:`, `ingest:host:${tenant}`, `ingest-visitor:{${tenant}}:`, 'key:key_1', 'ingest:key_1'],
     });
   });

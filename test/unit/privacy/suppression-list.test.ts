@@ -1,49 +1,48 @@
 import { describe, expect, it } from 'vitest';
 import { createMemoryCoordination } from '../../../platform/coordination/memory-coordination.js';
-import type { Sql } from '../../../platform/postgres/database.js';
 import { createSuppressionList, publishSuppressionsChanged } from '../../../modules/privacy/suppression-list.js';
 import { suppressionHash } from '../../../modules/privacy/suppression-hash.js';
 import { createHashKeys } from '../../../tenants/secrets/hash-keys.js';
 
 const hashKeys = createHashKeys(Buffer.alloc(32, 7));
 
-/** A database holding one tenant's hashes, counting the queries it is asked. */
-function fakeDatabase(hashes: string[]) {
-  const db = {
+/** The suppression rows of one tenant, counting the reads it is asked for. */
+function storedRows(hashes: string[]) {
+  const store = {
     queries: 0,
-    query: async <Row extends object>(): Promise<Row[]> => {
-      db.queries += 1;
-      return hashes.map((hash) => ({ hash, version: 2 })) as unknown as Row[];
+    loadRows: async () => {
+      store.queries += 1;
+      return hashes.map((hash) => ({ hash, hash_version: 2 }));
     },
   };
-  return db satisfies Pick<Sql, 'query'> & { queries: number };
+  return store;
 }
 
 const tenant = { tenantId: 'tn1', schema: 't_tn1' };
 
 describe('the per-process suppression list', () => {
   it('reads a tenant once, not per batch, and again after a minute', async () => {
-    const db = fakeDatabase([]);
+    const stored = storedRows([]);
     let now = 0;
     const coordination = createMemoryCoordination();
-    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, hashKeys, now: () => now, onError: () => undefined });
+    const list = createSuppressionList({ loadRows: stored.loadRows, pubsub: coordination.pubsub, hashKeys, now: () => now, onError: () => undefined });
     for (let batch = 0; batch < 100; batch += 1) expect((await list.hashesOf(tenant)).size).toBe(0);
-    expect(db.queries).toBe(1);
+    expect(stored.queries).toBe(1);
     now += 59_000;
     await list.hashesOf(tenant);
-    expect(db.queries).toBe(1);
+    expect(stored.queries).toBe(1);
     now += 2_000;
     await list.hashesOf(tenant);
-    expect(db.queries).toBe(2);
+    expect(stored.queries).toBe(2);
     await list.stop();
     await coordination.close();
   });
 
   it("reloads a tenant when its channel says the list changed, and only that tenant's", async () => {
     const hashes: string[] = [];
-    const db = fakeDatabase(hashes);
+    const stored = storedRows(hashes);
     const coordination = createMemoryCoordination();
-    const list = createSuppressionList({ sql: db, pubsub: coordination.pubsub, hashKeys, now: () => 0, onError: () => undefined });
+    const list = createSuppressionList({ loadRows: stored.loadRows, pubsub: coordination.pubsub, hashKeys, now: () => 0, onError: () => undefined });
     const other = { tenantId: 'tn2', schema: 't_tn2' };
     await list.hashesOf(tenant);
     await list.hashesOf(other);
@@ -55,7 +54,7 @@ describe('the per-process suppression list', () => {
     expect(reloaded.has('email', ' Gone@Erased.test')).toBe(true);
     expect(reloaded.has('email', 'kept@erased.test')).toBe(false);
     expect((await list.hashesOf(other)).size).toBe(0);
-    expect(db.queries).toBe(3);
+    expect(stored.queries).toBe(3);
     await list.stop();
     await coordination.close();
   });
