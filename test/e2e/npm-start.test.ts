@@ -171,7 +171,7 @@ describe('npm start', () => {
     const own = await postGraphql<{ tenant: { name: string } }>(base, secretKey, '{ tenant { name } }');
     expect(own.data?.tenant).toEqual({ name: 'Survivor' });
 
-    expect(await interrupt(first)).toEqual({ code: 0, signal: null });
+    expect(await interrupt(first), first.stderr().slice(-4000)).toEqual({ code: 0, signal: null });
     // Nothing it started outlives it: the ports are free and PostgreSQL shut down cleanly.
     expect(await portsFree(ports)).toEqual({ gateway: true, postgres: true, temporal: true });
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
@@ -186,7 +186,8 @@ describe('npm start', () => {
     expect(after.errors).toBeUndefined();
     expect(after.data?.tenant).toEqual({ name: 'Survivor' });
 
-    expect(await interrupt(second)).toEqual({ code: 0, signal: null });
+    // A failed stop says why: the process's own last words.
+    expect(await interrupt(second), second.stderr().slice(-4000)).toEqual({ code: 0, signal: null });
     expect(await portsFree(ports)).toEqual({ gateway: true, postgres: true, temporal: true });
     expect(existsSync(join(dataDir, 'postgres', 'postmaster.pid'))).toBe(false);
   }, 300_000);
