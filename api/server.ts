@@ -4,20 +4,16 @@ import { ApolloServer } from '@apollo/server';
 import type { Config } from '../platform/config/config.js';
 import type { PlatformServices } from '../composition/services.js';
 import type { Logger } from '../platform/logging/logger.js';
-import { createApiKeyService } from '../tenants/api-keys/api-key.service.js';
-import { createCreditGrants } from '../modules/credits/credit-grants.js';
 import { PrivacyResolver } from './graphql/privacy/privacy.resolver.js';
 import { EnrichmentResolver } from './graphql/enrichment/enrichment.resolver.js';
 import { ScoringResolver } from './graphql/scoring/scoring.resolver.js';
 import { WebhookResolver } from './graphql/webhooks/webhook.resolver.js';
 import { ConsentResolver } from './graphql/privacy/consent.resolver.js';
-import { createConsentService } from '../modules/privacy/consent.service.js';
 import { SegmentResolver } from './graphql/segments/segment.resolver.js';
 import { ApiKeyResolver } from './graphql/api-keys/api-key.resolver.js';
 import { AuditResolver } from './graphql/audit/audit.resolver.js';
 import { IpLookupResolver } from './graphql/ip/ip-lookup.resolver.js';
 import { TrackingSettingsResolver } from './graphql/tracking/tracking-settings.resolver.js';
-import { createTrackingSettingsService } from '../modules/tracking-settings/tracking-settings.service.js';
 import { CompanyResolver } from './graphql/leads/company.resolver.js';
 import { LeadResolver } from './graphql/leads/lead.resolver.js';
 import { SessionResolver } from './graphql/leads/session.resolver.js';
@@ -46,6 +42,10 @@ export type GatewayDeps = Pick<
   PlatformServices,
   | 'db'
   | 'control'
+  | 'apiKeys'
+  | 'grants'
+  | 'trackingSettings'
+  | 'consent'
   | 'tenantDbs'
   | 'orm'
   | 'coordination'
@@ -90,18 +90,18 @@ export function createGatewayResolvers(
   return [
     new PlatformResolver({
       provisioning: deps.provisioning,
-      grants: createCreditGrants({ control: deps.control, ledger: deps.ledger }),
+      grants: deps.grants,
       orm: deps.orm,
       offboarding: deps.offboarding,
     }),
     new TenantResolver(deps.ledger, (tenant, range) => droppedEventsBetween(tenant, 'bot', range)),
-    new ApiKeyResolver(createApiKeyService({ control: deps.control, revocations: deps.keys })),
+    new ApiKeyResolver(deps.apiKeys),
     new AuditResolver(deps.audit),
     new LeadResolver(leads, deps.segments),
     new SessionResolver(leads, { asnTable: deps.asnTable, geo: deps.geoLookup }),
     new CompanyResolver(leads),
     new TrackingSettingsResolver({
-      settings: createTrackingSettingsService({ sites: deps.sites, claims: deps.pixelHosts }),
+      settings: deps.trackingSettings,
       sites: deps.sites,
       publicUrl,
       now: Date.now,
@@ -112,7 +112,7 @@ export function createGatewayResolvers(
     new SegmentResolver(deps.segments, leads, deps.coordination.pubsub),
     new WebhookResolver({ registry: deps.webhooks, dispatcher: deps.webhookDispatcher }),
     new PrivacyResolver(deps.privacy),
-    new ConsentResolver(createConsentService({ hashKeys: deps.hashKeys, now: () => new Date() })),
+    new ConsentResolver(deps.consent),
   ];
 }
 

@@ -1,3 +1,7 @@
+import { createApiKeyService, type ApiKeyService } from '../tenants/api-keys/api-key.service.js';
+import { createCreditGrants, type CreditGrants } from '../modules/credits/credit-grants.js';
+import { createConsentService, type ConsentService } from '../modules/privacy/consent.service.js';
+import { createTrackingSettingsService, type TrackingSettingsService } from '../modules/tracking-settings/tracking-settings.service.js';
 import { createNetworkCompanies, type NetworkCompanies } from '../modules/companies/network-company-lookup.js';
 import { Client, type Connection } from '@temporalio/client';
 import { createSecretBox, type SecretBox } from '../tenants/secrets/secret-box.js';
@@ -79,6 +83,11 @@ export interface PlatformServices {
   readonly ledger: CreditLedger;
   readonly provisioning: TenantProvisioning;
   readonly audit: AuditLog;
+  readonly apiKeys: ApiKeyService;
+  /** Credits the operator grants a tenant. */
+  readonly grants: CreditGrants;
+  readonly trackingSettings: TrackingSettingsService;
+  readonly consent: ConsentService;
   readonly events: EventStore;
   /** Leads and companies for the API: every call takes the tenant's handle. */
   readonly leads: LeadService;
@@ -244,6 +253,10 @@ export async function connectServices(opts: {
     ledger,
     provisioning,
     audit: createAuditLog({ control }),
+    apiKeys: createApiKeyService({ control, revocations: keys }),
+    grants: createCreditGrants({ control, ledger }),
+    trackingSettings: createTrackingSettingsService({ sites, claims: pixelHosts }),
+    consent: createConsentService({ hashKeys, now: () => new Date() }),
     events,
     leads: createLeadService({ events, networkCompanies, now: () => new Date() }),
     sites,

@@ -9,8 +9,9 @@ declare const bound: unique symbol;
 /**
  * The only database handle feature code receives: one tenant's tables and
  * nothing else. The tenant id and its schema travel bound together, made
- * only here, from a key the resolver found or a workflow input checked
- * against `control.tenants`; a repository cannot name another tenant's table.
+ * only here, from a tenant read from `control.tenants` (a resolved key, a
+ * pixel host) or a workflow input checked against it; a repository cannot
+ * name another tenant's table.
  */
 export interface TenantDb {
   readonly tenantId: string;
@@ -45,7 +46,7 @@ function tenantDbOn(sql: Sql, tenant: TenantIdentity, inTransaction: boolean): T
 }
 
 export interface TenantDatabases {
-  /** The handle of a tenant whose key the resolver found (a TenantContext, an ingest request). */
+  /** The handle of a tenant read from the control schema: a resolved key or pixel host (a TenantContext, an ingest request), an active-tenants list. */
   ofResolved(tenant: TenantIdentity): TenantDb;
   /**
    * The handle of a workflow's tenant: the input's id and schema must be a

@@ -317,10 +317,8 @@ describe('company-homepage provider', () => {
   });
 
   it('fails retryably when the server never answers, after timeoutMs', async () => {
-    const started = performance.now();
     const answer = await provider({ timeoutMs: 300 }).enrich({ domain: 'silent.test' }, {});
     expect(answer).toEqual({ kind: 'failure', reason: 'timed out after 300 ms', retryable: true });
-    expect(performance.now() - started).toBeLessThan(2_000);
   });
 
   it("rejects with the caller's reason when the caller aborts", async () => {
@@ -337,15 +335,12 @@ describe('company-homepage provider', () => {
   });
 
   it('reads only maxBytes of a 5 MB page, stops the download, and still parses what it read', async () => {
-    const started = performance.now();
     const fields = fieldsOf(await provider().enrich({ domain: 'huge.test' }, {}));
-    const elapsed = performance.now() - started;
     expect(fields['company.name']?.value).toBe('Bigco');
     expect(fields['company.description']?.value).toBe('Bigco makes things.');
     // The footer lies past the first megabyte.
     expect(fields['company.socialLinks.github']).toBeUndefined();
-    // The server paces everything after 1.5 MB over seconds: the provider hung up long before the end.
-    expect(elapsed).toBeLessThan(1_500);
+    // The server paces everything after 1.5 MB over seconds: it saw the provider hang up long before the end.
     const outcome = await hugeClosed;
     expect(outcome.finished).toBe(false);
     expect(outcome.sent).toBeLessThan(HUGE_SIZE / 2);

@@ -30,4 +30,32 @@ describe('tenant isolation below the resolvers', () => {
     // Without a tenant schema the fork resolves to a schema that holds no tenant tables.
     await expect(orm.em.fork().findOne(TenantSettings, { id: true })).rejects.toThrow(/does not exist/);
   });
+
+  it("binds a TenantDb to its tenant's schema: the same statement reads each tenant's own rows", async () => {
+    const a = await createTenant(gateway, { name: 'A' });
+    const b = await createTenant(gateway, { name: 'B' });
+    const dbA = gateway.services.tenantDbs.ofResolved({ tenantId: a.id, schema: `t_${a.id}` });
+    const dbB = gateway.services.tenantDbs.ofResolved({ tenantId: b.id, schema: `t_${b.id}` });
+    await dbB.kysely.updateTable('settings').set({ cookie_name: '_b_visitor' }).execute();
+
+    expect(await dbA.kysely.selectFrom('settings').select('cookie_name').execute()).toEqual([{ cookie_name: '_lg_aid' }]);
+    expect(await dbB.kysely.selectFrom('settings').select('cookie_name').execute()).toEqual([{ cookie_name: '_b_visitor' }]);
+    expect(await dbA.query<{ cookie_name: string }>('select cookie_name from {t}.settings')).toEqual([{ cookie_name: '_lg_aid' }]);
+    // Inside a transaction the handle stays the tenant's.
+    expect(await dbA.transaction((tx) => tx.kysely.selectFrom('settings').select('cookie_name').execute())).toEqual([{ cookie_name: '_lg_aid' }]);
+  });
+
+  it("refuses a workflow input whose schema is not its tenant's", async () => {
+    const a = await createTenant(gateway, { name: 'A' });
+    const b = await createTenant(gateway, { name: 'B' });
+    const { tenantDbs } = gateway.services;
+    expect(await tenantDbs.ofWorkflowInput({ tenantId: a.id, schema: `t_${b.id}` })).toBeUndefined();
+    expect(await tenantDbs.ofWorkflowInput({ tenantId: 'nosuchtenant', schema: 't_nosuchtenant' })).toBeUndefined();
+    expect((await tenantDbs.ofWorkflowInput({ tenantId: a.id, schema: `t_${a.id}` }))?.schema).toBe(`t_${a.id}`);
+  });
+
+  it('runs MikroORM on the process\'s one Kysely instance: one pool, not two', () => {
+    const { orm, db } = gateway.services;
+    expect(orm.em.getConnection().getClient()).toBe(db.kysely);
+  });
 });
