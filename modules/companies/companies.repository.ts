@@ -6,24 +6,24 @@ import type { TenantRows } from '../../schema/tables/tables.js';
 
 // --- Reads --------------------------------------------------------------------------------------
 
+/** The firmographic columns, as rules and the API name them. */
+const FIRMOGRAPHICS = [
+  'id',
+  'domain',
+  'name',
+  'industry',
+  'employees',
+  'revenue',
+  'country',
+  'mail_provider as mailProvider',
+  'dmarc_policy as dmarcPolicy',
+  'tech_stack as techStack',
+  'saas',
+] as const;
+
 /** A company as the API shows it (CompanyRecord's fields). */
 function companyRecords(db: TenantDb) {
-  return db.kysely
-    .selectFrom('companies')
-    .select([
-      'id',
-      'domain',
-      'name',
-      'industry',
-      'employees',
-      'revenue',
-      'country',
-      'tech_stack as techStack',
-      'mail_provider as mailProvider',
-      'dmarc_policy as dmarcPolicy',
-      'saas',
-      'facts',
-    ]);
+  return db.kysely.selectFrom('companies').select([...FIRMOGRAPHICS, 'facts']);
 }
 
 export type StoredCompany = NonNullable<Awaited<ReturnType<typeof companyById>>>;
@@ -49,19 +49,7 @@ export async function companyByDomain(db: TenantDb, domain: string) {
 export async function companyFactsByIds(db: TenantDb, ids: readonly string[]) {
   return db.kysely
     .selectFrom('companies')
-    .select([
-      'id',
-      'domain',
-      'name',
-      'industry',
-      'employees',
-      'revenue',
-      'country',
-      'mail_provider as mailProvider',
-      'dmarc_policy as dmarcPolicy',
-      'tech_stack as techStack',
-      'saas',
-    ])
+    .select(FIRMOGRAPHICS)
     .where('id', '=', (eb) => eb.fn.any(eb.val(ids)))
     .execute();
 }
