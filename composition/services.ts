@@ -192,7 +192,7 @@ export async function connectServices(opts: {
     outbound,
     completion: createJobCompletion({ client: temporalClient }),
     // Called only once services are built: the pipeline below is made after this service, whose changes it is told of.
-    evaluate: (tenant, leadIds) => leadChanges.evaluate(tenantDbs.ofResolved(tenant), leadIds),
+    evaluate: (tenant, leadIds) => leadChanges.evaluate(tenant, leadIds),
     onError: (error, context) => log.error(context, { error }),
   });
   const sites = createTrackingSites({ control, tenantDbs, pubsub: coordination.pubsub, now: Date.now, platformNames });
@@ -235,7 +235,7 @@ export async function connectServices(opts: {
     maxPendingEventsPerTenant: config.INGEST_QUEUE_MAX_EVENTS_PER_TENANT,
     maxPendingEventsTotal: config.INGEST_QUEUE_MAX_EVENTS,
     onIdentified: (tenant, leads, opts) => void inBackground(() => enrichment.enrichIdentified(tenant, leads, opts)),
-    onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenantDbs.ofResolved(tenant), leadIds, opts),
+    onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenant, leadIds, opts),
   });
 
   return {

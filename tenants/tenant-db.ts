@@ -33,11 +33,16 @@ export interface TenantIdentity {
 
 function tenantDbOn(sql: Sql, tenant: TenantIdentity, inTransaction: boolean): TenantDb {
   const quoted = quoteTenantSchema(tenant.schema);
+  let kysely: Kysely<TenantTables> | undefined;
   const self = {
     tenantId: tenant.tenantId,
     schema: tenant.schema,
     // The one place a tenant's table types meet a connection: the schema is the tenant's, checked above.
-    kysely: sql.kysely.withSchema(tenant.schema) as unknown as Kysely<TenantTables>,
+    // Made on first use: a transaction that runs only raw statements (group commit's) never needs it.
+    get kysely(): Kysely<TenantTables> {
+      kysely ??= sql.kysely.withSchema(tenant.schema) as unknown as Kysely<TenantTables>;
+      return kysely;
+    },
     query: <Row extends object>(text: string, values?: readonly SqlValue[]) => sql.query<Row>(text.replaceAll('{t}', quoted), values),
     transaction: <T>(work: (tx: TenantDb) => Promise<T>, opts?: TransactionOptions): Promise<T> =>
       inTransaction ? work(self) : runTransaction(sql.kysely, (tx) => work(tenantDbOn(tx, tenant, true)), opts),

@@ -22,10 +22,8 @@ import { createTenantDatasetProvider, TENANT_DATASET_PROVIDER_ID } from './provi
 
 export const COMPANY_HOMEPAGE_PROVIDER_ID = 'company-homepage';
 
-export interface ProviderEntry {
-  readonly provider: EnrichmentProvider;
+export interface BuiltInProviderDefaults {
   readonly name: string;
-  readonly builtIn: boolean;
   readonly priceCredits: number;
   readonly rateLimitPerMinute: number;
   readonly concurrency: number;
@@ -35,14 +33,9 @@ export interface ProviderEntry {
   readonly local: boolean;
 }
 
-export interface BuiltInProviderDefaults {
-  readonly name: string;
-  readonly priceCredits: number;
-  readonly rateLimitPerMinute: number;
-  readonly concurrency: number;
-  readonly supplies: readonly string[];
-  readonly keyedBy: readonly SubjectField[];
-  readonly local: boolean;
+export interface ProviderEntry extends BuiltInProviderDefaults {
+  readonly provider: EnrichmentProvider;
+  readonly builtIn: boolean;
 }
 
 const COMPANY_FIELDS = ['company.name', 'company.industry', 'company.employees', 'company.revenue', 'company.country'];
