@@ -8,6 +8,13 @@ import { assertKeyPrefix, assertRateLimitArgs, combineRateLimits, decideRateLimi
 export interface FlexibleLimiterStore {
   /** A limiter allowing `points` hits a window of `durationSeconds`; every one shares the store and key layout. */
   limiterFor(points: number, durationSeconds: number): RateLimiterAbstract;
+  /**
+   * One hit on each key in one round trip, counted as `limiterFor`'s limiters
+   * count (same keys, same window rule): what a store across the network
+   * offers for a request with many counters, where the library takes one
+   * round trip a key.
+   */
+  consumeEach?(keys: readonly string[], durationSeconds: number): Promise<Array<{ readonly consumed: number; readonly msBeforeNext: number }>>;
   /** Forgets every counter whose key starts with `prefix`; returns how many. */
   deleteByPrefix(prefix: string): Promise<number>;
 }
@@ -52,7 +59,14 @@ export function createFlexibleRateLimiter(store: FlexibleLimiterStore): RateLimi
     async hitEach(hits, windowMs) {
       for (const { limit } of hits) assertRateLimitArgs(limit, windowMs);
       if (hits.length === 0) return { allowed: true, remaining: 0 };
-      // Issued together so ioredis pipelines them; each key counts the hit even when another refuses it.
+      // Each key counts the hit even when another refuses it.
+      if (store.consumeEach !== undefined && hits.length > 1) {
+        const counted = await store.consumeEach(
+          hits.map((hit) => hit.key),
+          windowMs / 1_000,
+        );
+        return combineRateLimits(hits.map(({ limit }, i) => decideRateLimit(counted[i]?.consumed ?? Number.POSITIVE_INFINITY, limit, counted[i]?.msBeforeNext ?? windowMs)));
+      }
       const decisions = await Promise.all(hits.map(({ key, limit }) => consumeOne(store.limiterFor(limit, windowMs / 1_000), key, limit)));
       return combineRateLimits(decisions);
     },
