@@ -55,6 +55,7 @@ export type GatewayDeps = Pick<
   | 'offboarding'
   | 'audit'
   | 'events'
+  | 'ingestion'
   | 'leads'
   | 'sites'
   | 'pixelHosts'
@@ -119,7 +120,7 @@ export function createGatewayResolvers(
 /** Composes the gateway: GraphQL over HTTP and WebSocket on one port, plus health and metrics. */
 export async function startGateway(deps: GatewayDeps, listen: { host: string; port: number }): Promise<Gateway> {
   const { config } = deps;
-  const metrics = createGatewayMetrics();
+  const metrics = createGatewayMetrics({ backlog: () => deps.ingestion.backlog.reading(), stats: deps.ingestion.stats });
   const schema = await buildGatewaySchema(createGatewayResolvers(deps, config.PUBLIC_URL ?? `http://localhost:${config.PORT}`), deps.coordination.pubsub);
   const authenticator = createAuthenticator({
     adminToken: deps.adminToken,

@@ -25,16 +25,24 @@ const ingestLoadReport: z.ZodType<IngestLoadReport> = z.object({
 });
 
 export interface IngestTargetResult extends LoadResult {
-  /** Rows the run added to the tenant's events table, per second autocannon ran. */
+  /** Messages the run appended to the tenant's log (durable, acknowledged), per second autocannon ran. */
   readonly committedPerSecond: number;
+  /** Messages processed (model, scores, segments) from the run's start until its backlog was gone, per second of that span. */
+  readonly processedPerSecond: number;
+  /** The most messages that waited to be processed at any sample of the run. */
+  readonly maxBacklog: number;
+  /** Seconds from the end of the load until its last message was processed. */
+  readonly drainSeconds: number;
 }
 
 export interface IngestBenchResult {
   readonly bare: LoadResult;
   readonly track: IngestTargetResult;
   readonly batch: IngestTargetResult;
-  /** Events that 2xx bodies reported accepted beyond the rows found: must be 0, a 200 means committed. */
+  /** Events that 2xx bodies reported accepted beyond the rows found: must be 0, a 200 means appended. */
   readonly unconfirmed: number;
+  /** Appended messages not in the events table once processing settled: must be 0, nothing is lost behind the log. */
+  readonly unprocessed: number;
   readonly duplicates: number;
   /** Non-2xx answers of the measured runs, by status and reason. */
   readonly refusals: Record<string, number>;
@@ -62,43 +70,66 @@ async function generate<T>(options: IngestLoadOptions, atStop: () => Promise<T>)
 
 const nothing = async (): Promise<void> => undefined;
 
+interface Counts {
+  /** Rows in the tenant's log: every message ever appended. */
+  readonly logged: number;
+  /** The cursors' sum: messages processed. */
+  readonly processed: number;
+}
+
+async function countsOf(db: Database, tenantId: string, schema: string): Promise<Counts> {
+  const rows = await db.query<{ logged: number; processed: number }>(
+    `select (select count(*)::int from "${schema}".ingest_log) as logged,
+            (select coalesce(sum(processed), 0)::int from control.ingest_cursors where tenant_id = $1) as processed`,
+    [tenantId],
+  );
+  return { logged: rows[0]?.logged ?? 0, processed: rows[0]?.processed ?? 0 };
+}
+
 async function countEvents(db: Database, schema: string): Promise<number> {
   const rows = await db.query<{ n: number }>(`select count(*)::int as n from "${schema}".events`);
   return rows[0]?.n ?? 0;
 }
 
 /**
- * The events count once ingestion is at rest: autocannon drops the requests in
- * flight when its time is up, but the server still commits them, and they must
- * not count for the next run.
+ * Waits until everything appended is processed (autocannon drops the requests
+ * in flight when its time is up, but the server still appends and processes
+ * them, and they must not count for the next run); the counts then, and how
+ * long it took.
  */
-async function settledCount(db: Database, schema: string): Promise<number> {
-  const deadline = Date.now() + 120_000;
-  let last = -1;
+async function settled(db: Database, tenantId: string, schema: string): Promise<{ counts: Counts; seconds: number }> {
+  const started = performance.now();
+  const deadline = Date.now() + 300_000;
+  let last: Counts | undefined;
   for (let quiet = 0; quiet < 3; ) {
-    if (Date.now() > deadline) throw new Error('ingestion still busy 120 s after the load stopped');
+    if (Date.now() > deadline) throw new Error('ingestion still busy 300 s after the load stopped');
     await sleep(100);
-    const busy = await db.query<{ n: number }>(
-      `select count(*)::int as n from pg_stat_activity
-        where datname = current_database() and pid <> pg_backend_pid() and backend_type = 'client backend' and state <> 'idle'`,
-    );
-    const count = await countEvents(db, schema);
-    quiet = busy[0]?.n === 0 && count === last ? quiet + 1 : 0;
-    last = count;
+    const counts = await countsOf(db, tenantId, schema);
+    quiet = counts.processed === counts.logged && counts.logged === last?.logged ? quiet + 1 : 0;
+    last = counts;
   }
-  return last;
+  return { counts: last as Counts, seconds: (performance.now() - started) / 1000 };
 }
 
 interface IngestRun {
   readonly load: LoadResult;
   readonly committedPerSecond: number;
+  readonly processedPerSecond: number;
+  readonly maxBacklog: number;
+  readonly drainSeconds: number;
   readonly unconfirmed: number;
   readonly duplicates: number;
   readonly refusals: Record<string, number>;
 }
 
 function meanOfRuns(a: IngestRun, b: IngestRun): IngestTargetResult {
-  return { ...meanOf(a.load, b.load), committedPerSecond: (a.committedPerSecond + b.committedPerSecond) / 2 };
+  return {
+    ...meanOf(a.load, b.load),
+    committedPerSecond: (a.committedPerSecond + b.committedPerSecond) / 2,
+    processedPerSecond: (a.processedPerSecond + b.processedPerSecond) / 2,
+    maxBacklog: Math.max(a.maxBacklog, b.maxBacklog),
+    drainSeconds: (a.drainSeconds + b.drainSeconds) / 2,
+  };
 }
 
 function mergeCounts(...counts: Record<string, number>[]): Record<string, number> {
@@ -150,23 +181,40 @@ export async function benchIngest(
 
     // Every visitor once, so that every measured run sees the same returning-visitor pool.
     const { report: seeded } = await generate({ ...batch, seconds: opts.seconds, seed: true }, nothing);
-    const stored = await settledCount(counter, tenant.schema);
+    const stored = (await settled(counter, tenant.tenantId, tenant.schema)).counts.logged;
     if (seeded.responses2xx === 0 || stored !== seeded.accepted) {
       throw new Error(`seeding ${opts.visitors} visitors: ${seeded.accepted} accepted, ${stored} stored, refusals ${JSON.stringify(seeded.refusals)}`);
     }
     // Warm all three (JIT, pools, key cache), then measure each in turn.
     for (const target of [baseline, track, batch]) await generate({ ...target, seconds: 2 }, nothing);
+    await settled(counter, tenant.tenantId, tenant.schema);
 
-    // Rows committed while the load ran: counted the moment it stops, as the server
-    // still commits what was in flight then (the next run starts once that settles).
+    // Messages appended while the load ran: counted the moment it stops, as the server still
+    // appends what was in flight then. Processing goes on; the backlog is sampled meanwhile and
+    // its drain timed, so the processed rate covers the whole span from the start to the last message.
     const measure = async (target: IngestLoadOptions): Promise<IngestRun> => {
-      const before = await settledCount(counter, tenant.schema);
-      const { report, stopped } = await generate(target, () => countEvents(counter, tenant.schema));
-      const committed = stopped - before;
+      const before = (await settled(counter, tenant.tenantId, tenant.schema)).counts;
+      let maxBacklog = 0;
+      let sampling = true;
+      const sampler = (async () => {
+        while (sampling) {
+          const counts = await countsOf(counter, tenant.tenantId, tenant.schema);
+          maxBacklog = Math.max(maxBacklog, counts.logged - counts.processed);
+          await sleep(250);
+        }
+      })();
+      const { report, stopped } = await generate(target, () => countsOf(counter, tenant.tenantId, tenant.schema));
+      const drained = await settled(counter, tenant.tenantId, tenant.schema);
+      sampling = false;
+      await sampler;
+      const appended = stopped.logged - before.logged;
       return {
         load: report.load,
-        committedPerSecond: committed / report.seconds,
-        unconfirmed: Math.max(0, report.accepted - committed),
+        committedPerSecond: appended / report.seconds,
+        processedPerSecond: (drained.counts.processed - before.processed) / (report.seconds + drained.seconds),
+        maxBacklog,
+        drainSeconds: drained.seconds,
+        unconfirmed: Math.max(0, report.accepted - appended),
         duplicates: report.duplicates,
         refusals: report.refusals,
       };
@@ -182,11 +230,13 @@ export async function benchIngest(
     const track2 = await runTrack();
     const bare2 = await runBare();
     const ingestRuns = [track1, batch1, batch2, track2];
+    const { counts } = await settled(counter, tenant.tenantId, tenant.schema);
     return {
       bare: meanOf(bare1.load, bare2.load),
       track: meanOfRuns(track1, track2),
       batch: meanOfRuns(batch1, batch2),
       unconfirmed: ingestRuns.reduce((sum, r) => sum + r.unconfirmed, 0),
+      unprocessed: counts.logged - (await countEvents(counter, tenant.schema)),
       duplicates: ingestRuns.reduce((sum, r) => sum + r.duplicates, 0),
       refusals: mergeCounts(...ingestRuns.map((r) => r.refusals)),
     };

@@ -108,10 +108,16 @@ const SETTLE_PAUSE_MS = 250;
 /** What settle() spends waiting on purpose, beyond the drains. */
 const SETTLE_PAUSES_MS = SETTLE_ROUNDS * SETTLE_PAUSE_MS;
 
-/** Ingestion and the lead-change pipeline at rest, so no run inherits the last one's backlog. */
+/** Ingestion's log processed to its head, and the lead-change pipeline at rest, so no run inherits the last one's backlog. */
 async function settle(bench: BenchServices): Promise<void> {
   for (let i = 0; i < SETTLE_ROUNDS; i += 1) {
     await bench.services.events.drain();
+    for (;;) {
+      await bench.services.ingestion.backlog.refresh();
+      const { waiting } = bench.services.ingestion.backlog.reading();
+      if (waiting[0] + waiting[1] === 0) break;
+      await sleep(50);
+    }
     await bench.services.leadChanges.drain();
     await sleep(SETTLE_PAUSE_MS);
   }
@@ -141,7 +147,12 @@ interface RunResult {
 async function untilListening(subscriber: MembershipSubscriber, db: Database, schema: string, probe: () => Promise<PageViewSample>): Promise<void> {
   for (let attempt = 1; attempt <= 30; attempt += 1) {
     const { visitor } = await probe();
-    const leadId = (await leadsOfVisitors(db, schema, [visitor])).get(visitor);
+    // The answer means appended: the lead is there once the processor took the view.
+    let leadId: string | undefined;
+    for (let wait = 0; wait < 60 && leadId === undefined; wait += 1) {
+      leadId = (await leadsOfVisitors(db, schema, [visitor])).get(visitor);
+      if (leadId === undefined) await sleep(50);
+    }
     if (leadId === undefined) continue;
     await subscriber.waitFor([leadId], 1_000);
     if (subscriber.enteredAt.has(leadId)) return;

@@ -20,7 +20,7 @@ import { tenantMigrations } from '../schema/migrations/tenant/tenant-migrations.
 import { migrateAllTenants, migrateControl, migrateTenant } from '../schema/migrator.js';
 import { createOrm, type Orm } from '../schema/orm.js';
 import { createControlDb, type ControlDb } from '../platform/postgres/control-db.js';
-import { createTenantDatabases, type TenantDatabases } from '../tenants/tenant-db.js';
+import { createTenantDatabases, type TenantDatabases, type TenantDb } from '../tenants/tenant-db.js';
 import { createKeyResolver, type KeyResolver } from '../tenants/api-keys/key-resolver.js';
 import { createAuditLog, type AuditLog } from '../tenants/audit/audit-log.js';
 import { createCreditLedger, type CreditLedger } from '../modules/credits/credit-ledger.js';
@@ -45,7 +45,13 @@ import { createEnrichmentDispatcher } from '../workflows/enrichment/enrichment-d
 import { createTenantSchedules, type TenantSchedules } from '../workflows/tenant-schedules.js';
 import { createLeadChangePipeline, type LeadChangePipeline } from '../modules/lead-changes/lead-change-pipeline.js';
 import { publishToSubscribers } from '../modules/lead-changes/publish-lead-changes.js';
-import { deliverToWebhooks } from '../modules/lead-changes/deliver-to-webhooks.js';
+import { deliverToWebhooks, enqueueChangeDeliveries } from '../modules/lead-changes/deliver-to-webhooks.js';
+import { createLogProcessor, type LogProcessor } from '../modules/leads/ingest/log-processor.js';
+import { createBacklogGate, type BacklogGate } from '../modules/leads/ingest/backlog-gate.js';
+import { createIngestStats, type IngestStats } from '../modules/leads/ingest/ingest-stats.js';
+import { createProcessedPositions } from '../modules/leads/ingest/processed-positions.js';
+import { createPostgresIngestLog } from '../modules/leads/ingest/ingest-log.js';
+import type { Lane } from '../modules/leads/ingest/log-entry.js';
 import { createWebhookRegistry, type WebhookRegistry } from '../modules/webhooks/webhook-registry.js';
 import { createWebhookDispatcher } from '../workflows/webhooks/webhook-dispatch.js';
 import type { WebhookDispatcher } from '../modules/webhooks/webhook-dispatcher.js';
@@ -89,6 +95,8 @@ export interface PlatformServices {
   readonly trackingSettings: TrackingSettingsService;
   readonly consent: ConsentService;
   readonly events: EventStore;
+  /** The ingestion log behind `events`: its processor (none where INGEST_PROCESSOR_CONCURRENCY is 0), its backlog bound and what it did. */
+  readonly ingestion: Ingestion;
   /** Leads and companies for the API: every call takes the tenant's handle. */
   readonly leads: LeadService;
   readonly sites: TrackingSites;
@@ -109,6 +117,22 @@ export interface PlatformServices {
   readonly offboarding: TenantOffboarding;
   readonly readiness: Record<string, ReadinessCheck>;
   close(): Promise<void>;
+}
+
+export interface Ingestion {
+  readonly processor: LogProcessor | undefined;
+  readonly backlog: BacklogGate;
+  readonly stats: IngestStats;
+}
+
+/** Pub/sub channels between processes: a lane was appended to (for processors elsewhere), a lane's cursor moved (for read-your-writes waiters). */
+const INGEST_APPENDED_CHANNEL = 'ingest:appended';
+const INGEST_PROCESSED_CHANNEL = 'ingest:processed';
+interface LaneMessage {
+  readonly tenantId: string;
+  readonly schema: string;
+  readonly lane: Lane;
+  readonly position?: number;
 }
 
 export function temporalEndpoint(config: Config, address: string): TemporalEndpoint {
@@ -227,15 +251,16 @@ export async function connectServices(opts: {
     },
   });
   const suppressions = createSuppressionList({ loadRows: (tenant) => suppressionHashRows(tenantDbs.ofResolved(tenant)), pubsub: coordination.pubsub, hashKeys, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
+  const ingestion = await startIngestion({ config, log, control, tenantDbs, coordination, sites, networkCompanies, leadChanges, webhooks, webhookDispatcher, enrichment, inBackground });
   const events = createEventStore({
-    ipStorageOf: async (tenantId) => (await sites.byTenant(tenantId))?.ipStorage ?? 'full',
+    log: ingestion.log,
     requireConsentOf: async (tenantId) => (await sites.byTenant(tenantId))?.requireConsent ?? false,
     suppressions,
-    networkCompanies,
+    backlog: ingestion.backlog,
+    positions: ingestion.positions,
     maxPendingEventsPerTenant: config.INGEST_QUEUE_MAX_EVENTS_PER_TENANT,
     maxPendingEventsTotal: config.INGEST_QUEUE_MAX_EVENTS,
-    onIdentified: (tenant, leads, opts) => void inBackground(() => enrichment.enrichIdentified(tenant, leads, opts)),
-    onCommitted: (tenant, leadIds, opts) => leadChanges.touched(tenant, leadIds, opts),
+    onAppended: ingestion.appended,
   });
 
   return {
@@ -258,6 +283,7 @@ export async function connectServices(opts: {
     trackingSettings: createTrackingSettingsService({ sites, claims: pixelHosts }),
     consent: createConsentService({ hashKeys, now: () => new Date() }),
     events,
+    ingestion,
     leads: createLeadService({ events, networkCompanies, now: () => new Date() }),
     sites,
     pixelHosts,
@@ -281,8 +307,9 @@ export async function connectServices(opts: {
       },
     },
     async close() {
-      // Writes already handed to the store finish before the pool they need goes away.
+      // Writes already handed to the store finish before the pool they need goes away; the processor finishes its chunk.
       await events.drain();
+      await ingestion.stop();
       await leadChanges.drain();
       background.abort();
       await keys.stop();
@@ -292,6 +319,117 @@ export async function connectServices(opts: {
       await coordination.close();
       await orm.close();
       await db.close();
+    },
+  };
+}
+
+/**
+ * The ingestion log's moving parts: the backlog bound, read-your-writes
+ * waiters, and (unless this process only appends) the processor, woken by
+ * this process's appends and by other processes' over pub/sub. What a chunk
+ * tells after its commit: subscribers, the webhook deliveries it recorded,
+ * automatic enrichment.
+ */
+async function startIngestion(deps: {
+  config: Config;
+  log: Logger;
+  control: ControlDb;
+  tenantDbs: TenantDatabases;
+  coordination: Coordination;
+  sites: TrackingSites;
+  networkCompanies: NetworkCompanies;
+  leadChanges: LeadChangePipeline;
+  webhooks: WebhookRegistry;
+  webhookDispatcher: WebhookDispatcher;
+  enrichment: EnrichmentService;
+  inBackground: <T>(call: () => Promise<T>) => Promise<T>;
+}) {
+  const { config, log, coordination, inBackground } = deps;
+  const pubsub = coordination.pubsub;
+  const ingestLog = createPostgresIngestLog(deps.control);
+  const positions = createProcessedPositions({ read: ingestLog.processed });
+  const backlog = createBacklogGate({
+    read: ingestLog.backlog,
+    bounds: { perTenant: config.INGEST_MAX_BACKLOG_PER_TENANT, total: config.INGEST_MAX_BACKLOG, urgentPerTenant: config.INGEST_MAX_URGENT_BACKLOG_PER_TENANT },
+    refreshMs: 250,
+    onError: (error) => log.warn('ingestion backlog not read', { error }),
+  });
+  const stats = createIngestStats();
+  const publishToTenant = publishToSubscribers(pubsub);
+  const processor =
+    config.INGEST_PROCESSOR_CONCURRENCY === 0
+      ? undefined
+      : createLogProcessor({
+          log: ingestLog,
+          control: deps.control,
+          tenantDbs: deps.tenantDbs,
+          networkCompanies: deps.networkCompanies,
+          ipStorageOf: async (tenantId) => (await deps.sites.byTenant(tenantId))?.ipStorage ?? 'full',
+          evaluate: (tx, leadIds) => deps.leadChanges.changesOf(tx, leadIds),
+          enqueueDeliveries: enqueueChangeDeliveries(deps.webhooks),
+          async tell(tenant, effects) {
+            await publishToTenant(tenant, effects.changes);
+            if (effects.deliveryIds.length > 0) await inBackground(() => deps.webhookDispatcher.dispatch(tenant, effects.deliveryIds));
+            for (const source of ['tenant', 'public'] as const) {
+              const leads = effects.identified[source];
+              if (leads.length > 0) await inBackground(() => deps.enrichment.enrichIdentified(tenant, leads, { source }));
+            }
+            // A lead that now reaches the tenant's automatic enrichment rule (a score, a segment) is enriched.
+            if (effects.changes.length > 0) await inBackground(() => deps.enrichment.afterEvaluation(tenant, effects.changes));
+          },
+          onProcessed(tenant, lane, position, chunk) {
+            stats.record(lane, chunk, Date.now());
+            positions.advanced(tenant.tenantId, lane, position);
+            const message: LaneMessage = { tenantId: tenant.tenantId, schema: tenant.schema, lane, position };
+            pubsub.publish(INGEST_PROCESSED_CHANNEL, JSON.stringify(message)).catch((error: unknown) => log.warn('ingestion progress not published', { error }));
+          },
+          logger: log,
+          chunk: { urgent: 100, bulk: config.INGEST_CHUNK_EVENTS, bulkWhileUrgent: Math.min(250, config.INGEST_CHUNK_EVENTS), evaluationLeads: 2_000 },
+          concurrency: config.INGEST_PROCESSOR_CONCURRENCY,
+          sweepMs: Math.min(5_000, config.INGEST_RECOVER_AFTER_SECONDS * 1000),
+          recoverAfterMs: config.INGEST_RECOVER_AFTER_SECONDS * 1000,
+          retainDays: config.INGEST_LOG_RETENTION_DAYS,
+          now: () => new Date(),
+        });
+  const laneMessage = (text: string): LaneMessage | undefined => {
+    try {
+      return JSON.parse(text) as LaneMessage;
+    } catch {
+      return undefined;
+    }
+  };
+  const unsubscribe = await Promise.all([
+    pubsub.subscribe(INGEST_PROCESSED_CHANNEL, (text) => {
+      const message = laneMessage(text);
+      if (message?.position !== undefined) positions.advanced(message.tenantId, message.lane, message.position);
+    }),
+    ...(processor === undefined
+      ? []
+      : [
+          pubsub.subscribe(INGEST_APPENDED_CHANNEL, (text) => {
+            const message = laneMessage(text);
+            if (message !== undefined) processor.wake({ tenantId: message.tenantId, schema: message.schema }, message.lane);
+          }),
+        ]),
+  ]);
+  return {
+    log: ingestLog,
+    processor,
+    backlog,
+    stats,
+    positions,
+    /** This process's processor takes its own appends; a process without one asks the others. */
+    appended(tenant: TenantDb, lane: Lane) {
+      if (processor !== undefined) processor.wake(tenant, lane);
+      else {
+        const message: LaneMessage = { tenantId: tenant.tenantId, schema: tenant.schema, lane };
+        pubsub.publish(INGEST_APPENDED_CHANNEL, JSON.stringify(message)).catch((error: unknown) => log.warn('ingestion append not announced', { error }));
+      }
+    },
+    async stop() {
+      backlog.stop();
+      await Promise.all(unsubscribe.map((off) => off()));
+      await processor?.stop();
     },
   };
 }

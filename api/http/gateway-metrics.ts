@@ -1,4 +1,15 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BacklogReading } from '../../modules/leads/ingest/backlog-gate.js';
+import type { IngestStats } from '../../modules/leads/ingest/ingest-stats.js';
+import { LANES, URGENT_LANE, type Lane } from '../../modules/leads/ingest/log-entry.js';
+
+/** What /metrics reads of ingestion: the backlog as last read (every tenant, every process) and this process's processor. */
+export interface IngestionReadings {
+  readonly backlog: () => BacklogReading;
+  readonly stats: IngestStats;
+}
+
+const laneName = (lane: Lane) => (lane === URGENT_LANE ? 'visitor' : 'bulk');
 
 export interface GatewayMetrics {
   readonly registry: Registry;
@@ -8,9 +19,38 @@ export interface GatewayMetrics {
 }
 
 /** A registry per process (not prom-client's global), so tests can run gateways side by side. */
-export function createGatewayMetrics(): GatewayMetrics {
+export function createGatewayMetrics(ingestion: IngestionReadings): GatewayMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'leadgraph_' });
+  new Gauge({
+    name: 'leadgraph_ingest_backlog_events',
+    help: 'Events appended to the ingestion log and not processed yet, over every tenant, by lane (visitor: a visitor\'s own calls; bulk: batches).',
+    labelNames: ['lane'],
+    registers: [registry],
+    collect() {
+      const { waiting } = ingestion.backlog();
+      for (const lane of LANES) this.set({ lane: laneName(lane) }, waiting[lane]);
+    },
+  });
+  new Gauge({
+    name: 'leadgraph_ingest_lag_seconds',
+    help: "Age of the oldest event of this process's last processed chunk when it was processed, by lane; 0 when nothing waits.",
+    labelNames: ['lane'],
+    registers: [registry],
+    collect() {
+      const { waiting } = ingestion.backlog();
+      for (const lane of LANES) this.set({ lane: laneName(lane) }, waiting[lane] === 0 ? 0 : ingestion.stats.lagSeconds[lane]);
+    },
+  });
+  new Gauge({
+    name: 'leadgraph_ingest_processed_events',
+    help: "Events this process's log processor has processed since it started, by lane.",
+    labelNames: ['lane'],
+    registers: [registry],
+    collect() {
+      for (const lane of LANES) this.set({ lane: laneName(lane) }, ingestion.stats.processed[lane]);
+    },
+  });
   return {
     registry,
     httpRequests: new Counter({

@@ -19,10 +19,26 @@ const dataOf = (change: LeadChange): Record<string, unknown> =>
  * changes, so a tenant without webhooks pays one cheap query, not one per change.
  */
 export function deliverToWebhooks(registry: WebhookRegistry, dispatcher: WebhookDispatcher): ChangeListener {
+  const enqueue = enqueueChangeDeliveries(registry);
   return async (tenant, changes) => {
-    const subscribed = new Set((await registry.list(tenant)).filter((w) => !w.disabled).flatMap((w) => w.events));
-    const wanted = changes.filter((change) => subscribed.has(typeOf(change)));
-    for (const change of wanted) await sendEvent(registry, dispatcher, tenant, typeOf(change), dataOf(change));
+    const deliveries = await enqueue(tenant, changes);
+    if (deliveries.length > 0) await dispatcher.dispatch(tenant, deliveries);
+  };
+}
+
+/**
+ * The deliveries of the changes, recorded and not yet handed to their
+ * workflows: in a transaction, they commit with the changes (the ingestion
+ * log's chunk), and the caller dispatches them after. A delivery recorded and
+ * never dispatched is found again by the stranded-deliveries sweep.
+ */
+export function enqueueChangeDeliveries(registry: WebhookRegistry): (db: TenantDb, changes: readonly LeadChange[]) => Promise<string[]> {
+  return async (db, changes) => {
+    if (changes.length === 0) return [];
+    const subscribed = new Set((await registry.list(db)).filter((w) => !w.disabled).flatMap((w) => w.events));
+    const deliveries: string[] = [];
+    for (const change of changes) if (subscribed.has(typeOf(change))) deliveries.push(...(await registry.enqueue(db, typeOf(change), dataOf(change))));
+    return deliveries;
   };
 }
 

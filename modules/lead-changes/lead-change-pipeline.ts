@@ -27,6 +27,12 @@ export interface LeadChangePipeline {
   touched(tenant: TenantDb, leadIds: readonly string[], opts?: { urgent?: boolean }): void;
   /** Evaluates now and tells the listeners; for callers that wait (the worker, tests). */
   evaluate(tenant: TenantDb, leadIds: readonly string[]): Promise<LeadChange[]>;
+  /**
+   * Evaluates in the caller's handle (a transaction: the ingestion log's
+   * chunk) and tells no one: the caller tells the changes once its work has
+   * committed. No retry here: a deadlock fails the caller's transaction, which retries whole.
+   */
+  changesOf(db: TenantDb, leadIds: readonly string[]): Promise<LeadChange[]>;
   /** Tells the listeners about changes made elsewhere (the windowed-segment sweep). */
   notify(tenant: TenantDb, changes: readonly LeadChange[]): Promise<void>;
   /** Resolves once everything queued has been evaluated. */
@@ -164,6 +170,7 @@ export function createLeadChangePipeline(deps: {
       schedule(lanes, name);
     },
     evaluate,
+    changesOf: (db, leadIds) => evaluator(db, [...new Set(leadIds)].sort(), deps.now()),
     notify,
     async drain() {
       while ([...tenants.values()].some((lanes) => !idle(lanes))) {

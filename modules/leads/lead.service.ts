@@ -4,7 +4,8 @@ import type { TenantDb } from '../../tenants/tenant-db.js';
 import { companyById } from '../companies/companies.repository.js';
 import { importCompanies, type ImportResult } from '../companies/company-import.service.js';
 import type { NetworkCompanies } from '../companies/network-company-lookup.js';
-import type { EventStore } from './ingest/event-store.js';
+import type { EventStore, WriteResult } from './ingest/event-store.js';
+import { leadIdOfMessage } from './ingest/ingest.repository.js';
 import { splitLead } from './ingest/lead-merges.js';
 import { identifyMessage, trackMessages, type IdentifyPersonInput, type TrackEventInput } from './ingest-inputs.js';
 import { createLeadBatchLoaders, type LeadBatchLoaders } from './lead-batch-loaders.js';
@@ -35,7 +36,15 @@ export interface LeadService {
 }
 
 /** Writes go through the same EventStore as /v1, so GraphQL and Segment clients stitch alike. */
+/** How long a mutation waits for the log processor before it answers that its messages are accepted and not processed yet. */
+const PROCESSED_WAIT_MS = 30_000;
+
 export function createLeadService(deps: { events: EventStore; networkCompanies: NetworkCompanies; now: () => Date }): LeadService {
+  const processedInTime = async (tenant: TenantDb, written: WriteResult): Promise<Outcome<true>> => {
+    if (written.position === undefined || (await deps.events.processed(tenant, written.position, PROCESSED_WAIT_MS))) return success(true);
+    return failure({ kind: 'unavailable', message: `accepted, and not processed within ${PROCESSED_WAIT_MS / 1000} s: read it again shortly`, retryable: true, retryAfterMs: 1_000 });
+  };
+
   return {
     lead: (tenant, id) => findLead(tenant, id),
     leadByEmail: (tenant, email) => findLeadByEmail(tenant, email),
@@ -55,6 +64,9 @@ export function createLeadService(deps: { events: EventStore; networkCompanies: 
       if (!messages.ok) return messages;
       // The tenant's own back end (a secret key): what it sends is the tenant's intent.
       const written = await deps.events.write(tenant, messages.value, { source: 'tenant' });
+      // A mutation's answer is read-your-writes: the tenant's back end reads the leads it just wrote.
+      const processed = await processedInTime(tenant, written);
+      if (!processed.ok) return processed;
       return success({ accepted: written.accepted, duplicates: written.duplicates, suppressed: written.suppressed, unconsented: written.unconsented });
     },
 
@@ -67,7 +79,9 @@ export function createLeadService(deps: { events: EventStore; networkCompanies: 
       if (written.unconsented > 0) {
         return failure(invalidInput(['input', 'consent'], 'this tenant requires consent to identify a person: send the consent, or an anonymousId to keep the visit anonymously'));
       }
-      const lead = await findLead(tenant, written.leadIds[0] ?? '');
+      const processed = await processedInTime(tenant, written);
+      if (!processed.ok) return processed;
+      const lead = await findLead(tenant, (await leadIdOfMessage(tenant, message.value.messageId)) ?? '');
       return lead === undefined ? failure(notFound('Lead')) : success(lead);
     },
 

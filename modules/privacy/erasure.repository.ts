@@ -12,6 +12,7 @@ import type { TenantDb } from '../../tenants/tenant-db.js';
 
 /** The steps that are paged, each one table (the leads go with their dependents in `eraseLeadTree`). */
 export type ErasurePageStep =
+  | 'ingestLog'
   | 'consentChanges'
   | 'webhookDeliveries'
   | 'exports'
@@ -32,7 +33,36 @@ const deleted = (result: { numDeletedRows: bigint }): number => Number(result.nu
 
 type Page = (db: TenantDb, leadIds: string[], limit: number) => Promise<number>;
 
+// The person's identifiers as the ingestion log's messages carry them, from their leads (before those go).
+const PERSON_IDENTIFIERS = `person as (
+    select anonymous_id as id, 'a' as kind from {t}.identities where lead_id = any($1)
+    union select anonymous_id, 'a' from {t}.sessions where lead_id = any($1) and anonymous_id is not null
+    union select user_id, 'u' from {t}.leads where id = any($1) and user_id is not null
+    union select lower(email), 'e' from {t}.leads where id = any($1) and email is not null
+  )`;
+const ABOUT_PERSON = (alias: string) => `exists (select 1 from person p where
+    (p.kind = 'a' and ${alias}.message->>'anonymousId' = p.id) or (p.kind = 'u' and ${alias}.message->>'userId' = p.id)
+    or (p.kind = 'e' and lower(${alias}.message->>'email') = p.id))`;
+
+/**
+ * The person's messages in the ingestion log, processed or waiting (a waiting
+ * one would bring them back), and any set aside as dead letters. A scan of
+ * the log, which holds a few days at most (INGEST_LOG_RETENTION_DAYS).
+ */
+async function eraseLoggedMessages(db: TenantDb, ids: string[], limit: number): Promise<number> {
+  const rows = await db.query<{ n: number }>(
+    `with ${PERSON_IDENTIFIERS},
+     doomed as (select l.lane, l.position from {t}.ingest_log l where ${ABOUT_PERSON('l')} limit $2),
+     logged as (delete from {t}.ingest_log l using doomed d where l.lane = d.lane and l.position = d.position returning 1),
+     dead as (delete from {t}.ingest_dead_letters l where ${ABOUT_PERSON('l')} returning 1)
+     select ((select count(*) from logged) + (select count(*) from dead))::int as n`,
+    [ids, limit],
+  );
+  return rows[0]?.n ?? 0;
+}
+
 const PAGES: Readonly<Record<ErasurePageStep, Page>> = {
+  ingestLog: eraseLoggedMessages,
   consentChanges: async (db, ids, limit) =>
     deleted(
       await db.kysely

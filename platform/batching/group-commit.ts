@@ -23,7 +23,7 @@ export type Admission<Result> = { readonly ok: true; readonly answer: Promise<Re
 /** A request refused because the queue of its key (or all of them) is full; nothing of it was written. */
 export class QueueFullError extends Error {
   /** What to tell the sender to wait: a queue moves in milliseconds, a second is plenty. */
-  readonly retryAfterSeconds = 1;
+  readonly retryAfterSeconds: number = 1;
 
   constructor(readonly full: 'key' | 'total') {
     super(full === 'key' ? 'too much is waiting to be written for this key' : 'too much is waiting to be written');

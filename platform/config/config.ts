@@ -56,9 +56,21 @@ export const configSchema = z.object({
   // Per visitor on /v1/*, p.gif and the email pixel, per tenant: by client address and by anonymousId (or the pixel's email).
   INGEST_ADDRESS_RATE_LIMIT_PER_MINUTE: positiveInt.default(600),
   INGEST_VISITOR_RATE_LIMIT_PER_MINUTE: positiveInt.default(120),
-  // Events waiting to be written, per tenant and in all; more is answered 503 with Retry-After.
+  // Events waiting in this process to be appended to the log, per tenant and in all; more is answered 503 with Retry-After.
   INGEST_QUEUE_MAX_EVENTS_PER_TENANT: positiveInt.default(20_000),
   INGEST_QUEUE_MAX_EVENTS: positiveInt.default(100_000),
+  // Events appended and not processed yet (the backlog), bulk per tenant and in all, and a tenant's visitors' own calls;
+  // past a bound the endpoints answer 503 with Retry-After.
+  INGEST_MAX_BACKLOG_PER_TENANT: positiveInt.default(1_000_000),
+  INGEST_MAX_BACKLOG: positiveInt.default(5_000_000),
+  INGEST_MAX_URGENT_BACKLOG_PER_TENANT: positiveInt.default(50_000),
+  // Lanes (tenant × visitor/bulk) this process processes at once, per kind; 0: this process only appends.
+  INGEST_PROCESSOR_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
+  INGEST_CHUNK_EVENTS: positiveInt.default(1_000),
+  // A lane whose cursor no processor moved for this long (its process stopped) is taken up by any processor.
+  INGEST_RECOVER_AFTER_SECONDS: positiveInt.default(10),
+  // Processed log partitions (one a day) are kept this long, then dropped.
+  INGEST_LOG_RETENTION_DAYS: positiveInt.default(2),
   TRUST_PROXY: z
     .string()
     .transform((v, ctx): TrustProxySetting => {

@@ -94,6 +94,9 @@ export function createDatabase(opts: { url: string; poolSize: number; applicatio
   });
   // An idle client losing its connection must not crash the process; the pool replaces it.
   pool.on('error', () => undefined);
+  // Nor one in use (a restart or failover under load): the pool stops listening while a client is checked out, so its
+  // 'error' would be uncaught. The query in flight fails with the error all the same, and the pool drops the client on release.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const kysely: RootKysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
 
   return {

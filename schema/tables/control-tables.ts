@@ -67,6 +67,27 @@ export interface CreditLedger {
   tenant_id: string;
 }
 
+export interface IngestCursors {
+  lane: number;
+  processed: Generated<number>;
+  processed_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
+export interface IngestHeads {
+  appended: Generated<number>;
+  created_at: Generated<Timestamp>;
+  lane: number;
+  tenant_id: string;
+}
+
+export interface IngestModelCursors {
+  lane: number;
+  modeled: Generated<number>;
+  modeled_at: Generated<Timestamp>;
+  tenant_id: string;
+}
+
 export interface PeeringdbNetworks {
   asn: number;
   info_type: Generated<string>;
@@ -134,6 +155,9 @@ export interface DB {
   audit_log: AuditLog;
   credit_balances: CreditBalances;
   credit_ledger: CreditLedger;
+  ingest_cursors: IngestCursors;
+  ingest_heads: IngestHeads;
+  ingest_model_cursors: IngestModelCursors;
   peeringdb_networks: PeeringdbNetworks;
   peeringdb_sync_state: PeeringdbSyncState;
   pixel_hosts: PixelHosts;

@@ -165,6 +165,40 @@ export interface IdentityConflicts {
   resolved_at: Timestamp | null;
 }
 
+export interface IngestDeadLetters {
+  error: string;
+  failed_at: Generated<Timestamp>;
+  lane: number;
+  message: Json;
+  message_id: string;
+  position: number;
+  received_at: Timestamp;
+}
+
+export interface IngestEffects {
+  created_at: Generated<Timestamp>;
+  effects: Json;
+  id: Generated<number>;
+}
+
+export interface IngestLog {
+  ip: string | null;
+  lane: number;
+  message: Json;
+  message_id: string;
+  position: number;
+  received_at: Generated<Timestamp>;
+  source: string;
+}
+
+export interface IngestTouched {
+  identified: Json;
+  lane: number;
+  lead_ids: string[];
+  position: number;
+  received_at: Timestamp;
+}
+
 export interface LeadFields {
   below_threshold: boolean;
   confidence: number;
@@ -207,6 +241,11 @@ export interface Merges {
   moved: Json;
   survivor_id: string;
   undone_at: Timestamp | null;
+}
+
+export interface MessageIds {
+  message_id: string;
+  received_at: Generated<Timestamp>;
 }
 
 export interface ScoringModels {
@@ -306,9 +345,14 @@ export interface DB {
   export_requests: ExportRequests;
   identities: Identities;
   identity_conflicts: IdentityConflicts;
+  ingest_dead_letters: IngestDeadLetters;
+  ingest_effects: IngestEffects;
+  ingest_log: IngestLog;
+  ingest_touched: IngestTouched;
   lead_fields: LeadFields;
   leads: Leads;
   merges: Merges;
+  message_ids: MessageIds;
   scoring_models: ScoringModels;
   segment_memberships: SegmentMemberships;
   segments: Segments;

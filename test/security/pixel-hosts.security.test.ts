@@ -6,6 +6,7 @@ import { CLAIM_HOST, dnsServersFor, HOST_CLAIMS, provePixelHost, VERIFY_HOST, ty
 import { rawRequest, type RawResponse } from '../support/raw-request.js';
 import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';
+import { lanesBehindOnceProcessed } from '../integration/ingest/segment-http.js';
 import { MAX_HOSTS_PER_TENANT } from '../../modules/tracking-settings/pixel-host-claims.js';
 
 /**
@@ -55,8 +56,15 @@ describe('pixel hosts: proven in DNS, never shadowing the platform', () => {
     rawRequest(gateway.url, path, { host, headers });
   const post = (path: string, host: string, body: unknown, headers: Record<string, string>): Promise<RawResponse> =>
     rawRequest(gateway.url, path, { host, method: 'POST', body: JSON.stringify(body), headers: { 'content-type': 'application/json', ...headers } });
-  const eventsOf = async (tenant: TestTenant): Promise<Array<{ name: string; anonymous_id: string | null }>> =>
-    gateway.services.db.query(`select name, anonymous_id from "t_${tenant.id}".events order by id`);
+  /**
+   * The tenant's events once its log is processed up to its head: pixels and
+   * /v1 calls are answered on the append, so what is missing from the dataset
+   * before that may only be on its way; after it, it was never accepted.
+   */
+  const eventsOf = async (tenant: TestTenant): Promise<Array<{ name: string; anonymous_id: string | null }>> => {
+    expect({ tenant: tenant.id, behind: await lanesBehindOnceProcessed(gateway, tenant.id) }).toEqual({ tenant: tenant.id, behind: [] });
+    return gateway.services.db.query(`select name, anonymous_id from "t_${tenant.id}".events order by id`);
+  };
   const claims = async (tenant: TestTenant): Promise<PixelHostView[]> =>
     (await gateway.data<{ pixelHostClaims: PixelHostView[] }>(tenant.secretKey, HOST_CLAIMS)).pixelHostClaims;
   const recheck = (tenant: TestTenant, graceChecks: number): Promise<RecheckSummary> =>

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
+import { lanesBehindOnceProcessed } from '../integration/ingest/segment-http.js';
 import { isGif, requestFrom, segmentFrom } from './public-endpoint-requests.js';
 
 // Small budgets, so a flood is a few dozen requests; the per-key limit stays far above them.
@@ -27,6 +28,11 @@ describe('per-visitor limits on the public endpoints, from the outside, with two
     await gateway?.close();
   });
 
+  /**
+   * Waits until the tenant's log is processed up to its head: the endpoints answer on the append, so a count read before
+   * could miss what is on its way, and a refused request's absence would prove nothing.
+   */
+  const caughtUp = async (tenant: TestTenant) => expect({ tenant: tenant.id, behind: await lanesBehindOnceProcessed(gateway, tenant.id) }).toEqual({ tenant: tenant.id, behind: [] });
   const eventsOf = async (tenant: TestTenant, anonymousId: string) =>
     (await gateway.services.db.query<{ n: number }>(`select count(*)::int as n from "t_${tenant.id}".events where anonymous_id = $1`, [anonymousId]))[0]?.n ?? 0;
   const track = (anonymousId: string) => ({ event: 'Clicked', anonymousId, messageId: randomUUID(), properties: { n: 1 } });
@@ -44,6 +50,7 @@ describe('per-visitor limits on the public endpoints, from the outside, with two
     expect(statuses.slice(PER_VISITOR)).toEqual(Array(5).fill(429));
     expect(Number(refusal?.headers['retry-after'])).toBeGreaterThanOrEqual(1);
     expect(JSON.parse(refusal?.body.toString() ?? '{}')).toMatchObject({ error: 'rate_limited' });
+    await caughtUp(a);
     expect(await eventsOf(a, flooder)).toBe(PER_VISITOR);
 
     // Another visitor of the same tenant, from another address.
@@ -51,6 +58,8 @@ describe('per-visitor limits on the public endpoints, from the outside, with two
     expect((await segmentFrom('127.0.0.3', gateway.url, '/v1/track', a.publishableKey, track(neighbour))).status).toBe(200);
     // The other tenant, even from the flooder's own address and with its anonymous id.
     expect((await segmentFrom('127.0.0.2', gateway.url, '/v1/track', b.publishableKey, track(flooder))).status).toBe(200);
+    await caughtUp(a);
+    await caughtUp(b);
     expect(await eventsOf(a, neighbour)).toBe(1);
     expect(await eventsOf(b, flooder)).toBe(1);
   });
@@ -61,6 +70,7 @@ describe('per-visitor limits on the public endpoints, from the outside, with two
     for (const id of ids) statuses.push((await segmentFrom('127.0.0.4', gateway.url, '/v1/batch', a.publishableKey, { batch: [{ type: 'track', ...track(id) }] })).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(PER_ADDRESS);
     expect(statuses.slice(PER_ADDRESS)).toEqual([429, 429, 429]);
+    await caughtUp(a);
     const stored = await Promise.all(ids.map((id) => eventsOf(a, id)));
     expect(stored.reduce((x, y) => x + y, 0)).toBe(PER_ADDRESS);
     // Another address of the same tenant is untouched.
@@ -74,10 +84,12 @@ describe('per-visitor limits on the public endpoints, from the outside, with two
       answers.push(await requestFrom('127.0.0.6', gateway.url, `/p.gif?k=${a.publishableKey}&aid=${visitor}&url=${encodeURIComponent(`https://shop.example/p/${i}`)}`));
     }
     expect(answers.every((answer) => answer.status === 200 && isGif(answer.body))).toBe(true);
+    await caughtUp(a);
     expect(await eventsOf(a, visitor)).toBe(PER_VISITOR);
     // The other tenant's pixel, same address and visitor id: recorded.
     const other = await requestFrom('127.0.0.6', gateway.url, `/p.gif?k=${b.publishableKey}&aid=${visitor}`);
     expect(other.status).toBe(200);
+    await caughtUp(b);
     expect(await eventsOf(b, visitor)).toBe(1);
   });
 
@@ -90,6 +102,7 @@ describe('per-visitor limits on the public endpoints, from the outside, with two
       expect(answer.status).toBe(200);
       expect(isGif(answer.body)).toBe(true);
     }
+    await caughtUp(a);
     const opens = await gateway.services.db.query<{ n: number }>(
       `select count(*)::int as n from "t_${a.id}".events e join "t_${a.id}".leads l on l.id = e.lead_id where e.name = 'email_open' and l.email = $1`,
       [email],

@@ -1,6 +1,6 @@
-import { ActivityFailure, isCancellation, proxyActivities, sleep } from '@temporalio/workflow';
+import { ActivityFailure, isCancellation, patched, proxyActivities, sleep } from '@temporalio/workflow';
 import type { DeletePersonActivities, ErasureRef } from './delete-person.activities.js';
-import { ERASURE_PAGE_SIZE, ERASURE_STEPS } from './erasure-steps.js';
+import { ERASURE_PAGE_SIZE, ERASURE_STEPS, INGEST_LOG_ERASURE_PATCH } from './erasure-steps.js';
 import type { PersonRequestInput } from '../../modules/privacy/privacy-requests.js';
 
 /**
@@ -19,7 +19,9 @@ const steps = proxyActivities<DeletePersonActivities>({
 const SETTLING = '2 seconds';
 
 async function eraseEverything(ref: ErasureRef, leadIds: string[]): Promise<void> {
+  const erasesLog = patched(INGEST_LOG_ERASURE_PATCH);
   for (const step of ERASURE_STEPS) {
+    if (step === 'ingestLog' && !erasesLog) continue;
     while ((await steps.erasePage({ ...ref, step, leadIds })) >= ERASURE_PAGE_SIZE) {
       // A full page: there may be more.
     }

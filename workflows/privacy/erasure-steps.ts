@@ -6,6 +6,8 @@
  * resumes with the next page. No imports: the workflow bundle includes it.
  */
 export const ERASURE_STEPS = [
+  // First, while the leads still say who the person is: a waiting message would bring them back.
+  'ingestLog',
   'consentChanges',
   'webhookDeliveries',
   'exports',
@@ -22,6 +24,9 @@ export const ERASURE_STEPS = [
 ] as const;
 
 export type ErasureStep = (typeof ERASURE_STEPS)[number];
+
+/** The patch that added `ingestLog`: an erasure that began before it walks the steps it began with. */
+export const INGEST_LOG_ERASURE_PATCH = 'erasure-ingest-log';
 
 /** Rows a page erases at most; a page that erased fewer was the step's last. */
 export const ERASURE_PAGE_SIZE = 5000;

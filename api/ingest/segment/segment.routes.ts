@@ -55,10 +55,30 @@ function corsHeaders(req: IncomingMessage): Record<string, string> {
   return {
     'access-control-allow-origin': origin,
     'access-control-allow-methods': 'POST, OPTIONS',
-    'access-control-allow-headers': allowedRequestHeaders(req, 'authorization, content-type, content-encoding'),
+    'access-control-allow-headers': allowedRequestHeaders(req, 'authorization, content-type, content-encoding, prefer'),
     'access-control-max-age': '86400',
     vary: 'Origin, Access-Control-Request-Headers',
   };
+}
+
+/** What a 2xx says: counted against the log; `processed` only when the caller asked to wait for it (false: still waiting when the wait ended). */
+interface Answer {
+  readonly accepted: number;
+  readonly duplicates: number;
+  readonly processed?: boolean;
+}
+
+/** How long a `Prefer: processed` request waits for the processor before it is answered with `processed: false`. */
+const PROCESSED_WAIT_MS = 10_000;
+
+/** `Prefer: processed` (RFC 7240 syntax, a preference of ours): answer once the messages are processed, not only accepted. */
+function prefersProcessed(req: IncomingMessage): boolean {
+  const prefer = req.headers.prefer;
+  if (prefer === undefined) return false;
+  return [prefer]
+    .flat()
+    .flatMap((value) => value.split(','))
+    .some((token) => token.split(';')[0]?.trim().toLowerCase() === 'processed');
 }
 
 /** Every message of the request, parsed, or the first refusal naming the event's index. */
@@ -119,7 +139,7 @@ export function createSegmentRoutes(deps: {
     return { tenant: deps.tenantDbs.ofResolved({ tenantId: key.tenantId, schema: key.schema }), keyLimit: { key: `ingest:${key.id}:{${key.tenantId}}`, limit: deps.ratePerMinute } };
   };
 
-  const handle = async (req: IncomingMessage, path: string): Promise<Refusal | { accepted: number; duplicates: number }> => {
+  const handle = async (req: IncomingMessage, path: string): Promise<Refusal | Answer> => {
     // Limits hold for the decompressed body: a gzip or deflate body is counted as it inflates.
     const read = await readDecodedBody(req, path in SINGLE ? MAX_EVENT_BYTES : MAX_BATCH_BYTES);
     if (!read.ok) {
@@ -163,7 +183,11 @@ export function createSegmentRoutes(deps: {
     if ('status' in written) return written;
     // The sender learns nothing of the tenant's privacy rules or of being taken for a crawler: a dropped message is answered as a stored one,
     // so an erased person's SDK cannot tell that it is being ignored (and there is nothing for it to resend).
-    return { accepted: written.accepted + written.suppressed + written.unconsented + written.bots, duplicates: written.duplicates };
+    const answer = { accepted: written.accepted + written.suppressed + written.unconsented + written.bots, duplicates: written.duplicates };
+    // The answer means durably accepted; read-your-writes is asked for (RFC 7240) and costs the wait for the processor.
+    if (!prefersProcessed(req)) return answer;
+    const processed = written.position === undefined || (await deps.store.processed(tenant, written.position, PROCESSED_WAIT_MS));
+    return { ...answer, processed };
   };
 
   return async (req: IncomingMessage, res: ServerResponse, path: string): Promise<void> => {
@@ -178,6 +202,6 @@ export function createSegmentRoutes(deps: {
     if ('status' in outcome) {
       return sendJson(res, outcome.status, { error: outcome.error, reason: outcome.reason }, { ...cors, ...outcome.headers });
     }
-    sendJson(res, 200, { success: true, ...outcome }, cors);
+    sendJson(res, 200, { success: true, ...outcome }, outcome.processed === true ? { ...cors, 'preference-applied': 'processed' } : cors);
   };
 }

@@ -361,3 +361,9 @@ export async function restoreLeadState(db: TenantDb, leadId: string, state: Omit
     .where('id', '=', leadId)
     .execute();
 }
+
+/** The lead a stored message belongs to (the original's, for a message sent twice). */
+export async function leadIdOfMessage(db: TenantDb, messageId: string): Promise<string | undefined> {
+  const row = await db.kysely.selectFrom('events').select('lead_id').where('message_id', '=', messageId).executeTakeFirst();
+  return row?.lead_id;
+}

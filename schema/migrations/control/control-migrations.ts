@@ -8,6 +8,7 @@ import { tenantDeletionsMigration } from './0006-tenant-deletions.migration.js';
 import { pixelHostProofMigration } from './0007-pixel-host-proof.migration.js';
 import { rdapNetworksMigration } from './0008-rdap-networks.migration.js';
 import { peeringDbNetworksMigration } from './0009-peeringdb-networks.migration.js';
+import { ingestPositionsMigration } from './0010-ingest-positions.migration.js';
 
 /** In order; append only. A released migration is never edited. */
 export const controlMigrations: readonly ControlMigration[] = [
@@ -20,4 +21,5 @@ export const controlMigrations: readonly ControlMigration[] = [
   pixelHostProofMigration,
   rdapNetworksMigration,
   peeringDbNetworksMigration,
+  ingestPositionsMigration,
 ];

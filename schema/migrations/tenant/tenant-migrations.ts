@@ -12,6 +12,7 @@ import { companyResolutionMigration } from './0010-company-resolution.migration.
 import { enrichmentControlMigration } from './0011-enrichment-control.migration.js';
 import { botEventsMigration } from './0012-bot-events.migration.js';
 import { ipNetworkProviderMigration } from './0013-ip-network-provider.migration.js';
+import { ingestLogMigration } from './0014-ingest-log.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -28,4 +29,5 @@ export const tenantMigrations: readonly TenantMigration[] = [
   enrichmentControlMigration,
   botEventsMigration,
   ipNetworkProviderMigration,
+  ingestLogMigration,
 ];

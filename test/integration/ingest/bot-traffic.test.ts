@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
-import { postSegment } from './segment-http.js';
+import { lanesBehindOnceProcessed, postSegment } from './segment-http.js';
 
 const APPLE_IP = '17.5.7.9'; // AS714 Apple Inc.: Applebot crawls from here, and Apple's staff browse from here
 const GOOGLEBOT_IP = '66.249.66.1'; // in the range Google publishes for Googlebot
@@ -56,7 +56,7 @@ describe('bot traffic', () => {
       const sent = await postSegment(gateway, '/v1/page', page(visitor, ip, userAgent), { key: tenant.publishableKey });
       expect(sent.status).toBe(200); // a crawler is answered as anyone is: nothing tells it apart
     }
-    // A person from the same network afterwards: once their answer has come, everything before it is committed.
+    // A person from the same network afterwards, in the same lane: once their answer has come (processed), everything sent before it is processed too.
     const person = await postSegment(gateway, '/v1/page', page('person', APPLE_IP, CHROME), { key: tenant.publishableKey });
     expect(person.status).toBe(200);
 
@@ -108,8 +108,10 @@ describe('bot traffic', () => {
         headers: { 'user-agent': userAgent },
       });
     expect((await pixel('pixel-crawler', GOOGLEBOT)).status).toBe(200);
-    // The browser's view afterwards: once its GIF has come, the crawler's request before it has been written or dropped.
+    // The browser's view afterwards: once its GIF has come, the crawler's request before it has been appended or dropped.
     expect((await pixel('pixel-person', CHROME)).status).toBe(200);
+    // A pixel cannot ask to wait: the processor takes up all the tenant's log first, so what is missing was dropped, not late.
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
     const leads = await leadsOf(tenant.secretKey);
     expect(leads.edges.map(({ node }) => [node.anonymousIds[0], node.sessions[0]?.device])).toEqual([
       ['pixel-person', { browser: 'Chrome 131', os: 'Windows 10', type: 'desktop' }],

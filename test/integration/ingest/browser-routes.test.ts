@@ -2,11 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signEmailPixelToken } from '../../../api/ingest/pixels/email-pixel-token.js';
 import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
 import { rawRequest } from '../../support/raw-request.js';
-import { countEvents } from './segment-http.js';
+import { countEvents, lanesBehindOnceProcessed } from './segment-http.js';
 
 const send = (gateway: TestGateway, path: string, opts: Parameters<typeof rawRequest>[2] = {}) => rawRequest(gateway.url, path, opts);
 
 const isGif = (body: Buffer) => body.subarray(0, 6).toString('latin1') === 'GIF89a';
+
+// Beacons and pixels are answered once their message is appended and cannot ask to wait for processing:
+// each test waits for the processor to take up the tenant's log before it reads what was (or was not) stored.
 
 describe('tracking script and pixels', () => {
   let gateway: TestGateway;
@@ -42,6 +45,7 @@ describe('tracking script and pixels', () => {
       body: JSON.stringify({ batch: [{ type: 'page', anonymousId: 'v1', properties: { path: '/' } }] }),
     });
     expect(beacon.status).toBe(200);
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
     expect(await countEvents(gateway, tenant.id)).toBe(1);
 
     for (const path of ['/graphql', '/metrics', '/readyz']) {
@@ -58,6 +62,7 @@ describe('tracking script and pixels', () => {
     expect(pixel.status).toBe(200);
     expect(isGif(pixel.body)).toBe(true);
     expect(String(pixel.headers['set-cookie'])).toMatch(/^_lg_aid=[0-9a-f-]{36}; Max-Age=/);
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
     const events = await gateway.services.db.query<{ name: string; properties: Record<string, unknown> }>(
       `select name, properties from "t_${tenant.id}".events`,
     );
@@ -80,6 +85,7 @@ describe('tracking script and pixels', () => {
     const opened = await send(gateway, `/o/${token}.gif`);
     expect(opened.status).toBe(200);
     expect(isGif(opened.body)).toBe(true);
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
     const rows = await gateway.services.db.query<{ name: string; email: string }>(
       `select e.name, l.email from "t_${tenant.id}".events e join "t_${tenant.id}".leads l on l.id = e.lead_id`,
     );
@@ -92,6 +98,8 @@ describe('tracking script and pixels', () => {
     // Signed with the other tenant's secret but claiming this tenant: refused.
     const forged = signEmailPixelToken({ tenantId: tenant.id, email: 'x@y.io', issuedAt: Date.now() }, await secretOf(other.id));
     expect(isGif((await send(gateway, `/o/${forged}.gif`)).body)).toBe(true);
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
+    expect(await lanesBehindOnceProcessed(gateway, other.id)).toEqual([]);
     expect(await countEvents(gateway, tenant.id)).toBe(1);
     expect(await countEvents(gateway, other.id)).toBe(0);
   });

@@ -6,9 +6,9 @@ import { readDecodedBody } from '../../../api/http/decoded-body.js';
 import { MAX_BATCH_BYTES, MAX_EVENT_BYTES } from '../../../modules/leads/ingest/segment-message.js';
 import { createTenant, startTestGateway, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { LEADS } from '../leads/lead-operations.js';
-import { countEvents, countLeads, track } from './segment-http.js';
+import { countEvents, countLeads, lanesBehindOnceProcessed, track } from './segment-http.js';
 
-/** POST a body already encoded as the test says, the key as the Basic user name. */
+/** POST a body already encoded as the test says, the key as the Basic user name, answered once processed (`Prefer: processed`). */
 async function postEncoded(
   gateway: TestGateway,
   path: string,
@@ -20,6 +20,7 @@ async function postEncoded(
     headers: {
       'content-type': 'application/json',
       authorization: `Basic ${Buffer.from(`${opts.key}:`).toString('base64')}`,
+      prefer: 'processed',
       ...(opts.encoding === undefined ? {} : { 'content-encoding': opts.encoding }),
     },
     body,
@@ -70,11 +71,12 @@ describe('compressed request bodies on /v1/*', () => {
           path,
           encoding,
           status: 200,
-          body: { success: true, duplicates: 0 },
+          body: { success: true, duplicates: 0, processed: true },
         });
       }
       expect(await countEvents(gateway, tenant.id)).toBe(7);
       expect(await leadCount(tenant)).toBe(7);
+      expect(await lanesBehindOnceProcessed(gateway, other.id)).toEqual([]);
       const identified = await gateway.gql<{ leadByEmail: { userId: string } | null }>(
         tenant.secretKey,
         'query ($email: String!) { leadByEmail(email: $email) { userId } }',
@@ -115,6 +117,7 @@ describe('compressed request bodies on /v1/*', () => {
         expect(response.body['reason']).toMatch(/not supported.*gzip or deflate/);
         expect(response.headers.get('accept-encoding')).toBe('gzip, deflate');
       }
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
     });
 
@@ -135,6 +138,7 @@ describe('compressed request bodies on /v1/*', () => {
         expect({ status: response.status, error: response.body['error'] }).toEqual({ status: 400, error: 'bad_request' });
         expect(response.body['reason']).toMatch(new RegExp(`^the ${encoding} body cannot be decoded`));
       }
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
     });
 
@@ -150,6 +154,7 @@ describe('compressed request bodies on /v1/*', () => {
       });
       expect(inBatch.status).toBe(413);
       expect(inBatch.body['reason']).toMatch(/^batch\[1\]/);
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
     });
   });
@@ -170,6 +175,7 @@ describe('compressed request bodies on /v1/*', () => {
         expect({ path, encoding, status: response.status, error: response.body['error'] }).toEqual({ path, encoding, status: 413, error: 'too_large' });
         expect(response.body['reason']).toMatch(/decompresses to more than/);
       }
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
       expect(await countLeads(gateway, tenant.id)).toBe(0);
       expect(await leadCount(tenant)).toBe(0);
@@ -211,6 +217,7 @@ describe('compressed request bodies on /v1/*', () => {
         upload.write(firstPart);
       });
       expect(status).toBe(413);
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
     });
 

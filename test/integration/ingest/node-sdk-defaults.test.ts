@@ -5,10 +5,13 @@ import RudderAnalytics from '@rudderstack/rudder-sdk-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, startTestGateway, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { LEAD_BY_EMAIL, type LeadView } from '../leads/lead-operations.js';
+import { lanesBehindOnceProcessed } from './segment-http.js';
 
 /**
  * The server-side SDKs a customer already runs, each with its defaults and only
  * its host pointed at LeadGraph, checked through the tenant's own GraphQL API.
+ * An SDK takes the plain acknowledgement (the append), so each test waits for
+ * the processor to take up the tenants' logs before it reads.
  */
 describe('server-side Segment-protocol SDKs with their default settings', () => {
   let gateway: TestGateway;
@@ -60,6 +63,8 @@ describe('server-side Segment-protocol SDKs with their default settings', () => 
     await analytics.closeAndFlush();
 
     expect(errors).toEqual([]);
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
+    expect(await lanesBehindOnceProcessed(gateway, other.id)).toEqual([]);
     expectOneStitchedLead(await leadOf(tenant, email), email, domain);
     expect(await leadOf(other, email)).toBeNull();
   });
@@ -92,6 +97,8 @@ describe('server-side Segment-protocol SDKs with their default settings', () => 
     const batch = JSON.parse(gunzipSync(sent as Buffer).toString('utf8')) as { batch: Array<Record<string, unknown>> };
     expect(batch.batch.at(-1)).toMatchObject({ type: 'track', event: 'Signup Completed', userId: 'user-42' });
     expect(await Promise.all(outcomes)).toEqual([null, null, null, null, null]);
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
+    expect(await lanesBehindOnceProcessed(gateway, other.id)).toEqual([]);
     expectOneStitchedLead(await leadOf(tenant, email), email, domain);
     expect(await leadOf(other, email)).toBeNull();
   });

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
-import { countEvents, countLeads, postSegment, track } from './segment-http.js';
+import { countEvents, countLeads, lanesBehindOnceProcessed, postSegment, track } from './segment-http.js';
 
 describe('POST /v1/* (Segment HTTP Tracking API)', () => {
   let gateway: TestGateway;
@@ -13,7 +13,7 @@ describe('POST /v1/* (Segment HTTP Tracking API)', () => {
   });
 
   describe('happy', () => {
-    it('answers every typed endpoint and the batch, after the events are committed', async () => {
+    it('answers every typed endpoint and the batch once the events are durably appended, and processes them behind', async () => {
       const tenant = await createTenant(gateway);
       const key = tenant.publishableKey;
       for (const [path, body] of [
@@ -23,15 +23,17 @@ describe('POST /v1/* (Segment HTTP Tracking API)', () => {
         ['/v1/group', { userId: 'u1', groupId: 'acme', traits: { name: 'Acme' } }],
         ['/v1/alias', { previousId: 'a9', userId: 'u1' }],
       ] as const) {
-        const response = await postSegment(gateway, path, body, { key });
+        // The plain acknowledgement, as an SDK gets it: nothing asked of the processor.
+        const response = await postSegment(gateway, path, body, { key, ackOnly: true });
         expect({ path, status: response.status, body: response.body }).toEqual({
           path,
           status: 200,
           body: { success: true, accepted: 1, duplicates: 0 },
         });
       }
-      const batch = await postSegment(gateway, '/v1/batch', { batch: [track('a2'), track('a3')] }, { key });
+      const batch = await postSegment(gateway, '/v1/batch', { batch: [track('a2'), track('a3')] }, { key, ackOnly: true });
       expect(batch.body).toEqual({ success: true, accepted: 2, duplicates: 0 });
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(7);
     });
 
@@ -81,6 +83,7 @@ describe('POST /v1/* (Segment HTTP Tracking API)', () => {
       );
       expect(response.status).toBe(400);
       expect(response.body['reason']).toMatch(/^batch\[2\]: event/);
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
       expect(await countLeads(gateway, tenant.id)).toBe(0);
     });
@@ -96,6 +99,7 @@ describe('POST /v1/* (Segment HTTP Tracking API)', () => {
       expect(batchTooBig.status).toBe(413);
       const singleTooBig = await postSegment(gateway, '/v1/track', big, { key: tenant.publishableKey });
       expect(singleTooBig.status).toBe(413);
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
     });
 
@@ -113,6 +117,7 @@ describe('POST /v1/* (Segment HTTP Tracking API)', () => {
       const nested = await postSegment(gateway, '/v1/track', track('n', { properties: deep }), { key });
       expect(nested.status).toBe(400);
       expect(nested.body['reason']).toMatch(/nested/);
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
     });
   });
@@ -123,6 +128,7 @@ describe('POST /v1/* (Segment HTTP Tracking API)', () => {
       expect((await postSegment(gateway, '/v1/track', track('a'))).status).toBe(401);
       expect((await postSegment(gateway, '/v1/track', track('a'), { key: 'pk_unknown' })).status).toBe(401);
       expect((await postSegment(gateway, '/v1/track', track('a'), { key: tenant.secretKey })).status).toBe(401);
+      expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
       expect(await countEvents(gateway, tenant.id)).toBe(0);
     });
 
@@ -131,6 +137,7 @@ describe('POST /v1/* (Segment HTTP Tracking API)', () => {
       const b = await createTenant(gateway);
       await postSegment(gateway, '/v1/batch', { batch: [track('shared-visitor')] }, { key: a.publishableKey });
       expect(await countEvents(gateway, a.id)).toBe(1);
+      expect(await lanesBehindOnceProcessed(gateway, b.id)).toEqual([]);
       expect(await countEvents(gateway, b.id)).toBe(0);
     });
 

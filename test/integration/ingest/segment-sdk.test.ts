@@ -1,6 +1,7 @@
 import { Analytics } from '@segment/analytics-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTenant, startTestGateway, type TestGateway } from '../../support/test-gateway.js';
+import { lanesBehindOnceProcessed } from './segment-http.js';
 
 /** Rows of the tenant's own schema, read straight from PostgreSQL. */
 async function rows<T extends object>(gateway: TestGateway, tenantId: string, sql: string, values: unknown[] = []): Promise<T[]> {
@@ -29,6 +30,9 @@ describe('Segment-compatible ingestion with the real analytics-node SDK', () => 
     analytics.track({ userId: 'user-42', event: 'Signup Completed' });
     await analytics.closeAndFlush({ timeout: 10_000 });
     expect(errors).toEqual([]);
+    // The SDK was answered once its calls were appended; what they did is read once the processor has taken up both tenants' logs.
+    expect(await lanesBehindOnceProcessed(gateway, tenant.id)).toEqual([]);
+    expect(await lanesBehindOnceProcessed(gateway, other.id)).toEqual([]);
 
     const leads = await rows<{ id: string; email: string; user_id: string; traits: Record<string, unknown> }>(
       gateway,

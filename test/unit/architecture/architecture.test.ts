@@ -127,6 +127,10 @@ describe('the data layer', () => {
 /** Which module's repositories alone write each table. */
 const TABLE_OWNERS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['events', 'identities', 'identity_conflicts', 'leads', 'merges', 'sessions'].map((t) => [t, 'modules/leads/'])),
+  // The ingestion log and its positions (control) belong to ingestion, which is the leads module's.
+  ...Object.fromEntries(
+    ['ingest_log', 'message_ids', 'ingest_touched', 'ingest_effects', 'ingest_dead_letters', 'ingest_heads', 'ingest_model_cursors', 'ingest_cursors'].map((t) => [t, 'modules/leads/']),
+  ),
   companies: 'modules/companies/',
   ...Object.fromEntries(
     ['enrichment_calls', 'enrichment_jobs', 'enrichment_settings', 'enrichment_vendors', 'lead_fields', 'company_answers'].map((t) => [t, 'modules/enrichment/']),
