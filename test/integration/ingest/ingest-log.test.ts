@@ -51,7 +51,11 @@ describe('ingestion as a durable log', () => {
       expect(await eventually(() => countEvents(appender, tenant.id), (n) => n === 5)).toBe(5);
       const leads = await rows<{ anonymous_id: string }>(appender, `select anonymous_id from "t_${tenant.id}".identities order by 1`);
       expect(leads.map((r) => r.anonymous_id)).toEqual(['log-a', 'log-b', 'log-c', 'log-d']);
-      const cursors = await rows<{ lane: number; processed: string }>(appender, `select lane, processed::text from control.ingest_cursors where tenant_id = $1`, [tenant.id]);
+      // Written to the model first; processed (evaluated too) once the second stage's cursor reaches the head.
+      const cursors = await eventually(
+        () => rows<{ lane: number; processed: string }>(appender, `select lane, processed::text from control.ingest_cursors where tenant_id = $1`, [tenant.id]),
+        (found) => found[0]?.processed === '5',
+      );
       expect(cursors).toEqual([{ lane: BULK_LANE, processed: '5' }]);
       await processor.close();
       processor = undefined;
