@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { startBenchServices, type BenchServices } from './bench-services.js';
 import { benchEnrichment } from './enrichment.bench.js';
 import { benchDefaultEnrichment } from './default-enrichment.bench.js';
@@ -32,6 +33,8 @@ const enrichmentConcurrency = positiveInt('BENCH_ENRICHMENT_CONCURRENCY', 20);
 // Per run, on a fresh tenant: under the homepage provider's 120 calls a minute, so the figure is latency, not that limit.
 const defaultEnrichments = positiveInt('BENCH_DEFAULT_ENRICHMENTS', 100);
 const segmentsLoadConnections = positiveInt('BENCH_SEGMENTS_LOAD_CONNECTIONS', 50);
+// Where the segments benchmark processes the log: in the gateway's process, or in a worker process of its own.
+const segmentsProcessor = z.enum(['in-gateway', 'own-process']).parse(process.env['BENCH_SEGMENTS_PROCESSOR'] ?? 'in-gateway');
 const visitors = 10_000;
 const fmt = (n: number) => n.toFixed(n < 10 ? 2 : 0);
 const thousands = (n: number) => n.toLocaleString('en-US');
@@ -127,7 +130,7 @@ try {
   }
   if (runs('segments')) {
     // Its own services: a Temporal server (a windowed segment's schedule) besides the gateway.
-    const s = await benchSegments({ connections: segmentsLoadConnections, seconds, batchSize, visitors });
+    const s = await benchSegments({ connections: segmentsLoadConnections, seconds, batchSize, visitors, processor: segmentsProcessor });
     const m = s.membership;
     const c = s.count;
     const latency = (l: { p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number; samples: number }) =>

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { z } from 'zod';
@@ -8,11 +9,14 @@ import { findTemporalCli, startTemporalDevServer } from '../platform/embedded/te
 import { createLogger } from '../platform/logging/logger.js';
 import type { Database } from '../platform/postgres/database.js';
 import { loadUnderWay, newestEvent, startBackgroundLoad } from './background-load.js';
+import { spawnWorker } from '../test/support/worker-child.js';
 import { startBenchServices, type BenchServices } from './bench-services.js';
 import type { IngestLoadOptions } from './ingest-load.js';
 import { leadsOfVisitors, sampleEvery, sendPricingView, subscribeToMembership, type MembershipSubscriber, type PageViewSample } from './membership-probe.js';
 import { COUNT_COMPANIES, COUNT_EVENTS, COUNT_LEADS, medianOf, seedCountTenant } from './segment-count.js';
 import { percentile } from './latencies.js';
+
+export type ProcessorLayout = 'in-gateway' | 'own-process';
 
 const SAMPLE_EVERY_MS = 50;
 // The load runs this much longer than the sampler, so its process's start-up never eats the sampled window.
@@ -211,7 +215,14 @@ async function measureRun(rig: Rig, prefix: string, seconds: number, withSubscri
  * leads together with the load's), against the same page views' HTTP answers
  * with no subscriber; then segment counts over 100,000 leads against count(*).
  */
-export async function benchSegments(opts: { seconds: number; connections: number; batchSize: number; visitors: number }): Promise<SegmentsBenchResult> {
+export async function benchSegments(opts: {
+  seconds: number;
+  connections: number;
+  batchSize: number;
+  visitors: number;
+  /** Where the ingestion log is processed: in the gateway's process, or in a worker process of its own (the gateway only appends). */
+  processor: ProcessorLayout;
+}): Promise<SegmentsBenchResult> {
   const stops: Array<() => Promise<void>> = [];
   try {
     // A windowed segment awaits its sweep's Temporal schedule, so a server must answer (no worker is needed).
@@ -227,8 +238,17 @@ export async function benchSegments(opts: { seconds: number; connections: number
       TEMPORAL_TASK_QUEUE: `segments-bench-${randomBytes(4).toString('hex')}`,
       // Ingestion's own rate limit would otherwise refuse the load.
       INGEST_RATE_LIMIT_PER_MINUTE: '100000000',
+      ...(opts.processor === 'own-process' ? { INGEST_PROCESSOR_CONCURRENCY: '0' } : {}),
     });
     stops.push(() => bench.close());
+    if (opts.processor === 'own-process') {
+      const worker = await spawnWorker(bench, { DATABASE_POOL_SIZE: '10' });
+      stops.push(async () => {
+        const exited = once(worker, 'exit');
+        worker.kill('SIGTERM');
+        await exited;
+      });
+    }
     const { config, services } = bench;
     const adminToken = `adm_${randomBytes(24).toString('base64url')}`;
     const gateway = await startGateway({ config, adminToken, log: createLogger({ level: 'error' }), ...services }, { host: '127.0.0.1', port: 0 });

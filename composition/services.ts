@@ -386,9 +386,11 @@ async function startIngestion(deps: {
           logger: log,
           chunk: { urgent: 100, bulk: config.INGEST_CHUNK_EVENTS, bulkWhileUrgent: Math.min(250, config.INGEST_CHUNK_EVENTS), evaluationLeads: 2_000 },
           concurrency: config.INGEST_PROCESSOR_CONCURRENCY,
-          sweepMs: Math.min(5_000, config.INGEST_RECOVER_AFTER_SECONDS * 1000),
-          recoverAfterMs: config.INGEST_RECOVER_AFTER_SECONDS * 1000,
+          sweepMs: config.INGEST_RECOVER_AFTER_SECONDS === 0 ? 5_000 : Math.min(5_000, config.INGEST_RECOVER_AFTER_SECONDS * 1000),
+          recoverAfterMs: config.INGEST_RECOVER_AFTER_SECONDS === 0 ? undefined : config.INGEST_RECOVER_AFTER_SECONDS * 1000,
           retainDays: config.INGEST_LOG_RETENTION_DAYS,
+          // A closing process then aborts what its tells still wait for (see close); the outbox keeps them.
+          tellGraceMs: 5_000,
           now: () => new Date(),
         });
   const laneMessage = (text: string): LaneMessage | undefined => {

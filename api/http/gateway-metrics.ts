@@ -42,13 +42,18 @@ export function createGatewayMetrics(ingestion: IngestionReadings): GatewayMetri
       for (const lane of LANES) this.set({ lane: laneName(lane) }, waiting[lane] === 0 ? 0 : ingestion.stats.lagSeconds[lane]);
     },
   });
-  new Gauge({
-    name: 'leadgraph_ingest_processed_events',
-    help: "Events this process's log processor has processed since it started, by lane.",
+  const counted: Record<Lane, number> = { 0: 0, 1: 0 };
+  new Counter({
+    name: 'leadgraph_ingest_processed_events_total',
+    help: "Events this process's log processor has processed, by lane.",
     labelNames: ['lane'],
     registers: [registry],
     collect() {
-      for (const lane of LANES) this.set({ lane: laneName(lane) }, ingestion.stats.processed[lane]);
+      for (const lane of LANES) {
+        const processed = ingestion.stats.processed[lane];
+        this.inc({ lane: laneName(lane) }, processed - counted[lane]);
+        counted[lane] = processed;
+      }
     },
   });
   return {

@@ -68,7 +68,8 @@ export const configSchema = z.object({
   INGEST_PROCESSOR_CONCURRENCY: z.coerce.number().int().min(0).max(64).default(2),
   INGEST_CHUNK_EVENTS: positiveInt.default(1_000),
   // A lane whose cursor no processor moved for this long (its process stopped) is taken up by any processor.
-  INGEST_RECOVER_AFTER_SECONDS: positiveInt.default(10),
+  // 0: this process recovers nobody else's lanes or effects (a deployment that shares its database with others, as the test suite does).
+  INGEST_RECOVER_AFTER_SECONDS: z.coerce.number().int().min(0).default(10),
   // Processed log partitions (one a day) are kept this long, then dropped.
   INGEST_LOG_RETENTION_DAYS: positiveInt.default(2),
   TRUST_PROXY: z

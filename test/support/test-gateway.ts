@@ -43,8 +43,8 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
     // No registry is reachable from a test: a closed local port refuses at once (tests of RDAP start their own server).
     RDAP_BOOTSTRAP_URL: 'http://127.0.0.1:9/rdap/',
     // Test files are separate deployments on one database (each its own master key and task queue): a processor takes up
-    // only its own gateway's appends, never another file's lane that looks stalled. The recovery tests set it low.
-    INGEST_RECOVER_AFTER_SECONDS: '3600',
+    // only its own gateway's appends, never another file's lane that looks stalled (nor its outbox). The recovery tests turn it on.
+    INGEST_RECOVER_AFTER_SECONDS: '0',
     ...overrides,
   });
   if (!parsed.ok) throw new Error(problemText(parsed.problem));

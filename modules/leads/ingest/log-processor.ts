@@ -80,10 +80,16 @@ export interface LogProcessorDeps {
   readonly concurrency: number;
   /** How often lanes nobody moves and effects nobody told are looked for. */
   readonly sweepMs: number;
-  /** A lane whose cursor has not moved for this long (a stopped processor's) is taken up by any; effects untold this long are told. */
-  readonly recoverAfterMs: number;
+  /**
+   * A lane whose cursor has not moved for this long (a stopped processor's) is
+   * taken up by any; effects untold this long are told. Undefined: this
+   * process recovers nobody else's work, only retries its own failed tells.
+   */
+  readonly recoverAfterMs: number | undefined;
   /** Processed daily partitions are kept this many days, then dropped. */
   readonly retainDays: number;
+  /** How long stop waits for tells in flight (calls out to Temporal, Redis) before leaving them to the outbox. */
+  readonly tellGraceMs: number;
   readonly now: () => Date;
 }
 
@@ -92,7 +98,11 @@ export interface LogProcessor {
   wake(tenant: TenantIdentity, lane: Lane, stage?: Stage): void;
   /** Processes the lane until it is empty (tests, tools); resolves the messages processed. */
   processAll(tenant: TenantDb, lane: Lane): Promise<number>;
-  /** Finishes the chunks and tells in flight; nothing new starts. */
+  /**
+   * Nothing new starts; the chunks in flight finish, and the tells in flight
+   * get `tellGraceMs`: one still waiting then (an outside service not
+   * answering) is left to the outbox, whose recovery tells it again.
+   */
   stop(): Promise<void>;
 }
 
@@ -205,12 +215,14 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
   const untold = new Map<string, string>();
   // Each tenant's tells in order, behind the processing: the lane goes on to its next chunk meanwhile.
   const tells = new Map<string, Promise<void>>();
-  const inFlight = new Set<Promise<unknown>>();
+  // Chunks in flight (stop waits for them), and tells and sweeps in flight (stop waits for them a grace period at most).
+  const chunksInFlight = new Set<Promise<unknown>>();
+  const tellsInFlight = new Set<Promise<unknown>>();
   let stopped = false;
 
-  const track = <T>(work: Promise<T>): Promise<T> => {
-    inFlight.add(work);
-    void work.finally(() => inFlight.delete(work)).catch(() => undefined);
+  const track = <T>(into: Set<Promise<unknown>>, work: Promise<T>): Promise<T> => {
+    into.add(work);
+    void work.finally(() => into.delete(work)).catch(() => undefined);
     return work;
   };
 
@@ -229,7 +241,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       .catch((error: unknown) => deps.logger.error('ingestion effects not told', { error, tenantId: tenant.tenantId }))
       .finally(() => queuedEffects.delete(effectsId));
     tells.set(tenant.tenantId, next);
-    void track(next).finally(() => {
+    void track(tellsInFlight, next).finally(() => {
       if (tells.get(tenant.tenantId) === next) tells.delete(tenant.tenantId);
     });
   };
@@ -355,7 +367,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
    * is told, so a failure midway leaves only the untold ones to tell again.
    */
   async function tellStranded(tenant: TenantDb): Promise<void> {
-    const before = new Date(Date.now() - deps.recoverAfterMs);
+    const before = new Date(Date.now() - (deps.recoverAfterMs ?? 0));
     for (let told = 0; told < STRANDED_PER_SWEEP && !stopped; told += 1) {
       const found = await tenant.transaction(async (tx) => {
         const [stranded] = await strandedEffects(tx, before, 1, [...queuedEffects]);
@@ -422,7 +434,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       if (task === undefined || task.running) continue;
       task.running = true;
       running.set(pool, (running.get(pool) ?? 0) + 1);
-      void track(runTask(task))
+      void track(chunksInFlight, runTask(task))
         .then(
           () => {
             task.failures = 0;
@@ -485,12 +497,25 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
    * such stalled lanes (their process stopped between commit and tell), and
    * once, at start, every tenant any process processed within the last day
    * (a process that stopped after its last chunk leaves no stalled lane).
+   * With recovery off, only this process's failed tells.
    */
   async function sweep(): Promise<void> {
-    const stale = new Date(Date.now() - deps.recoverAfterMs);
-    const lanes = await deps.log.backlog();
     const tenants = new Map<string, string>(untold);
     untold.clear();
+    if (deps.recoverAfterMs !== undefined) await findStranded(deps.recoverAfterMs, tenants);
+    for (const [tenantId, schema] of tenants) {
+      if (stopped) return;
+      await tellStranded(deps.tenantDbs.ofResolved({ tenantId, schema })).catch((error: unknown) => {
+        untold.set(tenantId, schema);
+        deps.logger.warn('stranded ingestion effects not told', { error, tenantId });
+      });
+    }
+  }
+
+  /** Wakes the stalled lanes; adds to `tenants` those whose effects may be stranded. */
+  async function findStranded(recoverAfterMs: number, tenants: Map<string, string>): Promise<void> {
+    const stale = new Date(Date.now() - recoverAfterMs);
+    const lanes = await deps.log.backlog();
     for (const lane of lanes) {
       const tenant = { tenantId: lane.tenantId, schema: lane.schema };
       const modelStalled = lane.appended > lane.modeled && lane.modeledAt < stale;
@@ -503,20 +528,13 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       sweptOnce = true;
       for (const tenant of await tenantsProcessedSince(deps.control, new Date(Date.now() - STARTUP_LOOKBACK_MS))) tenants.set(tenant.tenantId, tenant.schema);
     }
-    for (const [tenantId, schema] of tenants) {
-      if (stopped) return;
-      await tellStranded(deps.tenantDbs.ofResolved({ tenantId, schema })).catch((error: unknown) => {
-        untold.set(tenantId, schema);
-        deps.logger.warn('stranded ingestion effects not told', { error, tenantId });
-      });
-    }
   }
   let sweptOnce = false;
 
   let sweepTimer: NodeJS.Timeout | undefined;
   const sweepLoop = () => {
     if (stopped) return;
-    void track(sweep())
+    void track(tellsInFlight, sweep())
       .catch((error: unknown) => deps.logger.warn('ingestion sweep failed', { error }))
       .finally(() => {
         if (!stopped) sweepTimer = setTimeout(sweepLoop, deps.sweepMs);
@@ -540,7 +558,12 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       stopped = true;
       clearTimeout(sweepTimer);
       for (const task of tasks.values()) clearTimeout(task.retryTimer);
-      while (inFlight.size > 0) await Promise.allSettled([...inFlight]);
+      while (chunksInFlight.size > 0) await Promise.allSettled([...chunksInFlight]);
+      let graceTimer: NodeJS.Timeout | undefined;
+      const grace = new Promise<void>((resolve) => (graceTimer = setTimeout(resolve, deps.tellGraceMs)));
+      await Promise.race([Promise.allSettled([...tellsInFlight]), grace]);
+      clearTimeout(graceTimer);
+      if (tellsInFlight.size > 0) deps.logger.warn('ingestion stopped with tells in flight: left to the outbox', { tells: tellsInFlight.size });
     },
   };
 }

@@ -6,7 +6,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchHeadlessChromium, recordNetwork, type RecordedExchange } from '../../support/headless-chromium.js';
 import { createTenant, startTestGateway, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
-import { LEAD_BY_EMAIL, LEADS, type LeadView } from '../leads/lead-operations.js';
+import { LEAD_BY_EMAIL, LEADS, sessionsMatchEvents, type LeadView } from '../leads/lead-operations.js';
 import { eventually } from '../../support/eventually.js';
 import { serveSite } from '../../support/local-site.js';
 
@@ -107,7 +107,7 @@ describe('browser SDKs a SaaS product already runs, pointed at a white-label pix
     const sent = await page.evaluate('window.sent');
     const lead = await eventually(
       () => leadOf(tenant, emails[sdk]),
-      (found) => found !== null && ['page_view', 'identify', 'Trial Started'].every((name) => found.events.some((event) => event.name === name)),
+      (found) => found !== null && ['page_view', 'identify', 'Trial Started'].every((name) => found.events.some((event) => event.name === name)) && sessionsMatchEvents(found),
     );
     const traffic = await network.exchanges();
     await context.close();

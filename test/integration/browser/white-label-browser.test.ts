@@ -7,7 +7,7 @@ import { launchHeadlessChromium, recordNetwork, type RecordedExchange } from '..
 import { startDnsServer, type DnsServer } from '../../support/dns-server.js';
 import { dnsServersFor, provePixelHost } from '../../support/pixel-hosts.js';
 import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
-import { LEAD, LEAD_BY_EMAIL, LEADS, type LeadView } from '../leads/lead-operations.js';
+import { LEAD, LEAD_BY_EMAIL, LEADS, sessionsMatchEvents, type LeadView } from '../leads/lead-operations.js';
 import { eventually } from '../../support/eventually.js';
 import { serveSite } from '../../support/local-site.js';
 
@@ -105,7 +105,8 @@ describe('white-label tracking in a real browser', () => {
       (found) =>
         found !== null &&
         found.events.filter((event) => event.name === 'page_view').length === 2 &&
-        found.events.some((event) => event.name === 'Trial Started'),
+        found.events.some((event) => event.name === 'Trial Started') &&
+        sessionsMatchEvents(found),
     );
   });
 

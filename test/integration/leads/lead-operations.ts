@@ -21,6 +21,14 @@ export const LEAD_FIELDS = `id email userId anonymousIds traits score tier score
   enrichment { field } needsManualEnrichment company { domain name }
   sessions { id startedAt endedAt pageViews ip } events(first: 100) { id name at properties }`;
 
+/**
+ * Whether a lead read back shows one consistent moment: its sessions and its
+ * events are read by separate statements, and a chunk processed between them
+ * shows in one only (page views counted on the sessions, not yet the events, or the reverse).
+ */
+export const sessionsMatchEvents = (lead: Pick<LeadView, 'sessions' | 'events'>): boolean =>
+  lead.sessions.reduce((sum, session) => sum + session.pageViews, 0) === lead.events.filter((event) => event.name === 'page_view').length;
+
 export const LEAD = `query ($id: ID!) { lead(id: $id) { ${LEAD_FIELDS} } }`;
 export const LEAD_BY_EMAIL = `query ($email: String!) { leadByEmail(email: $email) { ${LEAD_FIELDS} } }`;
 export const LEADS = `query ($first: Int, $after: String, $filter: LeadFilter) {
