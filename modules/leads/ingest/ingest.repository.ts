@@ -7,7 +7,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { TenantRows } from '../../../schema/tables/tables.js';
 import type { TenantDb } from '../../../tenants/tenant-db.js';
-import { lockBucketsOf } from './identity-locks.js';
+import { identityLocksOf } from './identity-locks.js';
 
 type Lead = Selectable<TenantRows.Leads>;
 type Session = Selectable<TenantRows.Sessions>;
@@ -25,13 +25,19 @@ export type OpenSession = Pick<Session, 'id' | 'lead_id' | 'anonymous_id' | 'sta
 // ---- Identity locks
 
 /**
- * Locks the identity keys' buckets for the transaction. Literals, not
- * parameters, so the statement can travel with BEGIN (a transaction's
- * `opening`); a bucket key is a schema name and a number.
+ * Takes the identity keys' locks for the transaction (see identityLocksOf),
+ * in the plan's order: the statement evaluates its locking calls after the
+ * sort (PostgreSQL postpones volatile target-list expressions past ORDER BY).
+ * Literals, not parameters, so the statement can also travel with BEGIN; a
+ * lock key is a schema name and a number.
  */
 export function identityLockStatement(keys: readonly string[]): string {
-  const literals = lockBucketsOf(keys).map((k) => `'${k.replaceAll("'", "''")}'`);
-  return `select pg_advisory_xact_lock(hashtextextended(k, 0)) from unnest(array[${literals.join(',')}]::text[]) as k order by k`;
+  const locks = identityLocksOf(keys);
+  if (locks.length === 0) return 'select 1';
+  const literals = locks.map((lock) => `'${lock.key.replaceAll("'", "''")}'`);
+  const shared = locks.map((lock) => String(lock.shared));
+  return `select case when l.shared then pg_advisory_xact_lock_shared(hashtextextended(l.k, 0)) else pg_advisory_xact_lock(hashtextextended(l.k, 0)) end
+    from unnest(array[${literals.join(',')}]::text[], array[${shared.join(',')}]::boolean[]) with ordinality as l(k, shared, n) order by l.n`;
 }
 
 export async function lockIdentities(db: TenantDb, keys: readonly string[]): Promise<void> {

@@ -10,13 +10,16 @@
  *   deliveries and the outbox row are recorded, the handed-on rows removed
  *   and the processed cursor moved, in one transaction.
  *
+ * The visitor lane runs both stages in one transaction: its chunks are a few
+ * messages, and their latency is what it is for.
+ *
  * So every effect happens once whatever crashes when; what must then be told
  * outside the database (subscribers, webhook workflows, enrichment) is in the
  * outbox until told. One transaction per tenant, lane and stage at a time
  * over every process (advisory locks), so several processors share tenants
  * without ever processing a message twice. The two lanes of a tenant run side
  * by side: a visitor's own call is not queued behind an import. They meet
- * only on the identity locks of the visitors they share.
+ * only on the identity locks of the identifiers they share (identity-locks.ts).
  */
 import type { IpStorage } from '../../../intelligence/ip/mask-ip.js';
 import type { Logger } from '../../../platform/logging/logger.js';
@@ -213,7 +216,8 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
   const upkeptAt = new Map<string, number>();
   // Tenants whose tell failed here: their outbox is looked at again by the next sweep.
   const untold = new Map<string, string>();
-  // Each tenant's tells in order, behind the processing: the lane goes on to its next chunk meanwhile.
+  // Each tenant's tells in order per lane, behind the processing: the lane goes on to its next chunk meanwhile, and a
+  // visitor's tell never waits behind an import's.
   const tells = new Map<string, Promise<void>>();
   // Chunks in flight (stop waits for them), and tells and sweeps in flight (stop waits for them a grace period at most).
   const chunksInFlight = new Set<Promise<unknown>>();
@@ -229,9 +233,10 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
   // Outbox rows this process will tell (queued behind the processing): not stranded, however long they wait, so its sweep leaves them.
   const queuedEffects = new Set<number>();
 
-  const tellInOrder = (tenant: TenantDb, effects: ChunkEffects, effectsId: number) => {
+  const tellInOrder = (tenant: TenantDb, lane: Lane, effects: ChunkEffects, effectsId: number) => {
+    const key = `${tenant.tenantId}:${lane}`;
     queuedEffects.add(effectsId);
-    const previous = tells.get(tenant.tenantId) ?? Promise.resolve();
+    const previous = tells.get(key) ?? Promise.resolve();
     const next = previous
       .then(async () => {
         await deps.tell(tenant, effects);
@@ -240,9 +245,9 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       // Left in the outbox: the sweep tells it again.
       .catch((error: unknown) => deps.logger.error('ingestion effects not told', { error, tenantId: tenant.tenantId }))
       .finally(() => queuedEffects.delete(effectsId));
-    tells.set(tenant.tenantId, next);
+    tells.set(key, next);
     void track(tellsInFlight, next).finally(() => {
-      if (tells.get(tenant.tenantId) === next) tells.delete(tenant.tenantId);
+      if (tells.get(key) === next) tells.delete(key);
     });
   };
 
@@ -265,74 +270,96 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
     }
   };
 
-  /** One model chunk in one transaction; undefined when the lane had nothing after its model cursor. */
-  function modelChunk(tenant: TenantDb, lane: Lane, limit: number): Promise<ModelDone | undefined> {
-    return withRetries(() =>
-      tenant.transaction(
-        async (tx) => {
-          const rows = (await deps.log.read(tx, lane, limit)).rows;
-          const last = rows.at(-1);
-          if (last === undefined) return undefined;
-          const entries: LogEntry[] = [];
-          for (const row of rows) {
-            try {
-              entries.push(logEntryOf(row));
-            } catch (error) {
-              // Not a message (written by hand, or by a version that wrote another shape): set aside whole, the lane goes on.
-              await recordDeadLetter(tx, lane, row, errorText(error));
-              deps.logger.error('an ingestion log row is not a message and was set aside', { error, tenantId: tenant.tenantId, lane, position: row.position });
-            }
-          }
-          const storage = await deps.ipStorageOf(tenant.tenantId);
-          const prepared = entries.map((entry) => prepareMessage(entry.message, entry.ip, storage));
-          await lockIdentities(
-            tx,
-            identityKeys(
-              tx.schema,
-              entries.map((entry) => entry.message),
-            ),
-          );
-          const outcomes = await writeMessages(tx, prepared, deps.networkCompanies);
-          await recordConsentEvents(
-            tx,
-            prepared.flatMap(({ consent, message }, i) => {
-              const outcome = outcomes[i];
-              if (consent === undefined || outcome === undefined || outcome.duplicate) return [];
-              return [{ ...consent, leadId: outcome.leadId, anonymousId: message.anonymousId ?? null, at: message.at }];
-            }),
-          );
-          const written = [...new Set(outcomes.filter((o) => !o.duplicate).map((o) => o.leadId))];
-          await recordTouched(tx, lane, {
-            position: last.position,
-            leadIds: written,
-            identifiedJson: JSON.stringify(identifiedLeads(entries, prepared, outcomes)),
-            receivedAt: (rows[0] as LogRow).receivedAt,
-          });
-          await deps.log.advance(tx, lane, last.position);
-          return { messages: rows.length, position: last.position };
-        },
-        { opening: laneLockStatement(tenant.schema, lane, 'model') },
+  /** The model stage's work in `tx`: the next chunk after the model cursor written and handed on; undefined when none waits. */
+  async function modelIn(tx: TenantDb, lane: Lane, limit: number): Promise<ModelDone | undefined> {
+    const rows = (await deps.log.read(tx, lane, limit)).rows;
+    const last = rows.at(-1);
+    if (last === undefined) return undefined;
+    const entries: LogEntry[] = [];
+    for (const row of rows) {
+      try {
+        entries.push(logEntryOf(row));
+      } catch (error) {
+        // Not a message (written by hand, or by a version that wrote another shape): set aside whole, the lane goes on.
+        await recordDeadLetter(tx, lane, row, errorText(error));
+        deps.logger.error('an ingestion log row is not a message and was set aside', { error, tenantId: tx.tenantId, lane, position: row.position });
+      }
+    }
+    const storage = await deps.ipStorageOf(tx.tenantId);
+    const prepared = entries.map((entry) => prepareMessage(entry.message, entry.ip, storage));
+    await lockIdentities(
+      tx,
+      identityKeys(
+        tx.schema,
+        entries.map((entry) => entry.message),
       ),
     );
+    const outcomes = await writeMessages(tx, prepared, deps.networkCompanies);
+    await recordConsentEvents(
+      tx,
+      prepared.flatMap(({ consent, message }, i) => {
+        const outcome = outcomes[i];
+        if (consent === undefined || outcome === undefined || outcome.duplicate) return [];
+        return [{ ...consent, leadId: outcome.leadId, anonymousId: message.anonymousId ?? null, at: message.at }];
+      }),
+    );
+    const written = [...new Set(outcomes.filter((o) => !o.duplicate).map((o) => o.leadId))];
+    await recordTouched(tx, lane, {
+      position: last.position,
+      leadIds: written,
+      identifiedJson: JSON.stringify(identifiedLeads(entries, prepared, outcomes)),
+      receivedAt: (rows[0] as LogRow).receivedAt,
+    });
+    await deps.log.advance(tx, lane, last.position);
+    return { messages: rows.length, position: last.position };
+  }
+
+  /** The evaluation stage's work in `tx`: the leads of the model chunks handed on, evaluated; undefined when none waits. */
+  async function evaluateIn(tx: TenantDb, lane: Lane, maxLeads: number): Promise<EvaluationDone | undefined> {
+    const { processed, chunks } = await readTouched(tx, lane, maxLeads);
+    const last = chunks.at(-1);
+    if (last === undefined) return undefined;
+    const oldestReceivedAt = chunks.reduce((oldest, chunk) => (chunk.receivedAt < oldest ? chunk.receivedAt : oldest), last.receivedAt);
+    const changes = await deps.evaluate(tx, [...new Set(chunks.flatMap((chunk) => chunk.leadIds))]);
+    const effects: ChunkEffects = { changes, identified: mergeIdentified(chunks), deliveryIds: await deps.enqueueDeliveries(tx, changes) };
+    const effectsId = hasEffects(effects) ? await recordEffects(tx, effectsJson(effects)) : undefined;
+    await forgetTouched(tx, lane, last.position);
+    await advanceCursor(tx, lane, last.position);
+    return { position: last.position, messages: last.position - processed, oldestReceivedAt, effects, effectsId };
+  }
+
+  /** One model chunk in one transaction; undefined when the lane had nothing after its model cursor. */
+  function modelChunk(tenant: TenantDb, lane: Lane, limit: number): Promise<ModelDone | undefined> {
+    return withRetries(() => tenant.transaction((tx) => modelIn(tx, lane, limit), { opening: laneLockStatement(tenant.schema, lane, 'model') }));
   }
 
   /** The leads of the next model chunks evaluated in one transaction; undefined when none waits. */
   function evaluationChunk(tenant: TenantDb, lane: Lane, maxLeads: number): Promise<EvaluationDone | undefined> {
     return withRetries(() =>
+      tenant.transaction((tx) => evaluateIn(tx, lane, maxLeads), { opening: laneLockStatement(tenant.schema, lane, 'evaluation') }),
+    );
+  }
+
+  /**
+   * A visitor lane's chunk through both stages in one transaction (holding
+   * both stages' locks, model's first, as no other transaction takes both):
+   * a visitor's few messages are not worth two commits and a hand-over, and
+   * their latency is what the lane is for. Leads handed on earlier and not
+   * yet evaluated are evaluated with it, so the processed cursor moves in order.
+   */
+  function visitorChunk(tenant: TenantDb, lane: Lane, limit: number): Promise<{ model: ModelDone; evaluation: EvaluationDone } | undefined> {
+    const opening = `${laneLockStatement(tenant.schema, lane, 'model')}; ${laneLockStatement(tenant.schema, lane, 'evaluation')}`;
+    return withRetries(() =>
       tenant.transaction(
         async (tx) => {
-          const { processed, chunks } = await readTouched(tx, lane, maxLeads);
-          const last = chunks.at(-1);
-          if (last === undefined) return undefined;
-          const oldestReceivedAt = chunks.reduce((oldest, chunk) => (chunk.receivedAt < oldest ? chunk.receivedAt : oldest), last.receivedAt);
-          const changes = await deps.evaluate(tx, [...new Set(chunks.flatMap((chunk) => chunk.leadIds))]);
-          const effects: ChunkEffects = { changes, identified: mergeIdentified(chunks), deliveryIds: await deps.enqueueDeliveries(tx, changes) };
-          const effectsId = hasEffects(effects) ? await recordEffects(tx, effectsJson(effects)) : undefined;
-          await forgetTouched(tx, lane, last.position);
-          await advanceCursor(tx, lane, last.position);
-          return { position: last.position, messages: last.position - processed, oldestReceivedAt, effects, effectsId };
+          const model = await modelIn(tx, lane, limit);
+          if (model === undefined) return undefined;
+          const evaluation = await evaluateIn(tx, lane, Number.MAX_SAFE_INTEGER);
+          // The chunk just handed on is there to evaluate: it was written in this transaction.
+          if (evaluation === undefined) throw new Error('a visitor chunk found nothing to evaluate after writing its own');
+          return { model, evaluation };
         },
-        { opening: laneLockStatement(tenant.schema, lane, 'evaluation') },
+        { opening },
       ),
     );
   }
@@ -393,12 +420,19 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
           return;
         }
         deps.onProcessed?.(tenant, lane, done.position, done);
-        if (done.effectsId !== undefined) tellInOrder(tenant, done.effects, done.effectsId);
+        if (done.effectsId !== undefined) tellInOrder(tenant, lane, done.effects, done.effectsId);
         continue;
       }
       let done: ModelDone | undefined;
       try {
-        done = await modelChunk(tenant, lane, chunkSizeOf(task));
+        if (lane === URGENT_LANE) {
+          const both = await visitorChunk(tenant, lane, chunkSizeOf(task));
+          done = both?.model;
+          if (both !== undefined) {
+            deps.onProcessed?.(tenant, lane, both.evaluation.position, both.evaluation);
+            if (both.evaluation.effectsId !== undefined) tellInOrder(tenant, lane, both.evaluation.effects, both.evaluation.effectsId);
+          }
+        } else done = await modelChunk(tenant, lane, chunkSizeOf(task));
       } catch (error) {
         // The database's state (a restart, a timeout): waited out with growing pauses, the chunk unchanged.
         if (!isMessageFault(error)) throw error;
@@ -422,7 +456,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       }
       task.singleFailures = 0;
       task.narrowedTo = undefined;
-      wake(tenant, lane, 'evaluation');
+      if (lane !== URGENT_LANE) wake(tenant, lane, 'evaluation');
     }
   }
 
@@ -549,7 +583,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       for (let done = await modelChunk(tenant, lane, deps.chunk.bulk); done !== undefined; done = await modelChunk(tenant, lane, deps.chunk.bulk)) total += done.messages;
       for (let done = await evaluationChunk(tenant, lane, deps.chunk.evaluationLeads); done !== undefined; done = await evaluationChunk(tenant, lane, deps.chunk.evaluationLeads)) {
         deps.onProcessed?.(tenant, lane, done.position, done);
-        if (done.effectsId !== undefined) tellInOrder(tenant, done.effects, done.effectsId);
+        if (done.effectsId !== undefined) tellInOrder(tenant, lane, done.effects, done.effectsId);
       }
       await Promise.all([...tells.values()]);
       return total;
