@@ -10,6 +10,7 @@ import { claimedEmailPixelTenant, verifyEmailPixelToken } from '../pixels/email-
 import { pageEventFromPixelQuery } from '../pixels/pixel-event.js';
 import { TRANSPARENT_GIF, TRANSPARENT_GIF_HEADERS } from '../pixels/transparent-gif.js';
 import { parseSegmentMessage } from '../../../modules/leads/ingest/segment-message.js';
+import { isDatabaseUnavailable } from '../../../platform/postgres/database-unavailable.js';
 import { isStatementTimeout } from '../../../platform/postgres/statement-timeout.js';
 import { QueueFullError } from '../../../platform/batching/group-commit.js';
 import type { EventStore } from '../../../modules/leads/ingest/event-store.js';
@@ -66,10 +67,10 @@ export function createBrowserRoutes(deps: {
   const visitorMayRecord = async (address: string, tenantId: string, visitorId: string): Promise<boolean> =>
     (await deps.visitorLimits.admit(tenantId, { address, visitorIds: [visitorId] })).allowed;
 
-  /** Writes, unless the tenant's write queue is full or the database too slow: then nothing is recorded and the pixel is answered all the same. */
+  /** Writes, unless the tenant's write queue is full or the database too slow or away: then nothing is recorded and the pixel is answered all the same. */
   const record = async (...args: Parameters<EventStore['write']>): Promise<void> => {
     await deps.store.write(...args).catch((error: unknown) => {
-      if (!(error instanceof QueueFullError) && !isStatementTimeout(error)) throw error;
+      if (!(error instanceof QueueFullError) && !isStatementTimeout(error) && !isDatabaseUnavailable(error)) throw error;
     });
   };
 

@@ -9,6 +9,7 @@ import { ACCEPTED_ENCODINGS, readDecodedBody } from '../../http/decoded-body.js'
 import { allowedRequestHeaders, basicUser } from '../../http/request-credentials.js';
 import { sendJson } from '../../http/respond.js';
 import { QueueFullError } from '../../../platform/batching/group-commit.js';
+import { isDatabaseUnavailable } from '../../../platform/postgres/database-unavailable.js';
 import { isStatementTimeout } from '../../../platform/postgres/statement-timeout.js';
 import { problemText } from '../../../platform/outcome.js';
 import type { EventStore, IngestTenant } from '../../../modules/leads/ingest/event-store.js';
@@ -178,6 +179,8 @@ export function createSegmentRoutes(deps: {
       if (error instanceof QueueFullError) return refuse(503, 'overloaded', 'too many events are waiting to be written; nothing of this request was', { 'retry-after': String(error.retryAfterSeconds) });
       // The write's transaction ran past the database's statement timeout and was rolled back: a slow database, not the request's fault.
       if (isStatementTimeout(error)) return refuse(503, 'overloaded', 'the database took too long to write this request; nothing of it was written', { 'retry-after': '1' });
+      // A restart or a failover: nothing was acknowledged, so nothing of it is stored for sure; the SDK sends it again.
+      if (isDatabaseUnavailable(error)) return refuse(503, 'unavailable', 'the database cannot be reached now; send this request again', { 'retry-after': '1' });
       throw error;
     });
     if ('status' in written) return written;

@@ -10,9 +10,6 @@
  *   deliveries and the outbox row are recorded, the handed-on rows removed
  *   and the processed cursor moved, in one transaction.
  *
- * The visitor lane runs both stages in one transaction: its chunks are a few
- * messages, and their latency is what it is for.
- *
  * So every effect happens once whatever crashes when; what must then be told
  * outside the database (subscribers, webhook workflows, enrichment) is in the
  * outbox until told. One transaction per tenant, lane and stage at a time
@@ -340,30 +337,6 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
     );
   }
 
-  /**
-   * A visitor lane's chunk through both stages in one transaction (holding
-   * both stages' locks, model's first, as no other transaction takes both):
-   * a visitor's few messages are not worth two commits and a hand-over, and
-   * their latency is what the lane is for. Leads handed on earlier and not
-   * yet evaluated are evaluated with it, so the processed cursor moves in order.
-   */
-  function visitorChunk(tenant: TenantDb, lane: Lane, limit: number): Promise<{ model: ModelDone; evaluation: EvaluationDone } | undefined> {
-    const opening = `${laneLockStatement(tenant.schema, lane, 'model')}; ${laneLockStatement(tenant.schema, lane, 'evaluation')}`;
-    return withRetries(() =>
-      tenant.transaction(
-        async (tx) => {
-          const model = await modelIn(tx, lane, limit);
-          if (model === undefined) return undefined;
-          const evaluation = await evaluateIn(tx, lane, Number.MAX_SAFE_INTEGER);
-          // The chunk just handed on is there to evaluate: it was written in this transaction.
-          if (evaluation === undefined) throw new Error('a visitor chunk found nothing to evaluate after writing its own');
-          return { model, evaluation };
-        },
-        { opening },
-      ),
-    );
-  }
-
   /** The lane's next message, which failed alone every time, moved out of the way with its error. */
   async function deadLetter(tenant: TenantDb, lane: Lane, error: unknown): Promise<void> {
     await tenant.transaction(
@@ -425,14 +398,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       }
       let done: ModelDone | undefined;
       try {
-        if (lane === URGENT_LANE) {
-          const both = await visitorChunk(tenant, lane, chunkSizeOf(task));
-          done = both?.model;
-          if (both !== undefined) {
-            deps.onProcessed?.(tenant, lane, both.evaluation.position, both.evaluation);
-            if (both.evaluation.effectsId !== undefined) tellInOrder(tenant, lane, both.evaluation.effects, both.evaluation.effectsId);
-          }
-        } else done = await modelChunk(tenant, lane, chunkSizeOf(task));
+        done = await modelChunk(tenant, lane, chunkSizeOf(task));
       } catch (error) {
         // The database's state (a restart, a timeout): waited out with growing pauses, the chunk unchanged.
         if (!isMessageFault(error)) throw error;
@@ -456,7 +422,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
       }
       task.singleFailures = 0;
       task.narrowedTo = undefined;
-      if (lane !== URGENT_LANE) wake(tenant, lane, 'evaluation');
+      wake(tenant, lane, 'evaluation');
     }
   }
 

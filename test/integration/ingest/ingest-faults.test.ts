@@ -103,6 +103,8 @@ interface Load {
   readonly lostInFlight: () => number;
   /** Requests answered other than 200, or not at all. */
   readonly refused: () => number;
+  /** The statuses of the requests answered other than 200, each once. */
+  readonly refusedWith: Set<number>;
   markKill(): void;
   stop(): Promise<void>;
 }
@@ -120,6 +122,7 @@ function startLoad(opts: { url: () => string; key: string; senders: number; batc
   let killedAt: number | undefined;
   let lostInFlight = 0;
   let refused = 0;
+  const refusedWith = new Set<number>();
   const authorization = `Basic ${Buffer.from(`${opts.key}:`).toString('base64')}`;
   const sender = async (s: number) => {
     for (let n = 0; !stopped; n += 1) {
@@ -136,7 +139,10 @@ function startLoad(opts: { url: () => string; key: string; senders: number; batc
         await response.arrayBuffer();
         acked = response.status === 200;
         if (acked) for (const id of messageIds) acknowledged.add(id);
-        else refused += 1;
+        else {
+          refused += 1;
+          refusedWith.add(response.status);
+        }
       } catch {
         refused += 1;
         if (killedAt !== undefined && sentAt < killedAt) lostInFlight += 1;
@@ -151,6 +157,7 @@ function startLoad(opts: { url: () => string; key: string; senders: number; batc
     acknowledged,
     lostInFlight: () => lostInFlight,
     refused: () => refused,
+    refusedWith,
     markKill() {
       killedAt = performance.now();
     },
@@ -401,6 +408,8 @@ describe('ingestion faults: nothing lost, nothing twice', () => {
     await eventually(async () => load.acknowledged.size, (n) => n >= before + 300);
     await load.stop();
     expect(load.acknowledged.size).toBeGreaterThanOrEqual(before + 300);
+    // Those answered while it was down were told to come back (503 with Retry-After), never a server error.
+    expect([...load.refusedWith]).toEqual([503]);
 
     const lanes = await eventually(() => lanesOf(db, tenant.id), caughtUp, 45_000);
     expect(caughtUp(lanes)).toBe(true);

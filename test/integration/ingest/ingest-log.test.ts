@@ -76,6 +76,43 @@ describe('ingestion as a durable log', () => {
       expect(plain.headers.get('preference-applied')).toBeNull();
     });
 
+    it("waits for the caller's own tenant's processing: another tenant's further position releases nothing", async () => {
+      const a = await createTenant(gateway);
+      const b = await createTenant(gateway);
+      // A's bulk lane is processed to position 30; B's first message will be position 1 of B's own lane.
+      const ahead = await postSegment(gateway, '/v1/batch', { batch: Array.from({ length: 30 }, (_, i) => track(`a-${i}`)) }, { key: a.publishableKey });
+      expect(ahead.body).toMatchObject({ accepted: 30, processed: true });
+      // B's model write waits on its events table: B's messages are appended, not processed.
+      let release!: () => void;
+      const released = new Promise<void>((resolve) => (release = resolve));
+      let held!: () => void;
+      const holding = new Promise<void>((resolve) => (held = resolve));
+      const blocker = gateway.services.db.transaction(async (tx) => {
+        await tx.query(`lock table "t_${b.id}".events in exclusive mode`);
+        held();
+        await released;
+      });
+      await holding;
+      let answered = false;
+      const pending = postSegment(gateway, '/v1/batch', { batch: [track('b-1'), track('b-2')] }, { key: b.publishableKey }).then((response) => {
+        answered = true;
+        return response;
+      });
+      try {
+        await eventually(() => countLogged(gateway, b.id), (n) => n === 2);
+        // Another wake of the processors, so a wait keyed wrongly (by position alone) would have been let go by now.
+        expect((await postSegment(gateway, '/v1/batch', { batch: [track('a-more-1'), track('a-more-2')] }, { key: a.publishableKey })).body).toMatchObject({ processed: true });
+        expect(answered).toBe(false);
+      } finally {
+        release();
+        await blocker;
+      }
+      const response = await pending;
+      expect(response.body).toMatchObject({ accepted: 2, processed: true });
+      expect(await countEvents(gateway, b.id)).toBe(2);
+      expect(await countEvents(gateway, a.id)).toBe(32);
+    });
+
     it('keeps a messageId once and for ever: a resend after its event expired is still a duplicate', async () => {
       const tenant = await createTenant(gateway);
       const messageId = randomUUID();
