@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BULK_LANE } from '../../modules/leads/ingest/log-entry.js';
-import { codeOf, createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
+import { codeOf, createTenant, startTestGateway, startTwoTenantGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { VISITOR_USER_AGENT } from '../support/headless-chromium.js';
 import { lanesBehindOnceProcessed, postSegment } from '../integration/ingest/segment-http.js';
 
@@ -246,16 +246,12 @@ describe('a bounded backlog, from the outside, with two tenants', () => {
   let b: TestTenant;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      config: testConfig({
-        SECRETS_MASTER_KEY: masterKey,
-        INGEST_PROCESSOR_CONCURRENCY: '0',
-        INGEST_MAX_BACKLOG_PER_TENANT: String(BACKLOG),
-        INGEST_MAX_URGENT_BACKLOG_PER_TENANT: String(URGENT_BACKLOG),
-      }),
-    });
-    a = await createTenant(gateway);
-    b = await createTenant(gateway);
+    ({ gateway, a, b } = await startTwoTenantGateway({
+      SECRETS_MASTER_KEY: masterKey,
+      INGEST_PROCESSOR_CONCURRENCY: '0',
+      INGEST_MAX_BACKLOG_PER_TENANT: String(BACKLOG),
+      INGEST_MAX_URGENT_BACKLOG_PER_TENANT: String(URGENT_BACKLOG),
+    }));
   });
 
   afterAll(async () => {

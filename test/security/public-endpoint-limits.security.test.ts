@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
+import { createTenant, startTestGateway, startTwoTenantGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { lanesBehindOnceProcessed } from '../integration/ingest/segment-http.js';
 import { isGif, requestFrom, segmentFrom } from './public-endpoint-requests.js';
 
@@ -14,14 +14,10 @@ describe('per-visitor limits on the public endpoints, from the outside, with two
   let b: TestTenant;
 
   beforeAll(async () => {
-    gateway = await startTestGateway({
-      config: testConfig({
-        INGEST_ADDRESS_RATE_LIMIT_PER_MINUTE: String(PER_ADDRESS),
-        INGEST_VISITOR_RATE_LIMIT_PER_MINUTE: String(PER_VISITOR),
-      }),
-    });
-    a = await createTenant(gateway);
-    b = await createTenant(gateway);
+    ({ gateway, a, b } = await startTwoTenantGateway({
+      INGEST_ADDRESS_RATE_LIMIT_PER_MINUTE: String(PER_ADDRESS),
+      INGEST_VISITOR_RATE_LIMIT_PER_MINUTE: String(PER_VISITOR),
+    }));
   });
 
   afterAll(async () => {

@@ -125,5 +125,11 @@ export async function createTenant(gateway: TestGateway, input: { name?: string;
   return { id: created.tenant.id, secretKey: created.secretKey, publishableKey: created.publishableKey };
 }
 
+/** A gateway of `overrides` with two tenants on it: the setup of every test "from the outside, with two tenants". */
+export async function startTwoTenantGateway(overrides: Record<string, string> = {}): Promise<{ gateway: TestGateway; a: TestTenant; b: TestTenant }> {
+  const gateway = await startTestGateway({ config: testConfig(overrides) });
+  return { gateway, a: await createTenant(gateway), b: await createTenant(gateway) };
+}
+
 /** The error code of the first error, for compact assertions. */
 export const codeOf = (response: GqlResponse<unknown>): unknown => response.errors?.[0]?.extensions?.['code'];
