@@ -82,29 +82,24 @@ interface LogChunkRow {
   readonly source: WriteSource;
   readonly ip: string | null;
   readonly message: Record<string, unknown>;
-  readonly modeled: string;
 }
 
-/** The lane's model cursor and up to `limit` log rows after it, in order. */
-export async function readLogChunk(db: TenantDb, lane: Lane, limit: number): Promise<{ processed: number; rows: LogRow[] }> {
+/** Up to `limit` log rows after the lane's model cursor, in order. */
+export async function readLogChunk(db: TenantDb, lane: Lane, limit: number): Promise<LogRow[]> {
   const rows = await db.query<LogChunkRow>(
     `with cursor as (
        select coalesce((select modeled from control.ingest_model_cursors where tenant_id = $1 and lane = $2), 0) as modeled
      )
-     select l.position::text, l.received_at, l.source, l.ip, l.message, c.modeled::text as modeled
+     select l.position::text, l.received_at, l.source, l.ip, l.message
        from cursor c
-       left join lateral (
+       join lateral (
          select position, received_at, source, ip, message from {t}.ingest_log
           where lane = $2 and position > c.modeled order by position limit $3
-       ) l on true`,
+       ) l on true
+      order by l.position`,
     [db.tenantId, lane, limit],
   );
-  return {
-    processed: Number(rows[0]?.modeled ?? 0),
-    rows: rows
-      .filter((row) => row.position !== null)
-      .map((row) => ({ position: Number(row.position), receivedAt: row.received_at, source: row.source, ip: row.ip, json: row.message })),
-  };
+  return rows.map((row) => ({ position: Number(row.position), receivedAt: row.received_at, source: row.source, ip: row.ip, json: row.message }));
 }
 
 /** Moves the lane's model cursor: in the chunk's transaction, with what it wrote and the leads it hands on. */

@@ -23,8 +23,8 @@ import type { Lane, LogAppend, LogRow } from './log-entry.js';
 export interface IngestLog {
   /** Appends the messages not accepted before (by messageId, ever), durably; their positions and the lane's head. */
   append(tenant: TenantDb, lane: Lane, entries: readonly LogAppend[]): Promise<Appended>;
-  /** In the model stage's transaction (holding the lane): the lane's model cursor and up to `limit` rows after it, in order. */
-  read(tx: TenantDb, lane: Lane, limit: number): Promise<{ processed: number; rows: LogRow[] }>;
+  /** In the model stage's transaction (holding the lane): up to `limit` rows after the lane's model cursor, in order. */
+  read(tx: TenantDb, lane: Lane, limit: number): Promise<LogRow[]>;
   /** In the model stage's transaction: the lane is written to the model up to `position`, committed with what it wrote. */
   advance(tx: TenantDb, lane: Lane, position: number): Promise<void>;
   /** The lane's processed position (model written and evaluated) as committed. */

@@ -269,7 +269,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
 
   /** The model stage's work in `tx`: the next chunk after the model cursor written and handed on; undefined when none waits. */
   async function modelIn(tx: TenantDb, lane: Lane, limit: number): Promise<ModelDone | undefined> {
-    const rows = (await deps.log.read(tx, lane, limit)).rows;
+    const rows = await deps.log.read(tx, lane, limit);
     const last = rows.at(-1);
     if (last === undefined) return undefined;
     const entries: LogEntry[] = [];
@@ -341,7 +341,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
   async function deadLetter(tenant: TenantDb, lane: Lane, error: unknown): Promise<void> {
     await tenant.transaction(
       async (tx) => {
-        const row = (await deps.log.read(tx, lane, 1)).rows[0];
+        const [row] = await deps.log.read(tx, lane, 1);
         if (row === undefined) return;
         await recordDeadLetter(tx, lane, row, errorText(error));
         await deps.log.advance(tx, lane, row.position);
