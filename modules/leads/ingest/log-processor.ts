@@ -239,8 +239,11 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
         await deps.tell(tenant, effects);
         await forgetEffects(tenant, effectsId);
       })
-      // Left in the outbox: the sweep tells it again.
-      .catch((error: unknown) => deps.logger.error('ingestion effects not told', { error, tenantId: tenant.tenantId }))
+      // Left in the outbox: the next sweep tells it again.
+      .catch((error: unknown) => {
+        untold.set(tenant.tenantId, tenant.schema);
+        deps.logger.error('ingestion effects not told', { error, tenantId: tenant.tenantId });
+      })
       .finally(() => queuedEffects.delete(effectsId));
     tells.set(key, next);
     void track(tellsInFlight, next).finally(() => {
