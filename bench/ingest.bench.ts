@@ -10,6 +10,8 @@ import { startGateway } from '../api/server.js';
 import { createLogger } from '../platform/logging/logger.js';
 import { createDatabase, type Database } from '../platform/postgres/database.js';
 import type { BenchServices } from './bench-services.js';
+import { cpuSnapshot } from './cpu-usage.js';
+import { ingestCpuSplit, type IngestCpuSplit } from './ingest-cpu.js';
 import type { IngestLoadOptions, IngestLoadReport } from './ingest-load.js';
 import { meanOf, type LoadResult } from './load.js';
 
@@ -33,6 +35,8 @@ export interface IngestTargetResult extends LoadResult {
   readonly maxBacklog: number;
   /** Seconds from the end of the load until its last message was processed. */
   readonly drainSeconds: number;
+  /** The CPU a message costs to append and to process, of each run, and what the cores allow at those costs. */
+  readonly cpu: readonly IngestCpuSplit[];
 }
 
 export interface IngestBenchResult {
@@ -86,6 +90,12 @@ async function countsOf(db: Database, tenantId: string, schema: string): Promise
   return { logged: rows[0]?.logged ?? 0, processed: rows[0]?.processed ?? 0 };
 }
 
+/** Adds the PostgreSQL processes of this database and of the server itself to `pids`. */
+async function ourPostgres(db: Database, pids: Set<number>): Promise<void> {
+  const rows = await db.query<{ pid: number }>(`select pid from pg_stat_activity where datname = current_database() or backend_type <> 'client backend'`);
+  for (const { pid } of rows) pids.add(pid);
+}
+
 async function countEvents(db: Database, schema: string): Promise<number> {
   const rows = await db.query<{ n: number }>(`select count(*)::int as n from "${schema}".events`);
   return rows[0]?.n ?? 0;
@@ -117,6 +127,7 @@ interface IngestRun {
   readonly processedPerSecond: number;
   readonly maxBacklog: number;
   readonly drainSeconds: number;
+  readonly cpu: IngestCpuSplit;
   readonly unconfirmed: number;
   readonly duplicates: number;
   readonly refusals: Record<string, number>;
@@ -129,6 +140,7 @@ function meanOfRuns(a: IngestRun, b: IngestRun): IngestTargetResult {
     processedPerSecond: (a.processedPerSecond + b.processedPerSecond) / 2,
     maxBacklog: Math.max(a.maxBacklog, b.maxBacklog),
     drainSeconds: (a.drainSeconds + b.drainSeconds) / 2,
+    cpu: [a.cpu, b.cpu],
   };
 }
 
@@ -203,17 +215,32 @@ export async function benchIngest(
           await sleep(250);
         }
       })();
-      const { report, stopped } = await generate(target, () => countsOf(counter, tenant.tenantId, tenant.schema));
+      const postgresPids = new Set<number>();
+      const atStart = cpuSnapshot();
+      await ourPostgres(counter, postgresPids);
+      const { report, stopped } = await generate(target, async () => ({ counts: await countsOf(counter, tenant.tenantId, tenant.schema), cpu: cpuSnapshot() }));
       const drained = await settled(counter, tenant.tenantId, tenant.schema);
+      const atEnd = cpuSnapshot();
+      await ourPostgres(counter, postgresPids);
       sampling = false;
       await sampler;
-      const appended = stopped.logged - before.logged;
+      const appended = stopped.counts.logged - before.logged;
+      const cpu = ingestCpuSplit({
+        atStart,
+        atStop: stopped.cpu,
+        atEnd,
+        appended,
+        processedDuringLoad: stopped.counts.processed - before.processed,
+        processedInDrain: drained.counts.processed - stopped.counts.processed,
+        postgresPids,
+      });
       return {
         load: report.load,
         committedPerSecond: appended / report.seconds,
         processedPerSecond: (drained.counts.processed - before.processed) / (report.seconds + drained.seconds),
         maxBacklog,
         drainSeconds: drained.seconds,
+        cpu,
         unconfirmed: Math.max(0, report.accepted - appended),
         duplicates: report.duplicates,
         refusals: report.refusals,

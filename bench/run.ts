@@ -73,6 +73,10 @@ try {
       `  /v1/batch, ${batchSize} events a request   ${fmt(i.batch.committedPerSecond)} committed events/s   ${fmt(i.batch.requestsPerSecond)} req/s   ack p50 ${i.batch.p50Ms} ms   p99 ${i.batch.p99Ms} ms`,
       `  ratio committed events/s / baseline req/s   track ${(i.track.committedPerSecond / i.bare.requestsPerSecond).toFixed(2)}   batch ${(i.batch.committedPerSecond / i.bare.requestsPerSecond).toFixed(2)}`,
       `  processed behind the log (from the load's start to its last message): track ${fmt(i.track.processedPerSecond)} events/s, drained ${i.track.drainSeconds.toFixed(1)} s after the load, backlog at most ${fmt(i.track.maxBacklog)}; batch ${fmt(i.batch.processedPerSecond)} events/s, drained ${i.batch.drainSeconds.toFixed(1)} s after, backlog at most ${fmt(i.batch.maxBacklog)}`,
+      ...i.batch.cpu.map(
+        (c, run) =>
+          `  batch run ${run + 1}, CPU per 1,000 messages: append ${fmt(c.append.gatewayMs)} ms gateway + ${fmt(c.append.postgresMs)} ms PostgreSQL; process ${fmt(c.process.gatewayMs)} ms gateway + ${fmt(c.process.postgresMs)} ms PostgreSQL; at these costs the cores allow ${fmt(c.appendCeiling)} appended events/s with nothing processed, ${fmt(c.sustainedCeiling)} appended and processed`,
+      ),
       '  (goal 40,000 committed events/s of /v1/batch: 1.5 × rudder-server v1.80.2 measured on this machine, 25,415-29,715)',
       `  non-2xx or errors: track ${i.track.non2xx + i.track.errors}, batch ${i.batch.non2xx + i.batch.errors}, baseline ${i.bare.non2xx + i.bare.errors}; duplicates ${i.duplicates}; answered 200 but not appended ${i.unconfirmed}; appended but never processed ${i.unprocessed}`,
       ...(refusals.length === 0 ? [] : [`  refusals: ${refusals.join('; ')}`]),

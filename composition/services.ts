@@ -377,6 +377,7 @@ async function startIngestion(deps: {
             // A lead that now reaches the tenant's automatic enrichment rule (a score, a segment) is enriched.
             if (effects.changes.length > 0) await inBackground(() => deps.enrichment.afterEvaluation(tenant, effects.changes));
           },
+          ...(config.INGEST_FAULT === 'kill-after-tell' ? { afterTell: () => process.kill(process.pid, 'SIGKILL') } : {}),
           onProcessed(tenant, lane, position, chunk) {
             stats.record(lane, chunk, Date.now());
             positions.advanced(tenant.tenantId, lane, position);

@@ -72,6 +72,9 @@ export const configSchema = z.object({
   INGEST_RECOVER_AFTER_SECONDS: z.coerce.number().int().min(0).default(10),
   // Processed log partitions (one a day) are kept this long, then dropped.
   INGEST_LOG_RETENTION_DAYS: positiveInt.default(2),
+  // Fault injection for the fault tests: `kill-after-tell` SIGKILLs this process the moment its first effects are told
+  // and before their outbox row is cleared, the narrowest window in which an effect could be told twice.
+  INGEST_FAULT: z.enum(['none', 'kill-after-tell']).default('none'),
   TRUST_PROXY: z
     .string()
     .transform((v, ctx): TrustProxySetting => {

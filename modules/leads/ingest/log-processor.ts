@@ -72,6 +72,8 @@ export interface LogProcessorDeps {
   readonly enqueueDeliveries: (tx: TenantDb, changes: readonly LeadChange[]) => Promise<string[]>;
   /** After the commit: subscribers, webhook workflows, enrichment. Told again if the process stops first (at least once; each sink is idempotent or dedupes by id). */
   readonly tell: (tenant: TenantDb, effects: ChunkEffects) => Promise<void>;
+  /** Runs between a chunk's effects told and their outbox row cleared: the fault tests kill the process there. */
+  readonly afterTell?: () => void;
   /** The lane's processed cursor moved (committed): its messages are written and evaluated. */
   readonly onProcessed?: (tenant: TenantDb, lane: Lane, position: number, chunk: { readonly messages: number; readonly oldestReceivedAt: Date }) => void;
   readonly logger: Logger;
@@ -237,6 +239,7 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
     const next = previous
       .then(async () => {
         await deps.tell(tenant, effects);
+        deps.afterTell?.();
         await forgetEffects(tenant, effectsId);
       })
       // Left in the outbox: the next sweep tells it again.

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -14,8 +15,9 @@ import { migrateControl } from '../../../schema/migrator.js';
 import { eventually } from '../../support/eventually.js';
 import { createScratchDatabase } from '../../support/scratch-postgres.js';
 import { spawnGateway, type GatewayChild } from '../../support/gateway-child.js';
-import { createTenant, startTestGateway, testConfig } from '../../support/test-gateway.js';
+import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
 import { startTestWorker } from '../../support/test-worker.js';
+import { startVendorServer, vendorConfig } from '../../support/vendor-server.js';
 import { verifiedPayload } from '../../support/webhook-receiver.js';
 import { track } from './segment-http.js';
 
@@ -222,6 +224,69 @@ async function ownDatabase(): Promise<string> {
   return database.url;
 }
 
+/** A lead's messages in the processor-kill tests: in chunks of 25, a lead's messages span two or three chunks. */
+const LEADS = 20;
+const CLICKS = 40;
+const KILL_CHUNK = 25;
+
+/**
+ * A deployment for the processor-kill tests on a database of its own: a
+ * gateway that appends only (the backlog waits for a processor), and a worker
+ * that runs the effects' workflows whichever process tells them. The worker is
+ * never killed, so what it sends it sends once.
+ */
+async function processorDeployment(): Promise<{ appender: TestGateway; db: Sql }> {
+  const appender = keep(await startTestGateway({ config: deploymentConfig({ DATABASE_URL: await ownDatabase(), INGEST_PROCESSOR_CONCURRENCY: '0' }) }));
+  keep(await startTestWorker(appender));
+  return { appender, db: appender.services.db };
+}
+
+/**
+ * Appends one /v1/batch a lead (with the publishable key, as browsers send),
+ * lets a processor child take up the lane and kills it -9 short of the head:
+ * `after-first-chunk`, from outside once its first chunk committed;
+ * `after-first-tell`, itself (`INGEST_FAULT`), the moment it told its first
+ * chunk's effects and before it cleared their outbox row. `beforeRecovery`
+ * runs with the child dead; then the deployment's next process starts, which
+ * recovers the lane and tells what the dead one left in the outbox.
+ */
+async function killProcessorMidLane(
+  appender: TestGateway,
+  tenant: TestTenant,
+  batches: ReadonlyArray<readonly object[]>,
+  opts: { at: 'after-first-chunk' | 'after-first-tell'; beforeRecovery?: () => Promise<void> },
+): Promise<void> {
+  const db = appender.services.db;
+  const append = async (batch: readonly object[]) => {
+    const response = await fetch(`${appender.url}/v1/batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${tenant.publishableKey}:`).toString('base64')}` },
+      body: JSON.stringify({ batch }),
+    });
+    expect(response.status).toBe(200);
+  };
+  for (const batch of batches.slice(0, -1)) await append(batch);
+  const fault: Record<string, string> = opts.at === 'after-first-tell' ? { INGEST_FAULT: 'kill-after-tell' } : {};
+  const child = keep(await spawnGateway(appender, { INGEST_PROCESSOR_CONCURRENCY: '1', INGEST_CHUNK_EVENTS: String(KILL_CHUNK), ...fault }));
+  // The last append wakes the child's processor (over Redis), which takes the lane from its cursor.
+  await append(batches.at(-1) ?? []);
+  const head = batches.reduce((sum, batch) => sum + batch.length, 0);
+  if (opts.at === 'after-first-tell') {
+    if (child.process.exitCode === null && child.process.signalCode === null) await once(child.process, 'exit');
+    expect(child.process.signalCode).toBe('SIGKILL');
+  } else {
+    const moving = await eventually(() => lanesOf(db, tenant.id), (lanes) => (lanes[0]?.processed ?? 0) >= KILL_CHUNK);
+    expect(moving[0]?.appended).toBe(head);
+    await child.kill();
+  }
+  // Dead now: the cursor stays where the last committed chunk left it, past a chunk and short of the head.
+  const [left] = await lanesOf(db, tenant.id);
+  expect(left?.processed).toBeGreaterThanOrEqual(KILL_CHUNK);
+  expect(left?.processed).toBeLessThan(head);
+  await opts.beforeRecovery?.();
+  keep(await startTestGateway({ config: sameDeployment(appender.config, { INGEST_RECOVER_AFTER_SECONDS: '1', INGEST_CHUNK_EVENTS: String(KILL_CHUNK) }) }));
+}
+
 describe('ingestion faults: nothing lost, nothing twice', () => {
   it('kill -9 of a gateway under load loses no acknowledged event: another process of the deployment takes up its lanes', async () => {
     const config = deploymentConfig({ DATABASE_URL: await ownDatabase(), INGEST_PROCESSOR_CONCURRENCY: '0' });
@@ -254,14 +319,8 @@ describe('ingestion faults: nothing lost, nothing twice', () => {
   }, 90_000);
 
   it('kill -9 of a processor mid-lane neither loses nor doubles an effect: each change is delivered once', async () => {
-    const config = deploymentConfig({ DATABASE_URL: await ownDatabase(), INGEST_PROCESSOR_CONCURRENCY: '0' });
-    // Appends only: the backlog waits for a processor.
-    const appender = keep(await startTestGateway({ config }));
-    const db = appender.services.db;
-    // Delivers the webhooks whichever process dispatches them; it is never killed, so each delivery is sent once.
-    keep(await startTestWorker(appender));
+    const { appender, db } = await processorDeployment();
     const endpoint = keep(await startWebhookEndpoint());
-
     const tenant = await createTenant(appender);
     const gql = <T>(query: string, variables?: Record<string, unknown>) => appender.data<T>(tenant.secretKey, query, variables);
     // Scores come from the clicks alone: a point each, so a lead's score is its number of events.
@@ -280,35 +339,9 @@ describe('ingestion faults: nothing lost, nothing twice', () => {
       })
     ).createWebhook;
 
-    // A backlog, visitor after visitor: 20 leads of 40 clicks, in chunks of 25 a lead's clicks span two or three chunks.
-    const LEADS = 20;
-    const CLICKS = 40;
     const tag = hex();
-    const visitorBatch = (v: number) => ({ batch: Array.from({ length: CLICKS }, (_, k) => track(`lead-${tag}-${v}`, { messageId: `${tag}-${v}-${k}` })) });
-    const append = async (v: number) => {
-      const response = await fetch(`${appender.url}/v1/batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from(`${tenant.publishableKey}:`).toString('base64')}` },
-        body: JSON.stringify(visitorBatch(v)),
-      });
-      expect(response.status).toBe(200);
-    };
-    for (let v = 0; v < LEADS - 1; v += 1) await append(v);
-
-    const child = keep(await spawnGateway(appender, { INGEST_PROCESSOR_CONCURRENCY: '1', INGEST_CHUNK_EVENTS: '25' }));
-    // The last visitor's append wakes the child's processor (over Redis), which takes the lane from its cursor.
-    await append(LEADS - 1);
-    const head = LEADS * CLICKS;
-    const moving = await eventually(() => lanesOf(db, tenant.id), (lanes) => (lanes[0]?.processed ?? 0) >= 25);
-    expect(moving[0]?.appended).toBe(head);
-    await child.kill();
-    // Dead now: the cursor stays where the last committed chunk left it, past a chunk and short of the head.
-    const [left] = await lanesOf(db, tenant.id);
-    expect(left?.processed).toBeGreaterThanOrEqual(25);
-    expect(left?.processed).toBeLessThan(head);
-
-    // Another processor of the deployment takes up the lane, and tells what the dead one left untold.
-    keep(await startTestGateway({ config: sameDeployment(config, { INGEST_RECOVER_AFTER_SECONDS: '1', INGEST_CHUNK_EVENTS: '25' }) }));
+    const visitorBatch = (v: number) => Array.from({ length: CLICKS }, (_, k) => track(`lead-${tag}-${v}`, { messageId: `${tag}-${v}-${k}` }));
+    await killProcessorMidLane(appender, tenant, Array.from({ length: LEADS }, (_, v) => visitorBatch(v)), { at: 'after-first-chunk' });
     const t = `"t_${tenant.id}"`;
     const settled = await eventually(
       async () => ({
@@ -325,7 +358,7 @@ describe('ingestion faults: nothing lost, nothing twice', () => {
     );
     expect(settled).toMatchObject({ untold: 0, pending: 0 });
     expect(caughtUp(settled.lanes)).toBe(true);
-    expect(await count(db, `select count(*)::int as n from ${t}.events`)).toBe(head);
+    expect(await count(db, `select count(*)::int as n from ${t}.events`)).toBe(LEADS * CLICKS);
 
     const deliveries = await rows<{ id: string; event_type: string; status: string; payload: { data: Record<string, unknown> } }>(
       db,
@@ -365,6 +398,76 @@ describe('ingestion faults: nothing lost, nothing twice', () => {
     const entered = deliveries.filter((d) => d.event_type === 'segment.entered').map((d) => d.payload.data as { leadId: string; segmentId: string });
     expect(entered.map((d) => d.leadId).sort()).toEqual(leads.map((l) => l.id).sort());
     expect(new Set(entered.map((d) => d.segmentId))).toEqual(new Set([segment.id]));
+  }, 120_000);
+
+  it('kill -9 of a processor mid-lane charges each automatic enrichment once', async () => {
+    const { appender, db } = await processorDeployment();
+    const vendor = keep(await startVendorServer({ key: `sk_live_${hex()}` }));
+    const CREDITS = 1_000;
+    const tenant = await createTenant(appender, { credits: CREDITS });
+    const gql = <T>(query: string, variables?: Record<string, unknown>) => appender.data<T>(tenant.secretKey, query, variables);
+    await gql('mutation ($input: EnrichmentVendorInput!) { configureEnrichmentVendor(input: $input) { id } }', {
+      input: { config: vendorConfig(vendor), apiKey: vendor.key },
+    });
+    // Every identified lead is enriched by the vendor alone; the day's cap is lifted so that no lead is skipped for it.
+    await gql('mutation ($input: EnrichmentSettingsInput!) { updateEnrichmentSettings(input: $input) { autoEnrich } }', {
+      input: { waterfall: ['vendor:clearbit-like'], autoEnrich: true, automatic: { dailyCreditCap: CREDITS } },
+    });
+
+    // Each lead is identified by a business address of its own, first in its batch, then clicks: an identify is told
+    // by whichever process committed its chunk, and the dead one may have committed chunks it never told, or told
+    // ones whose outbox rows it never cleared.
+    const tag = hex();
+    const domainOf = (v: number) => `corp-${tag}-${v}.test`;
+    const batchOf = (v: number) => [
+      { type: 'identify', anonymousId: `lead-${tag}-${v}`, messageId: `${tag}-${v}-id`, traits: { email: `ann@${domainOf(v)}` } },
+      ...Array.from({ length: CLICKS - 1 }, (_, k) => track(`lead-${tag}-${v}`, { messageId: `${tag}-${v}-${k}` })),
+    ];
+    const t = `"t_${tenant.id}"`;
+    await killProcessorMidLane(appender, tenant, Array.from({ length: LEADS }, (_, v) => batchOf(v)), {
+      at: 'after-first-tell',
+      // The dead process told the first lead's identify (its job started) and left the row in the outbox: the next
+      // process tells it again. Once the job has charged and finished, that second telling is the one that could charge twice.
+      async beforeRecovery() {
+        expect(await count(db, `select count(*)::int as n from ${t}.ingest_effects`)).toBeGreaterThan(0);
+        const firstLead = `select j.status from ${t}.enrichment_jobs j join ${t}.identities i on i.lead_id = j.lead_id where i.anonymous_id = $1`;
+        const jobs = await eventually(() => rows<{ status: string }>(db, firstLead, [`lead-${tag}-0`]), (found) => found.some((job) => job.status === 'COMPLETED'));
+        expect(jobs).toEqual([{ status: 'COMPLETED' }]);
+      },
+    });
+
+    const settled = await eventually(
+      async () => ({
+        lanes: await lanesOf(db, tenant.id),
+        untold: await count(db, `select count(*)::int as n from ${t}.ingest_effects`),
+        enriched: await count(db, `select count(distinct lead_id)::int as n from ${t}.enrichment_jobs where status in ('COMPLETED', 'FAILED', 'SKIPPED')`),
+        active: await count(db, `select count(*)::int as n from ${t}.enrichment_jobs where status in ('QUEUED', 'RUNNING')`),
+      }),
+      (s) => caughtUp(s.lanes) && s.untold === 0 && s.enriched === LEADS && s.active === 0,
+      80_000,
+    );
+    expect(settled).toMatchObject({ untold: 0, enriched: LEADS, active: 0 });
+
+    // One job a lead, completed; the vendor asked once a company.
+    const jobs = await rows<{ lead_id: string; status: string; credits_charged: number }>(db, `select lead_id, status, credits_charged from ${t}.enrichment_jobs`);
+    expect(jobs).toHaveLength(LEADS);
+    expect(new Set(jobs.map((job) => job.lead_id)).size).toBe(LEADS);
+    expect(jobs.every((job) => job.status === 'COMPLETED')).toBe(true);
+    for (let v = 0; v < LEADS; v += 1) expect(vendor.requests(domainOf(v))).toBe(1);
+
+    // Credits once: the vendor's price a lead, in the ledger and the balance alike.
+    const price = vendorConfig(vendor)['priceCredits'] as number;
+    const ledger = await rows<{ kind: string; n: number; credits: number }>(
+      db,
+      `select kind, count(*)::int as n, -sum(amount)::int as credits from control.credit_ledger where tenant_id = $1 and kind <> 'grant' group by kind order by kind`,
+      [tenant.id],
+    );
+    const spent = ledger.reduce((sum, line) => sum + line.credits, 0);
+    expect(spent).toBe(LEADS * price);
+    expect(ledger.find((line) => line.kind === 'charge')?.n).toBe(LEADS);
+    expect(jobs.reduce((sum, job) => sum + job.credits_charged, 0)).toBe(LEADS * price);
+    const [balance] = await rows<{ balance: number }>(db, 'select balance::int as balance from control.credit_balances where tenant_id = $1', [tenant.id]);
+    expect(balance?.balance).toBe(CREDITS - LEADS * price);
   }, 120_000);
 
   it('a PostgreSQL restart under load makes /readyz fail and recover, and loses nothing acknowledged', async () => {
