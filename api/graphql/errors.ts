@@ -1,5 +1,6 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { QueueFullError } from '../../platform/batching/group-commit.js';
+import { isDatabaseUnavailable } from '../../platform/postgres/database-unavailable.js';
 import type { Outcome, Problem } from '../../platform/outcome.js';
 import { isStatementTimeout } from '../../platform/postgres/statement-timeout.js';
 
@@ -115,6 +116,15 @@ export function createErrorFormatter(log: (message: string, error: unknown) => v
         path: formatted.path,
         locations: formatted.locations,
         extensions: { code: 'RATE_LIMITED', retryAfter: cause.retryAfterSeconds },
+      };
+    }
+    // PostgreSQL cannot be reached (a restart, a failover): nothing of a write was, and the same call will do shortly.
+    if (isDatabaseUnavailable(cause)) {
+      return {
+        message: 'the database cannot be reached now; nothing of this call was written, send it again shortly',
+        path: formatted.path,
+        locations: formatted.locations,
+        extensions: { code: 'RATE_LIMITED', retryAfter: 1, reason: 'UNAVAILABLE' },
       };
     }
     log('unexpected error in a GraphQL operation', error);

@@ -495,6 +495,10 @@ describe('ingestion faults: nothing lost, nothing twice', () => {
     const tenant = await createTenant(gateway);
     const readiness = async () => (await fetch(`${gateway.url}/readyz`)).status;
     expect(await readiness()).toBe(200);
+    // The back end's own events, through GraphQL with the secret key (resolved now, and then from the key cache).
+    const trackFromBackEnd = () =>
+      gateway.gql(tenant.secretKey, 'mutation ($e: [TrackInput!]!) { track(events: $e) { accepted } }', { e: [{ anonymousId: `backend-${hex()}`, event: 'Invoiced' }] });
+    expect((await trackFromBackEnd()).data).toEqual({ track: { accepted: 1 } });
 
     const load = startLoad({ url: () => gateway.url, key: tenant.publishableKey, senders: 4, batch: 10, visitors: 7, keepGoing: true });
     await eventually(async () => load.acknowledged.size, (n) => n >= 300);
@@ -503,6 +507,10 @@ describe('ingestion faults: nothing lost, nothing twice', () => {
     expect(await eventually(readiness, (status) => status !== 200)).toBe(503);
     // While it is down requests are refused (not acknowledged): the SDK's to send again.
     expect(await eventually(async () => load.refused(), (n) => n > refusedBefore)).toBeGreaterThan(refusedBefore);
+    // GraphQL says the same in its own terms: a retry, not an internal error.
+    const refusedCall = await trackFromBackEnd();
+    expect(refusedCall.data).toBeNull();
+    expect(refusedCall.errors?.[0]?.extensions).toMatchObject({ code: 'RATE_LIMITED', retryAfter: 1, reason: 'UNAVAILABLE' });
 
     await startPostgres();
     expect(await eventually(readiness, (status) => status === 200)).toBe(200);
