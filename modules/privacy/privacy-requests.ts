@@ -45,5 +45,3 @@ export interface ExportRequestRecord {
   readonly expiresAt: Date;
 }
 
-/** An export holds personal data, so it is kept for a week and then no longer served. */
-export const EXPORT_TTL_DAYS = 7;

@@ -185,10 +185,11 @@ export async function findExportRequest(db: TenantDb, id: string) {
     .executeTakeFirst();
 }
 
-export async function insertExportRequest(db: TenantDb, id: string, ttlDays: number) {
+/** Kept for the tenant's `export_retention_days` (retention deletes it then). */
+export async function insertExportRequest(db: TenantDb, id: string) {
   return db.kysely
     .insertInto('export_requests')
-    .values({ id, expires_at: sql<Date>`now() + make_interval(days => ${ttlDays})` })
+    .values((eb) => ({ id, expires_at: sql<Date>`now() + make_interval(days => (${eb.selectFrom('settings').select('export_retention_days')}))` }))
     .returning(exportColumns)
     .$narrowType<ExportTypes>()
     .executeTakeFirstOrThrow();
@@ -372,7 +373,15 @@ export async function vendorAccepts(db: TenantDb) {
 export async function retentionSettings(db: TenantDb) {
   return db.kysely
     .selectFrom('settings')
-    .select(['event_retention_days', 'ip_storage'])
+    .select([
+      'ip_storage',
+      'event_retention_days',
+      'session_retention_days',
+      'webhook_delivery_retention_days',
+      'vendor_body_retention_days',
+      'consent_retention_days',
+      'export_retention_days',
+    ])
     .$narrowType<{ ip_storage: IpStorage }>()
     .executeTakeFirst();
 }

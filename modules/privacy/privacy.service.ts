@@ -8,7 +8,7 @@ import { newId } from '../../tenants/api-keys/api-key-secret.js';
 import type { TenantDb } from '../../tenants/tenant-db.js';
 import { parsePersonInput, type PersonInput } from './person-input.js';
 import type { PrivacyRequestStarter } from './privacy-request-starter.js';
-import { EXPORT_TTL_DAYS, type DeletionRequestRecord, type ExportRequestRecord } from './privacy-requests.js';
+import { type DeletionRequestRecord, type ExportRequestRecord } from './privacy-requests.js';
 import {
   failDeletionRequest,
   failExportRequest,
@@ -23,7 +23,7 @@ export interface PrivacyService {
   /** Starts the erasure of a person; an unknown person is a request like any other (it still records the suppression). */
   requestDeletion(tenant: TenantDb, input: PersonInput): Promise<Outcome<DeletionRequestRecord>>;
   deletionRequest(tenant: TenantDb, id: string): Promise<DeletionRequestRecord | undefined>;
-  /** Starts an export; expired exports are purged first, so none outlives its week by more than the next request. */
+  /** Starts an export, kept for the tenant's exportRetentionDays; expired exports are purged first (and daily by retention). */
   requestExport(tenant: TenantDb, input: PersonInput): Promise<Outcome<ExportRequestRecord>>;
   exportRequest(tenant: TenantDb, id: string): Promise<ExportRequestRecord | undefined>;
 }
@@ -57,7 +57,7 @@ export function createPrivacyService(deps: { requests: PrivacyRequestStarter }):
       const person = parsePersonInput(input);
       if (!person.ok) return person;
       await purgeExpiredExports(tenant);
-      const request = await insertExportRequest(tenant, newId('exp'), EXPORT_TTL_DAYS);
+      const request = await insertExportRequest(tenant, newId('exp'));
       await startOrFail(
         () => deps.requests.startExport(tenant, request.id, person.value),
         () => failExportRequest(tenant, request.id),

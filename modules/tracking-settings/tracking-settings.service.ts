@@ -11,6 +11,10 @@ import { trackingSettings, updateTrackingSettings, type SettingsRow } from './tr
 // Paths the gateway serves itself can't be a tenant's script path.
 const RESERVED = /^\/(graphql|v1|healthz|readyz|metrics|o|p\.gif)(\/|$)/;
 
+/** Days a store is kept: at least one, at most `max`. */
+const retentionDays = (max: number, years: string) =>
+  z.number().int().min(1, 'must be at least 1 day').max(max, `must be at most ${max} days (${years})`).optional();
+
 const settingsInput = z.object({
   scriptPath: z
     .string()
@@ -21,7 +25,13 @@ const settingsInput = z.object({
   cookieName: z.string().refine(isValidCookieName, 'must be a cookie name of letters, digits, - and _').optional(),
   requireConsent: z.boolean().optional(),
   ipStorage: z.enum(['full', 'truncated', 'none']).optional(),
-  eventRetentionDays: z.number().int().min(1, 'must be at least 1 day').max(3650, 'must be at most 3650 days (10 years)').optional(),
+  eventRetentionDays: retentionDays(3650, '10 years'),
+  sessionRetentionDays: retentionDays(3650, '10 years'),
+  webhookDeliveryRetentionDays: retentionDays(3650, '10 years'),
+  vendorBodyRetentionDays: retentionDays(3650, '10 years'),
+  consentRetentionDays: retentionDays(3650, '10 years'),
+  // An export answers one request; a person who needs it later asks again.
+  exportRetentionDays: retentionDays(90, 'about 3 months'),
 });
 
 // A host as typed: normalised here; which names may be claimed is the claims' rule.
@@ -35,6 +45,11 @@ export interface TrackingSettings {
   readonly requireConsent: boolean;
   readonly ipStorage: string;
   readonly eventRetentionDays: number;
+  readonly sessionRetentionDays: number;
+  readonly webhookDeliveryRetentionDays: number;
+  readonly vendorBodyRetentionDays: number;
+  readonly consentRetentionDays: number;
+  readonly exportRetentionDays: number;
   readonly updatedAt: Date;
 }
 
@@ -45,6 +60,11 @@ const toSettings = (row: SettingsRow): TrackingSettings => ({
   requireConsent: row.require_consent,
   ipStorage: row.ip_storage,
   eventRetentionDays: row.event_retention_days,
+  sessionRetentionDays: row.session_retention_days,
+  webhookDeliveryRetentionDays: row.webhook_delivery_retention_days,
+  vendorBodyRetentionDays: row.vendor_body_retention_days,
+  consentRetentionDays: row.consent_retention_days,
+  exportRetentionDays: row.export_retention_days,
   updatedAt: row.updated_at,
 });
 
@@ -91,6 +111,11 @@ export function createTrackingSettingsService(deps: {
         require_consent: v.requireConsent,
         ip_storage: v.ipStorage,
         event_retention_days: v.eventRetentionDays,
+        session_retention_days: v.sessionRetentionDays,
+        webhook_delivery_retention_days: v.webhookDeliveryRetentionDays,
+        vendor_body_retention_days: v.vendorBodyRetentionDays,
+        consent_retention_days: v.consentRetentionDays,
+        export_retention_days: v.exportRetentionDays,
       });
       await deps.sites.changed(db.tenantId);
       return success(toSettings(row));

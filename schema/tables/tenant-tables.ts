@@ -285,14 +285,19 @@ export interface Sessions {
 }
 
 export interface Settings {
+  consent_retention_days: Generated<number>;
   cookie_name: Generated<string>;
   event_retention_days: Generated<number>;
+  export_retention_days: Generated<number>;
   global_name: Generated<string>;
   id: Generated<boolean>;
   ip_storage: Generated<string>;
   require_consent: Generated<boolean>;
   script_path: Generated<string>;
+  session_retention_days: Generated<number>;
   updated_at: Generated<Timestamp>;
+  vendor_body_retention_days: Generated<number>;
+  webhook_delivery_retention_days: Generated<number>;
 }
 
 export interface SuppressedEvents {

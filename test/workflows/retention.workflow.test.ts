@@ -2,13 +2,20 @@ import { randomBytes } from 'node:crypto';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { maskIp } from '../../intelligence/ip/mask-ip.js';
+import { PERSONAL_STORES } from '../../modules/privacy/expired-data.js';
 import { retentionScheduleId } from '../../workflows/tenant-schedules.js';
 import type { RetentionSummary } from '../../workflows/retention/retention.workflow.js';
 import { postSegment } from '../integration/ingest/segment-http.js';
 import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';
+import { DAY_MS, runRetention as runPass, tenantSql } from './retention-run.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** A pass that found nothing past its window in the other personal stores. */
+const summary = (deleted: number, masked: number): RetentionSummary => ({
+  deleted,
+  masked,
+  expired: Object.fromEntries(PERSONAL_STORES.map((store) => [store, 0])),
+});
 const SETTINGS = 'mutation ($input: TrackingSettingsInput!) { updateTrackingSettings(input: $input) { ipStorage eventRetentionDays } }';
 
 describe('retention: expired events deleted and stored addresses masked, by a daily workflow per tenant', () => {
@@ -25,15 +32,8 @@ describe('retention: expired events deleted and stored addresses masked, by a da
     await gateway?.close();
   });
 
-  const sql = <T extends object>(tenant: TestTenant, text: string, values?: readonly (string | number)[]) =>
-    gateway.services.db.query<T>(text.replaceAll('{t}', `"t_${tenant.id}"`), values);
-
-  const runRetention = (tenant: TestTenant): Promise<RetentionSummary> =>
-    gateway.services.temporalClient.workflow.execute('retentionWorkflow', {
-      taskQueue: gateway.config.TEMPORAL_TASK_QUEUE,
-      workflowId: `retention:${tenant.id}:test-${randomBytes(4).toString('hex')}`,
-      args: [{ tenantId: tenant.id, schema: `t_${tenant.id}` }],
-    });
+  const sql = <T extends object>(tenant: TestTenant, text: string, values?: readonly (string | number)[]) => tenantSql(gateway)<T>(tenant, text, values);
+  const runRetention = (tenant: TestTenant): Promise<RetentionSummary> => runPass(gateway, tenant);
 
   async function settings(tenant: TestTenant, input: Record<string, unknown>): Promise<void> {
     await gateway.data(tenant.secretKey, SETTINGS, { input });
@@ -59,15 +59,15 @@ describe('retention: expired events deleted and stored addresses masked, by a da
     await eventsAged(other, [800, 400]);
 
     // The default: 396 days, about 13 months.
-    expect(await runRetention(tenant)).toEqual({ deleted: 2, masked: 0 });
+    expect(await runRetention(tenant)).toEqual(summary(2, 0));
     expect(await namesOf(tenant)).toEqual(['aged 395', 'aged 30', 'aged 0']);
     expect(await namesOf(other)).toEqual(['aged 800', 'aged 400']);
 
     await settings(tenant, { eventRetentionDays: 7 });
-    expect(await runRetention(tenant)).toEqual({ deleted: 2, masked: 0 });
+    expect(await runRetention(tenant)).toEqual(summary(2, 0));
     expect(await namesOf(tenant)).toEqual(['aged 0']);
     // Nothing left to do is done quickly and changes nothing.
-    expect(await runRetention(tenant)).toEqual({ deleted: 0, masked: 0 });
+    expect(await runRetention(tenant)).toEqual(summary(0, 0));
     expect(await namesOf(other)).toEqual(['aged 800', 'aged 400']);
   }, 120_000);
 
@@ -91,13 +91,13 @@ describe('retention: expired events deleted and stored addresses masked, by a da
     await settings(tenant, { ipStorage: 'truncated' });
     const truncated = addresses.map((ip) => maskIp(ip, 'truncated'));
     expect(truncated).toEqual(['203.0.113.0', '2001:db8:abcd::', '2001:db8:0::', '198.51.100.0']);
-    expect(await runRetention(tenant)).toEqual({ deleted: 0, masked: 8 });
+    expect(await runRetention(tenant)).toEqual(summary(0, 8));
     expect(await stored()).toEqual({ events: truncated, sessions: truncated });
     // New events are stored truncated by ingestion itself; a second run finds nothing to change.
-    expect(await runRetention(tenant)).toEqual({ deleted: 0, masked: 0 });
+    expect(await runRetention(tenant)).toEqual(summary(0, 0));
 
     await settings(tenant, { ipStorage: 'none' });
-    expect(await runRetention(tenant)).toEqual({ deleted: 0, masked: 8 });
+    expect(await runRetention(tenant)).toEqual(summary(0, 8));
     expect(await stored()).toEqual({ events: [null, null, null, null], sessions: [null, null, null, null] });
   }, 120_000);
 

@@ -1,14 +1,24 @@
 import { Context } from '@temporalio/activity';
 import type { IpStorage } from '../../intelligence/ip/mask-ip.js';
 import type { TenantRef } from '../../modules/enrichment/enrichment-plan.js';
-import { deleteExpiredEvents, EVENT_ID_RANGE, eventIdBounds, maskEventIps, maskSessionIps } from '../../modules/privacy/expired-data.js';
+import {
+  cutoffOf,
+  deleteExpiredEvents,
+  EVENT_ID_RANGE,
+  eventIdBounds,
+  expireStore,
+  maskEventIps,
+  maskSessionIps,
+  storeExpiries,
+  type StoreExpiry,
+} from '../../modules/privacy/expired-data.js';
 import { retentionSettings } from '../../modules/privacy/privacy.repository.js';
 import type { TenantDatabases } from '../../tenants/tenant-db.js';
 import { workflowTenantDb } from '../workflow-tenant.js';
 
-const DAY_MS = 24 * 60 * 60 * 1000;
-/** Ranges per activity call: a few seconds of work between two points the workflow remembers. */
+/** Ranges (pages) per activity call: a few seconds of work between two points the workflow remembers. */
 const RANGES_PER_CALL = 10;
+const PAGES_PER_CALL = 10;
 
 /** What one retention pass applies, fixed when it starts: a setting changed meanwhile applies from the next day's pass. */
 export interface RetentionPlan {
@@ -18,6 +28,8 @@ export interface RetentionPlan {
   readonly firstEventId: number;
   /** Events written after the pass started are young: the walk stops at the newest id it saw then. */
   readonly lastEventId: number;
+  /** The other personal stores, each with its own cutoff. */
+  readonly stores: readonly StoreExpiry[];
 }
 
 export interface EventSweep extends TenantRef {
@@ -40,6 +52,17 @@ function progressOf(details: unknown): SweepProgress | undefined {
   return typeof nextId === 'number' && typeof deleted === 'number' && typeof masked === 'number' ? { nextId, deleted, masked } : undefined;
 }
 
+export interface StoreSweep extends TenantRef {
+  readonly expiry: StoreExpiry;
+}
+
+export interface StoreProgress {
+  readonly deleted: number;
+  /** Events that went with their sessions. */
+  readonly events: number;
+  readonly done: boolean;
+}
+
 /** One page of sessions to mask. */
 export interface SessionIpPage extends TenantRef {
   readonly after: string | null;
@@ -53,11 +76,13 @@ export function createRetentionActivities(deps: { tenantDbs: TenantDatabases; no
       const settings = await retentionSettings(db);
       if (settings === undefined) throw new Error(`tenant ${tenant.tenantId} has no settings`);
       const bounds = await eventIdBounds(db);
+      const now = deps.now();
       return {
-        cutoff: new Date(deps.now().getTime() - settings.event_retention_days * DAY_MS).toISOString(),
+        cutoff: cutoffOf(now, settings.event_retention_days),
         ipStorage: settings.ip_storage,
         firstEventId: bounds.first,
         lastEventId: bounds.last,
+        stores: storeExpiries(settings, now),
       };
     },
 
@@ -79,6 +104,22 @@ export function createRetentionActivities(deps: { tenantDbs: TenantDatabases; no
         const masked = await maskEventIps(db, from, to, sweep.ipStorage);
         progress = { nextId: to, deleted: progress.deleted + deleted, masked: progress.masked + masked };
         context.heartbeat(progress);
+      }
+      return progress;
+    },
+
+    /**
+     * A few pages of one store's rows past its window, deleted; a retry
+     * starts over safely, since a page deletes only what is still there.
+     */
+    async expireStoreRows(sweep: StoreSweep): Promise<StoreProgress> {
+      const context = Context.current();
+      const db = await workflowTenantDb(deps.tenantDbs, sweep);
+      let progress: StoreProgress = { deleted: 0, events: 0, done: false };
+      for (let page = 0; page < PAGES_PER_CALL && !progress.done; page += 1) {
+        const expired = await expireStore(db, sweep.expiry);
+        progress = { deleted: progress.deleted + expired.rows, events: progress.events + expired.events, done: expired.done };
+        context.heartbeat();
       }
       return progress;
     },

@@ -22,6 +22,27 @@ export class TrackingSettingsInput {
     description: 'Days raw events are kept, 1 to 3650 (default 396, about 13 months); older ones are deleted daily. Stored addresses follow ipStorage on the same run.',
   })
   eventRetentionDays?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Days sessions (visits: address, device, pages) are kept, from their start, 1 to 3650 (default 396, as events); a session's events go with it.",
+  })
+  sessionRetentionDays?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days webhook deliveries and their payloads are kept, 1 to 3650 (default 30).' })
+  webhookDeliveryRetentionDays?: number | null;
+
+  @Field(() => Int, {
+    nullable: true,
+    description: "Days vendors' answers are kept as received (bodies kept for inspection, long-term company answers), 1 to 3650 (default 90).",
+  })
+  vendorBodyRetentionDays?: number | null;
+
+  @Field(() => Int, { nullable: true, description: 'Days consent changes (the proof of each decision) are kept, 1 to 3650 (default 1095, 3 years).' })
+  consentRetentionDays?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Days a person's export document is kept, 1 to 90 (default 7); it is then deleted." })
+  exportRetentionDays?: number | null;
 }
 
 @ArgsType()

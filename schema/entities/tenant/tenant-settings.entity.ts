@@ -32,6 +32,26 @@ export class TenantSettings {
   @Property({ type: 'integer' })
   eventRetentionDays!: number;
 
+  @Field(() => Int, { description: "Days sessions are kept from their start; a session's events go with it." })
+  @Property({ type: 'integer' })
+  sessionRetentionDays!: number;
+
+  @Field(() => Int, { description: 'Days webhook deliveries and their payloads are kept.' })
+  @Property({ type: 'integer' })
+  webhookDeliveryRetentionDays!: number;
+
+  @Field(() => Int, { description: "Days vendors' answers are kept as received." })
+  @Property({ type: 'integer' })
+  vendorBodyRetentionDays!: number;
+
+  @Field(() => Int, { description: 'Days consent changes are kept.' })
+  @Property({ type: 'integer' })
+  consentRetentionDays!: number;
+
+  @Field(() => Int, { description: "Days a person's export document is kept." })
+  @Property({ type: 'integer' })
+  exportRetentionDays!: number;
+
   @Property({ type: 'datetime' })
   updatedAt!: Date;
 }

@@ -152,9 +152,10 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
 /**
  * Erasure reaches every table a person is in, in one transaction, by design
  * (and issue 16's receipt counts it in one place): its repository may delete
- * from any tenant table. Nothing else writes another module's table.
+ * from any tenant table. Retention is erasure by age, and says in one place
+ * how long every personal store is kept. Nothing else writes another module's table.
  */
-const WRITES_ANY_TABLE = ['modules/privacy/erasure.repository.ts'];
+const WRITES_ANY_TABLE = ['modules/privacy/erasure.repository.ts', 'modules/privacy/retention.repository.ts'];
 
 const RAW_WRITE = /\b(?:insert\s+into|update|delete\s+from)\s+(?:\{t\}|control|"?t_\w+"?)\.(\w+)/gi;
 
