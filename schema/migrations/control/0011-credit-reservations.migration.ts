@@ -52,6 +52,11 @@ export const creditReservationsMigration: ControlMigration = {
        if not pg_has_role(current_user, '${LEDGER_OWNER_ROLE}', 'member') then
          execute format('grant ${LEDGER_OWNER_ROLE} to %I', current_user);
        end if;
+     exception when insufficient_privilege then
+       raise exception using
+         errcode = 'insufficient_privilege',
+         message = format('control migration 0011 gives the credit ledger to the role ${LEDGER_OWNER_ROLE}, which %s may not make or join (%s)', current_user, sqlerrm),
+         hint = 'run control migrations as a role that may create roles, through MIGRATION_DATABASE_URL (README, "Credits")';
      end $$`,
     // Its foreign key's checks run as the owner, which must reach the schema.
     `grant usage on schema control to ${LEDGER_OWNER_ROLE}`,

@@ -8,6 +8,8 @@ import { createLogger } from '../../../platform/logging/logger.js';
 import { createControlDb } from '../../../platform/postgres/control-db.js';
 import { createDatabase } from '../../../platform/postgres/database.js';
 import { createScratchDatabase } from '../../support/scratch-postgres.js';
+import { controlMigrations } from '../../../schema/migrations/control/control-migrations.js';
+import { migrateControl } from '../../../schema/migrator.js';
 import { createTenant, startTestGateway, testConfig, type TestGateway } from '../../support/test-gateway.js';
 
 const LEDGER_WARNING = /credit ledger is append-only by a trigger only/;
@@ -42,8 +44,8 @@ describe('the credit ledger under a non-owner application role', () => {
       await client.end();
     }
   };
-  const urlAs = (role: string) => {
-    const url = new URL(database.url);
+  const urlAs = (role: string, on = database.url) => {
+    const url = new URL(on);
     url.username = role;
     return url.toString();
   };
@@ -145,5 +147,27 @@ describe('the credit ledger under a non-owner application role', () => {
       await db.close();
     }
     expect(asOwner.lines.map((line) => JSON.parse(line).reason)).toEqual([expect.stringMatching(/member of leadgraph_ledger_owner, the owner of control.credit_ledger/)]);
+  });
+
+  it('stops a deployment whose application role runs the control migrations itself, and says to use MIGRATION_DATABASE_URL', async () => {
+    const other = await createScratchDatabase(inject('databaseUrl'), 'leadgraph_ledger_self');
+    const db = createDatabase({ url: urlAs(appRole, other.url), poolSize: 1, applicationName: 'self-migration' });
+    try {
+      await asServer(`grant create on database ${new URL(other.url).pathname.slice(1)} to ${appRole}`);
+
+      await expect(migrateControl(db, controlMigrations)).rejects.toMatchObject({
+        message: expect.stringMatching(new RegExp(`gives the credit ledger to the role leadgraph_ledger_owner, which ${appRole} may not make or join`)),
+        hint: expect.stringMatching(/MIGRATION_DATABASE_URL/),
+      });
+      // Nothing of 0011 is half-applied: the ledger is still the application role's own, and 0011 is not recorded.
+      const [state] = await db.query(
+        `select pg_get_userbyid(relowner) as owner, exists (select 1 from control.schema_migrations where name = '0011-credit-reservations') as applied
+           from pg_class where oid = 'control.credit_ledger'::regclass`,
+      );
+      expect(state).toEqual({ owner: appRole, applied: false });
+    } finally {
+      await db.close();
+      await other.drop();
+    }
   });
 });
