@@ -24,6 +24,7 @@ import { createTenantDatabases, type TenantDatabases, type TenantDb } from '../t
 import { createKeyResolver, type KeyResolver } from '../tenants/api-keys/key-resolver.js';
 import { createAuditLog, type AuditLog } from '../tenants/audit/audit-log.js';
 import { createCreditLedger, type CreditLedger } from '../modules/credits/credit-ledger.js';
+import { warnIfLedgerUnguarded } from '../modules/credits/ledger-guard.js';
 import { createTenantProvisioning, type TenantProvisioning } from '../tenants/provisioning/tenant-provisioning.js';
 import { tenantChannel } from '../tenants/tenant-channels.js';
 import { createTrackingSites, type TrackingSites } from '../modules/tracking-settings/tracking-site.js';
@@ -184,6 +185,7 @@ export async function connectServices(opts: {
   const keys = createKeyResolver({ control, pubsub: coordination.pubsub, ttlMs: config.KEY_CACHE_TTL_SECONDS * 1000, now: Date.now });
   const ledger = createCreditLedger({
     control,
+    ...(config.CREDIT_RESERVATION_HOLD_SECONDS === undefined ? {} : { reservationHoldMs: config.CREDIT_RESERVATION_HOLD_SECONDS * 1000 }),
     onBalanceChanged: (tenantId, balance) => {
       coordination.pubsub
         .publish(tenantChannel(tenantId, 'credits'), JSON.stringify({ balance }))
@@ -437,10 +439,17 @@ async function startIngestion(deps: {
   };
 }
 
-/** Control schema first, then every tenant; a tenant that fails is named and stops the start. */
+/**
+ * Control schema first (through MIGRATION_DATABASE_URL when set: the role
+ * that owns it, not the application's), then every tenant as the application
+ * (which owns the tenant schemas it makes); a tenant that fails is named and stops the start.
+ */
 export async function migrateEverything(services: PlatformServices, config: Config, log: Logger): Promise<void> {
-  const control = await migrateControl(services.db, controlMigrations);
+  const owner =
+    config.MIGRATION_DATABASE_URL === undefined ? undefined : createDatabase({ url: config.MIGRATION_DATABASE_URL, poolSize: 1, applicationName: 'leadgraph-migrations' });
+  const control = await migrateControl(owner ?? services.db, controlMigrations).finally(() => owner?.close());
   if (control.applied.length > 0) log.info('control schema migrated', { applied: control.applied });
+  await warnIfLedgerUnguarded(services.control, log);
   const fanOut = await migrateAllTenants(services.db, tenantMigrations, config.TENANT_MIGRATION_CONCURRENCY);
   if (fanOut.failed.length > 0) {
     throw new Error(`tenant migrations failed: ${fanOut.failed.map((f) => `${f.schema}: ${f.error}`).join('; ')}`);

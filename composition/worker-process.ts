@@ -16,6 +16,7 @@ import { activeTenants, isTenantActive } from '../tenants/tenant-status.js';
 import { sweepStrandedDeliveries } from '../modules/webhooks/stranded-deliveries.js';
 import { ensurePixelHostSchedule } from '../workflows/pixel-hosts/pixel-host-schedule.js';
 import { ensurePeeringDbSchedule } from '../workflows/peeringdb/peeringdb-schedule.js';
+import { ensureReservationSweepSchedule } from '../workflows/credits/release-reservations-schedule.js';
 
 /** How often a worker looks for webhook deliveries recorded but never handed to their workflow. */
 const STRANDED_SWEEP_EVERY_MS = 60_000;
@@ -139,5 +140,10 @@ async function ensureAllSchedules(deps: { endpoint: TemporalEndpoint; config: Co
     taskQueue: deps.endpoint.taskQueue,
     configured: deps.config.PEERINGDB_URL !== undefined,
     everyHours: deps.config.PEERINGDB_SYNC_HOURS,
+  });
+  await ensureReservationSweepSchedule({
+    client: deps.services.temporalClient,
+    taskQueue: deps.endpoint.taskQueue,
+    everyMinutes: deps.config.CREDIT_RESERVATION_SWEEP_MINUTES,
   });
 }

@@ -3,6 +3,7 @@ import { connectServices, temporalEndpoint } from './services.js';
 import { runProcess } from '../platform/lifecycle/run-process.js';
 import { createLogger } from '../platform/logging/logger.js';
 import { startWorkerProcess } from './worker-process.js';
+import { warnIfLedgerUnguarded } from '../modules/credits/ledger-guard.js';
 
 /** `npm run worker`: one Temporal worker of a deployment; run as many as the work needs. */
 const config = loadConfigOrExit(process.env);
@@ -20,5 +21,7 @@ await runProcess(log, async ({ started, stopAll }) => {
     applicationName: 'leadgraph-worker',
   });
   started(() => services.close());
+  // The worker charges credits too; the gateway migrates, so it may start before the ledger exists.
+  await warnIfLedgerUnguarded(services.control, log);
   await startWorkerProcess({ endpoint, config, services, log, started, stopAll });
 });

@@ -28,6 +28,7 @@ import type { TrackingSites } from '../modules/tracking-settings/tracking-site.j
 import type { PixelHostClaims } from '../modules/tracking-settings/pixel-host-claims.js';
 import { createRecheckPixelHostsActivities } from './pixel-hosts/recheck-pixel-hosts.activities.js';
 import { createSyncPeeringDbActivities } from './peeringdb/sync-peeringdb.activities.js';
+import { createReleaseReservationsActivities } from './credits/release-reservations.activities.js';
 import { createPeeringDbNetworks } from '../platform/network/peeringdb-networks.js';
 import type { PeeringDbSettings } from '../platform/network/peeringdb-client.js';
 import { createOffboardTenantActivities } from './offboarding/offboard-tenant.activities.js';
@@ -90,6 +91,7 @@ export function createActivities(deps: WorkerDeps) {
     ...createRetentionActivities({ tenantDbs: deps.tenantDbs, now }),
     ...createRecheckPixelHostsActivities({ claims: deps.pixelHosts }),
     ...createSyncPeeringDbActivities({ networks: createPeeringDbNetworks(deps.control), http: deps.outbound, settings: deps.peeringDb, now }),
+    ...createReleaseReservationsActivities(deps),
     ...createDeletePersonActivities(deps),
     ...createExportPersonActivities(deps),
     ...createOffboardTenantActivities({

@@ -11,3 +11,4 @@ export { deletePersonWorkflow } from './privacy/delete-person.workflow.js';
 export { exportPersonWorkflow } from './privacy/export-person.workflow.js';
 export { recheckPixelHostsWorkflow } from './pixel-hosts/recheck-pixel-hosts.workflow.js';
 export { syncPeeringDbWorkflow } from './peeringdb/sync-peeringdb.workflow.js';
+export { releaseReservationsWorkflow } from './credits/release-reservations.workflow.js';

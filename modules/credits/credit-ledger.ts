@@ -1,6 +1,18 @@
 import { failure, success, type Outcome } from '../../platform/outcome.js';
 import type { ControlDb } from '../../platform/postgres/control-db.js';
-import { appendLedgerRow, chargeUnder, currentBalance, ledgerKindOf, lockedBalance, setBalance, usageByOperation } from './credits.repository.js';
+import {
+  appendLedgerRow,
+  chargeUnder,
+  closeReservation,
+  currentBalance,
+  expiredReservations,
+  ledgerKindOf,
+  lockedBalance,
+  openReservation,
+  renewReservation,
+  setBalance,
+  usageByOperation,
+} from './credits.repository.js';
 
 export interface LedgerEntry {
   readonly tenantId: string;
@@ -37,12 +49,23 @@ export interface UsageLine {
 export interface CreditLedger {
   /** A refusal is recorded (once per key) for usage, and returned as `credits-exhausted`. */
   charge(entry: LedgerEntry): Promise<Outcome<LedgerResult>>;
+  /**
+   * A charge held open until it is kept or refunded; one left unsettled past
+   * the hold is released by `releaseExpired`. A replay renews the hold of a
+   * reservation still open (a job alive between attempts).
+   */
+  reserve(entry: LedgerEntry): Promise<Outcome<LedgerResult>>;
+  /** Keeps a reservation as the charge it is; `kept: false` when the sweep released it first (the call then goes unbilled). */
+  keep(entry: { readonly tenantId: string; readonly reservationKey: string }): Promise<{ kept: boolean }>;
+  /** Returns up to `limit` expired, unsettled reservations in full, each once (kind 'release'); how many it released and how many were due. */
+  releaseExpired(limit: number): Promise<{ released: number; due: number }>;
   /** Written as kind 'grant', so usage leaves it out whatever its operation. */
   credit(entry: LedgerEntry): Promise<LedgerResult>;
   /**
    * Returns `entry.amount` of the charge keyed `refundsKey`, at most once per charge; an unknown
    * or already refunded charge is `refunded: false` and writes nothing. More than was charged,
-   * or another operation than the charge's, is a bug and throws.
+   * or another operation than the charge's, is a bug and throws. It settles
+   * a reservation under `refundsKey`; one already released is `refunded: false`.
    */
   refund(entry: LedgerEntry & { readonly refundsKey: string }): Promise<RefundResult>;
   /** Counts a cache hit: free, but visible in usage. */
@@ -56,7 +79,17 @@ export type BalanceListener = (tenantId: string, balance: number) => void;
 
 export const GRANT_OPERATION = 'grant';
 
-type LedgerKind = 'grant' | 'charge' | 'refund' | 'cached' | 'refused';
+/**
+ * How long a reservation stays open unsettled before the sweep returns it:
+ * longer than any live job holds one between its renewals (an enrichment
+ * stage waits at most until the next UTC midnight for a daily limit).
+ */
+export const RESERVATION_HOLD_MS = 26 * 3_600_000;
+
+/** The release of a reservation is keyed after it, as a refusal is: one per reservation. */
+const releaseKey = (reservationKey: string) => `${reservationKey}#release`;
+
+type LedgerKind = 'grant' | 'charge' | 'refund' | 'release' | 'cached' | 'refused';
 
 interface LedgerRow {
   readonly entry: Omit<LedgerEntry, 'amount'>;
@@ -72,7 +105,8 @@ interface LedgerRow {
  * tenant are serialised: the idempotency check and the "never below zero"
  * check both see the latest committed state, however many run at once.
  */
-export function createCreditLedger(deps: { control: ControlDb; onBalanceChanged: BalanceListener }): CreditLedger {
+export function createCreditLedger(deps: { control: ControlDb; onBalanceChanged: BalanceListener; reservationHoldMs?: number }): CreditLedger {
+  const holdMs = deps.reservationHoldMs ?? RESERVATION_HOLD_MS;
   const lockBalance = async (tx: ControlDb, tenantId: string) => {
     const balance = await lockedBalance(tx, tenantId);
     if (balance === undefined) throw new Error(`tenant ${tenantId} has no credit balance`);
@@ -112,26 +146,65 @@ export function createCreditLedger(deps: { control: ControlDb; onBalanceChanged:
     }
   };
 
+  async function takeCharge(entry: LedgerEntry, reservation: boolean): Promise<Outcome<LedgerResult>> {
+    assertAmount(entry);
+    const result = await deps.control.transaction(async (tx): Promise<Outcome<LedgerResult>> => {
+      const balance = await lockBalance(tx, entry.tenantId);
+      if (await seenBefore(tx, entry)) {
+        if (reservation) await renewReservation(tx, entry.tenantId, entry.idempotencyKey, holdMs);
+        return success({ balance, replayed: true });
+      }
+      if (balance < entry.amount) {
+        // Its own key, not the charge's: a retry once credits arrive must still be able to charge.
+        await append(
+          tx,
+          { entry, kind: 'refused', signedAmount: 0, balanceAfter: balance, idempotencyKey: `${entry.idempotencyKey}#refused` },
+          { ignoreReplay: true },
+        );
+        return failure({ kind: 'credits-exhausted', balance, required: entry.amount });
+      }
+      await apply(tx, { entry, kind: 'charge', signedAmount: -entry.amount, balanceAfter: balance - entry.amount });
+      if (reservation) await openReservation(tx, { ...entry, holdMs });
+      return success({ balance: balance - entry.amount, replayed: false });
+    });
+    if (result.ok && !result.value.replayed) deps.onBalanceChanged(entry.tenantId, result.value.balance);
+    return result;
+  }
+
   return {
-    async charge(entry) {
-      assertAmount(entry);
-      const result = await deps.control.transaction(async (tx): Promise<Outcome<LedgerResult>> => {
-        const balance = await lockBalance(tx, entry.tenantId);
-        if (await seenBefore(tx, entry)) return success({ balance, replayed: true });
-        if (balance < entry.amount) {
-          // Its own key, not the charge's: a retry once credits arrive must still be able to charge.
-          await append(
-            tx,
-            { entry, kind: 'refused', signedAmount: 0, balanceAfter: balance, idempotencyKey: `${entry.idempotencyKey}#refused` },
-            { ignoreReplay: true },
-          );
-          return failure({ kind: 'credits-exhausted', balance, required: entry.amount });
-        }
-        await apply(tx, { entry, kind: 'charge', signedAmount: -entry.amount, balanceAfter: balance - entry.amount });
-        return success({ balance: balance - entry.amount, replayed: false });
+    charge: (entry) => takeCharge(entry, false),
+
+    reserve: (entry) => takeCharge(entry, true),
+
+    async keep(entry) {
+      return deps.control.transaction(async (tx) => {
+        if ((await closeReservation(tx, entry.tenantId, entry.reservationKey)) !== undefined) return { kept: true };
+        // Nothing open: kept before (a replay), made before reservations existed, or released by the sweep.
+        const charge = await chargeUnder(tx, entry.tenantId, entry.reservationKey, GRANT_OPERATION);
+        return { kept: charge !== undefined && !charge.refunded };
       });
-      if (result.ok && !result.value.replayed) deps.onBalanceChanged(entry.tenantId, result.value.balance);
-      return result;
+    },
+
+    async releaseExpired(limit) {
+      const due = await expiredReservations(deps.control, limit);
+      let released = 0;
+      for (const reservation of due) {
+        const tenantId = reservation.tenant_id;
+        const balance = await deps.control.transaction(async (tx) => {
+          const before = await lockBalance(tx, tenantId);
+          // Settled since it was read (kept, refunded, renewed): the settlement stands.
+          const open = await closeReservation(tx, tenantId, reservation.idempotency_key, { expiredOnly: true });
+          if (open === undefined) return undefined;
+          const entry = { tenantId, operation: open.operation, idempotencyKey: releaseKey(reservation.idempotency_key), reason: 'reservation expired unsettled' };
+          const after = before + open.amount;
+          await apply(tx, { entry, kind: 'release', signedAmount: open.amount, balanceAfter: after, refunds: reservation.idempotency_key });
+          return after;
+        });
+        if (balance === undefined) continue;
+        released += 1;
+        deps.onBalanceChanged(tenantId, balance);
+      }
+      return { released, due: due.length };
     },
 
     async credit(entry) {
@@ -153,6 +226,7 @@ export function createCreditLedger(deps: { control: ControlDb; onBalanceChanged:
         const balance = await lockBalance(tx, entry.tenantId);
         const own = await ledgerKindOf(tx, entry.tenantId, entry.idempotencyKey);
         if (own !== undefined) return { balance, replayed: true, refunded: own === 'refund' };
+        await closeReservation(tx, entry.tenantId, refundsKey);
         const charge = await chargeUnder(tx, entry.tenantId, refundsKey, GRANT_OPERATION);
         if (charge === undefined || charge.refunded) return { balance, replayed: false, refunded: false };
         if (entry.amount > -charge.amount) {

@@ -34,6 +34,9 @@ export const configSchema = z.object({
   ADMIN_TOKEN: z.string().min(24, 'must be at least 24 characters').optional(),
 
   DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
+  // Control migrations' connection, as a role that owns the control schema: the application's own (DATABASE_URL) then
+  // cannot change the ledger's append-only rule (README, "Credits"). Unset: migrations run on DATABASE_URL.
+  MIGRATION_DATABASE_URL: url(['postgres:', 'postgresql:']).optional(),
   DATABASE_POOL_SIZE: positiveInt.default(10),
   EMBEDDED_POSTGRES_PORT: port.default(5488),
 
@@ -133,6 +136,10 @@ export const configSchema = z.object({
   PEERINGDB_URL: url(['http:', 'https:']).optional(),
   PEERINGDB_API_KEY: z.string().min(1).optional(),
   PEERINGDB_SYNC_HOURS: positiveInt.default(24),
+  // A credit reservation unsettled this long (its job terminated) is released by the sweep; unset: the ledger's default.
+  // 0 releases at the next sweep even a live job's: tests only.
+  CREDIT_RESERVATION_HOLD_SECONDS: z.coerce.number().int().min(0).optional(),
+  CREDIT_RESERVATION_SWEEP_MINUTES: positiveInt.default(10),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -67,6 +67,15 @@ export interface CreditLedger {
   tenant_id: string;
 }
 
+export interface CreditReservations {
+  amount: number;
+  created_at: Generated<Timestamp>;
+  expires_at: Timestamp;
+  idempotency_key: string;
+  operation: string;
+  tenant_id: string;
+}
+
 export interface IngestCursors {
   lane: number;
   processed: Generated<number>;
@@ -155,6 +164,7 @@ export interface DB {
   audit_log: AuditLog;
   credit_balances: CreditBalances;
   credit_ledger: CreditLedger;
+  credit_reservations: CreditReservations;
   ingest_cursors: IngestCursors;
   ingest_heads: IngestHeads;
   ingest_model_cursors: IngestModelCursors;

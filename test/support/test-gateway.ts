@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { parseConfig, type Config } from '../../platform/config/config.js';
-import { connectServices, temporalEndpoint, type PlatformServices } from '../../composition/services.js';
+import { connectServices, migrateEverything, temporalEndpoint, type PlatformServices } from '../../composition/services.js';
 import { startGateway, type Gateway } from '../../api/server.js';
-import { createLogger } from '../../platform/logging/logger.js';
+import { createLogger, type Logger } from '../../platform/logging/logger.js';
 import { problemText } from '../../platform/outcome.js';
 
 export interface TestGateway {
@@ -51,9 +51,10 @@ export function testConfig(overrides: Record<string, string> = {}): Config {
   return parsed.value;
 }
 
-export async function startTestGateway(opts: { config?: Config; adminToken?: string } = {}): Promise<TestGateway> {
+/** `migrate`: as a deployment starts, migrations between connecting and serving (a fresh database's own run); `log`: where its lines go. */
+export async function startTestGateway(opts: { config?: Config; adminToken?: string; migrate?: boolean; log?: Logger } = {}): Promise<TestGateway> {
   const config = opts.config ?? testConfig();
-  const log = createLogger({ level: config.LOG_LEVEL });
+  const log = opts.log ?? createLogger({ level: config.LOG_LEVEL });
   const services = await connectServices({
     config,
     endpoints: {
@@ -67,6 +68,7 @@ export async function startTestGateway(opts: { config?: Config; adminToken?: str
   const adminToken = opts.adminToken ?? `adm_${randomBytes(24).toString('base64url')}`;
   let gateway: Gateway;
   try {
+    if (opts.migrate === true) await migrateEverything(services, config, log);
     gateway = await startGateway({ config, adminToken, log, ...services }, { host: '127.0.0.1', port: 0 });
   } catch (error) {
     await services.close();

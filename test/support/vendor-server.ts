@@ -7,6 +7,8 @@ export interface VendorReply {
   readonly body?: unknown;
   readonly headers?: Readonly<Record<string, string>>;
   readonly delayMs?: number;
+  /** Answered only once this settles: the test decides when the call ends. */
+  readonly until?: Promise<unknown>;
 }
 
 export interface VendorServer {
@@ -59,7 +61,8 @@ export async function startVendorServer(opts: { key: string; delayMs?: number })
         res.end(reply.body === undefined ? '' : typeof reply.body === 'string' ? reply.body : JSON.stringify(reply.body));
       };
       const delay = reply.delayMs ?? opts.delayMs ?? 0;
-      if (delay > 0) setTimeout(respond, delay);
+      if (reply.until !== undefined) void reply.until.then(respond);
+      else if (delay > 0) setTimeout(respond, delay);
       else respond();
     };
     if (req.headers.authorization !== `Bearer ${opts.key}`) return send({ status: 401, body: { error: { type: 'auth_invalid' } } });

@@ -213,7 +213,7 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
 
   async function reserve(job: ProviderInput & { priceCredits: number }, settings: EnrichmentSettings): Promise<Reservation> {
     const charge = async (): Promise<Reservation> => {
-      const charged = await deps.ledger.charge({
+      const charged = await deps.ledger.reserve({
         tenantId: job.tenantId,
         amount: job.priceCredits,
         operation: enrichmentOperation(job.providerId),
@@ -286,9 +286,17 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
     return { answer, shared: !led };
   }
 
+  /** False when the sweep released the reservation first (the job outlived its hold): the call goes unbilled, never billed twice. */
+  async function keepReservation(job: ProviderInput): Promise<boolean> {
+    const { kept } = await deps.ledger.keep({ tenantId: job.tenantId, reservationKey: ledgerKey(job, job.providerId, 'reserve') });
+    if (!kept) deps.log.warn('credit reservation released before its job settled; the call is not charged', { jobId: job.jobId, provider: job.providerId });
+    return kept;
+  }
+
   async function settle(job: ProviderInput & { priceCredits: number; answer: ProviderAnswer; shared: boolean }): Promise<void> {
-    const keep = !job.shared && hasData(job.answer);
-    if (!keep) {
+    const paid = !job.shared && hasData(job.answer);
+    const keep = paid && (await keepReservation(job));
+    if (!paid) {
       await deps.ledger.refund({
         tenantId: job.tenantId,
         amount: job.priceCredits,

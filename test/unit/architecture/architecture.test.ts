@@ -146,6 +146,7 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['tenants', 'api_keys', 'audit_log', 'tenant_deletions', 'bot_events', 'suppressed_events'].map((t) => [t, 'tenants/'])),
   credit_balances: 'modules/credits/',
   credit_ledger: 'modules/credits/',
+  credit_reservations: 'modules/credits/',
   ...Object.fromEntries(['rdap_networks', 'peeringdb_networks', 'peeringdb_sync_state'].map((t) => [t, 'platform/network/'])),
 };
 
