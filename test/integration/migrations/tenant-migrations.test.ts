@@ -106,7 +106,8 @@ describe('tenant migrations', () => {
       const row = (await appliedIn(schema)).find((r) => r.name === extra.name);
       expect(row?.applied_at.getTime()).toBe(appliedAt.get(schema));
     }
-  });
+    // Provisioning 200 schemas of every migration is most of it: it grows with each migration and the machine's load.
+  }, 180_000);
 
   it('never applies a migration twice when two fan-outs run at once over the same tenants', async () => {
     const schemas = await provisionTenants(20);
