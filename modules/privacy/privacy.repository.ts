@@ -6,6 +6,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { IpStorage } from '../../intelligence/ip/mask-ip.js';
 import type { TenantRows } from '../../schema/tables/tables.js';
+import { quoteTenantSchema } from '../../schema/migrations/migration.js';
 import type { TenantDb } from '../../tenants/tenant-db.js';
 import type { ErasedCounts, RequestStatus } from './privacy-requests.js';
 
@@ -108,6 +109,41 @@ export async function anySuppressed(db: TenantDb, hashes: readonly string[]): Pr
     .selectNoFrom((eb) => eb.exists(eb.selectFrom('suppressions').select('hash').where('hash', '=', eb.fn.any(eb.val([...hashes])))).as('any'))
     .executeTakeFirstOrThrow();
   return row.any === true;
+}
+
+/**
+ * The lock between erasure and ingestion's processor (its key, per tenant):
+ * every chunk transaction holds it shared from its opening statement, an
+ * erasure's suppression takes it exclusively. So chunks in flight commit
+ * before the suppression does (and the erasure's pages, which come after,
+ * see what they wrote), and every later chunk reads the suppression.
+ */
+export function suppressionBarrierKey(schema: string): string {
+  return `ingest-suppressions:${quoteTenantSchema(schema).slice(1, -1)}`;
+}
+
+/** Waits for the tenant's ingestion chunks in flight, and holds off new ones, until the caller's transaction ends. Its first statement, before any row lock. */
+export async function holdIngestion(db: TenantDb): Promise<void> {
+  await db.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [suppressionBarrierKey(db.schema)]);
+}
+
+/**
+ * Whether the tenant has suppressions at all (most have none, and nothing is
+ * hashed for them), and version 1 ones (then their hashes are asked too).
+ * Both from an index's first entry.
+ */
+export async function suppressionVersions(db: Pick<TenantDb, 'query'>): Promise<{ any: boolean; legacy: boolean }> {
+  const [row] = await db.query<{ any: boolean; legacy: boolean }>(
+    `select exists (select 1 from {t}.suppressions) as any, exists (select 1 from {t}.suppressions where hash_version = 1) as legacy`,
+  );
+  return { any: row?.any === true, legacy: row?.legacy === true };
+}
+
+/** Which of the hashes are suppressed, as committed when the statement starts: one statement for a whole chunk. */
+export async function suppressedAmong(db: Pick<TenantDb, 'query'>, hashes: readonly string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const rows = await db.query<{ hash: string }>(`select hash from {t}.suppressions where hash = any($1)`, [[...hashes]]);
+  return new Set(rows.map((row) => row.hash));
 }
 
 export async function suppressionHashRows(db: TenantDb) {

@@ -30,7 +30,7 @@ import type { TenantDatabases, TenantDb } from '../../tenants/tenant-db.js';
 import { personAnswerCacheKeys } from '../../modules/privacy/person-cache-keys.js';
 import { resolvePerson } from '../../modules/privacy/person-resolution.js';
 import type { PersonRequestInput, TenantRef } from '../../modules/privacy/privacy-requests.js';
-import { addToErasedCount, completeDeletionRequest, failDeletionRequest, markDeletionRunning } from '../../modules/privacy/privacy.repository.js';
+import { addToErasedCount, completeDeletionRequest, failDeletionRequest, holdIngestion, markDeletionRunning } from '../../modules/privacy/privacy.repository.js';
 import { workflowTenantDb } from '../workflow-tenant.js';
 import { inTenant } from './activity-guards.js';
 
@@ -85,6 +85,8 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
       if (input.suppressions.length === 0) return;
       await inTenantOf(input, async (db) => {
         await db.transaction(async (tx) => {
+          // Ingestion's chunks in flight commit first (the erasure's pages, later, see them); every later chunk reads these rows.
+          await holdIngestion(tx);
           const added = await insertSuppressions(tx, input.suppressions);
           await addToErasedCount(tx, input.requestId, 'suppressionsRecorded', added);
           // Rows from before the keyed hash, for the same identifiers: the new rows hold them now, and these could be guessed.
@@ -119,6 +121,8 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
             await addToErasedCount(tx, input.requestId, input.step, n);
             return n;
           }
+          // No evaluation still in flight can write for the leads after they go: it commits first, or finds them gone.
+          await holdIngestion(tx);
           // Leads merged into the person while the erasure ran go with them.
           const ids = await leadTreeIds(tx, input.leadIds);
           let leads = 0;

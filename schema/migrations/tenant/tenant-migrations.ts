@@ -13,6 +13,7 @@ import { enrichmentControlMigration } from './0011-enrichment-control.migration.
 import { botEventsMigration } from './0012-bot-events.migration.js';
 import { ipNetworkProviderMigration } from './0013-ip-network-provider.migration.js';
 import { ingestLogMigration } from './0014-ingest-log.migration.js';
+import { deletionReceiptMigration } from './0016-deletion-receipt.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -30,4 +31,5 @@ export const tenantMigrations: readonly TenantMigration[] = [
   botEventsMigration,
   ipNetworkProviderMigration,
   ingestLogMigration,
+  deletionReceiptMigration,
 ];
