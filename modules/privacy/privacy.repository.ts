@@ -154,7 +154,7 @@ export type SuppressionHashRow = Awaited<ReturnType<typeof suppressionHashRows>>
 
 // Deletion requests
 
-const deletionColumns = ['id', 'status', 'erased', 'error', 'requested_at as requestedAt', 'completed_at as completedAt'] as const;
+const deletionColumns = ['id', 'status', 'erased', 'error', 'requested_at as requestedAt', 'started_at as startedAt', 'completed_at as completedAt'] as const;
 type DeletionTypes = { status: RequestStatus; erased: ErasedCounts };
 
 export async function insertDeletionRequest(db: TenantDb, id: string) {
@@ -169,7 +169,7 @@ export async function findDeletionRequest(db: TenantDb, id: string) {
 export async function markDeletionRunning(db: TenantDb, id: string): Promise<boolean> {
   const started = await db.kysely
     .updateTable('deletion_requests')
-    .set({ status: 'RUNNING' })
+    .set({ status: 'RUNNING', started_at: sql`coalesce(started_at, now())` })
     .where('id', '=', id)
     .where('status', 'in', ['QUEUED', 'RUNNING'])
     .returning('id')
@@ -201,6 +201,15 @@ export async function addToErasedCount(db: TenantDb, id: string, key: string, n:
   await db.kysely
     .updateTable('deletion_requests')
     .set({ erased: sql`jsonb_set(erased, array[${key}::text], to_jsonb(coalesce((erased->>${key}::text)::bigint, 0) + ${n}))` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Sets the request's count of `key` to `n`: for a count read whole (the deliveries recorded), so a retried step does not add it twice. */
+export async function setErasedCount(db: TenantDb, id: string, key: string, n: number): Promise<void> {
+  await db.kysely
+    .updateTable('deletion_requests')
+    .set({ erased: sql`jsonb_set(erased, array[${key}::text], to_jsonb(${n}::bigint))` })
     .where('id', '=', id)
     .execute();
 }
