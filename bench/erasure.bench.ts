@@ -41,17 +41,22 @@ async function seedPerson(bench: BenchServices, tenant: TenantDb, events: number
   if (written.position === undefined || !(await bench.services.events.processed(tenant, written.position, 30_000))) throw new Error('the identify was not processed');
   const [lead] = await tenant.query<{ lead_id: string }>('select lead_id from {t}.identities where anonymous_id = $1', [anonymousId]);
   if (lead === undefined) throw new Error('the identify made no lead');
+  // An identify opens no session (it is not a visit) and is one event: the rest are made here.
+  const [held] = await tenant.query<{ sessions: number; events: number }>(
+    'select (select count(*)::int from {t}.sessions where lead_id = $1) as sessions, (select count(*)::int from {t}.events where lead_id = $1) as events',
+    [lead.lead_id],
+  );
   await tenant.query(
     `insert into {t}.sessions (id, lead_id, anonymous_id, started_at, last_activity_at, page_views, event_count)
      select 'ses_${tag}_' || g, $1, $2, now() - g * interval '1 hour', now() - g * interval '1 hour' + interval '10 minutes', 3, $3::int / $4::int
-       from generate_series(1, $4::int - 1) g`,
-    [lead.lead_id, anonymousId, events, sessions],
+       from generate_series(1, $4::int) g`,
+    [lead.lead_id, anonymousId, events, sessions - (held?.sessions ?? 0)],
   );
   await tenant.query(
     `insert into {t}.events (message_id, type, name, lead_id, session_id, anonymous_id, at, properties)
-     select 'bench-${tag}-' || g, 'track', 'Viewed Page', $1, 'ses_${tag}_' || (1 + g % ($3::int - 1)), $2, now() - g * interval '1 second', jsonb_build_object('n', g)
-       from generate_series(1, $4::int - 1) g`,
-    [lead.lead_id, anonymousId, sessions, events],
+     select 'bench-${tag}-' || g, 'track', 'Viewed Page', $1, 'ses_${tag}_' || (1 + g % $3::int), $2, now() - g * interval '1 second', jsonb_build_object('n', g)
+       from generate_series(1, $4::int) g`,
+    [lead.lead_id, anonymousId, sessions - (held?.sessions ?? 0), events - (held?.events ?? 0)],
   );
   return { leadId: lead.lead_id };
 }
