@@ -6,7 +6,9 @@ import { answerCacheKey } from '../../modules/enrichment/answer-cache.js';
 import { identify, tenantRows, trackEvents } from '../integration/leads/lead-operations.js';
 import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../support/test-gateway.js';
 import { startTestWorker } from '../support/test-worker.js';
-import { deletePerson, deletionRequest, eventually, exportPerson, requestDeletion } from './privacy-operations.js';
+import { deletePerson, deletionRequest, eventually, exportPerson, redisMentioning, requestDeletion } from './privacy-operations.js';
+
+const NAME_VENDOR = 'people-by-name';
 
 /** The receipt of an erasure: what it erased where, as counted before it ran; readable by its tenant alone; naming no one. */
 describe('the deletion receipt', () => {
@@ -54,6 +56,31 @@ describe('the deletion receipt', () => {
       JSON.stringify({ kind: 'match', fields: [{ field: 'email.deliverable', value: true, confidence: 1 }] }),
       3_600_000,
     );
+    // A vendor that finds people by name at a company: its answers are about the person too.
+    await gateway.data(tenant.secretKey, 'mutation ($input: EnrichmentVendorInput!) { configureEnrichmentVendor(input: $input) { id } }', {
+      input: {
+        apiKey: 'vendor-key',
+        config: {
+          id: NAME_VENDOR,
+          name: 'People by name',
+          endpoint: 'http://127.0.0.1:9/people',
+          method: 'GET',
+          auth: { kind: 'bearer' },
+          request: { query: { name: '{{name}}', domain: '{{domain}}' } },
+          accepts: ['name', 'domain'],
+          mode: 'sync',
+          mapping: [{ field: 'person.title', path: 'title', confidence: 0.9, verified: true, type: 'string' }],
+          priceCredits: 1,
+          rateLimitPerMinute: 60,
+          concurrency: 1,
+        },
+      },
+    });
+    await gateway.services.coordination.cache.set(
+      answerCacheKey(gateway.services.hashKeys, { tenantId: tenant.id, providerId: `vendor:${NAME_VENDOR}`, key: `name=${person.name}&domain=receipt.example` }),
+      JSON.stringify({ kind: 'match', fields: [{ field: 'person.title', value: 'Buyer', confidence: 0.9 }] }),
+      3_600_000,
+    );
     const exported = await exportPerson(gateway, tenant, { email: person.email });
     expect(exported.status).toBe('COMPLETED');
     return { ...person, leadId: lead.id, exportId: exported.id };
@@ -95,7 +122,7 @@ describe('the deletion receipt', () => {
       merges: 0,
       identity_conflicts: 0,
     });
-    expect(receipt).toMatchObject({ cacheEntriesPurged: 1, suppressionsRecorded: 3, workflowsTerminated: 0, exportDocumentsDeleted: 1, webhooksTold: 1 });
+    expect(receipt).toMatchObject({ cacheEntriesPurged: 2, suppressionsRecorded: 3, workflowsTerminated: 0, exportDocumentsDeleted: 1, webhooksTold: 1 });
     expect(Date.parse(receipt.startedAt!)).toBeGreaterThanOrEqual(Date.parse(done.requestedAt));
     expect(Date.parse(receipt.completedAt)).toBeGreaterThanOrEqual(Date.parse(receipt.startedAt!));
     expect(receipt.completedAt).toBe(done.completedAt);
@@ -104,6 +131,7 @@ describe('the deletion receipt', () => {
     expect(await count(tenant, '{t}.export_requests where id = $1', [person.exportId])).toBe(0);
     expect(await count(tenant, '{t}.events where lead_id = $1', [person.leadId])).toBe(0);
     expect(await count(tenant, logged, [person.anonymousId, person.userId, person.email])).toBe(0);
+    expect(await redisMentioning(gateway, [person.email, person.name])).toEqual([]);
     // A second request finds nothing: its receipt counts nothing, and says so table by table.
     const again = await deletePerson(gateway, tenant, { email: person.email });
     expect(again.receipt?.tables.every((line) => line.rows === 0)).toBe(true);
