@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { startBenchServices, type BenchServices } from './bench-services.js';
 import { benchEnrichment } from './enrichment.bench.js';
+import { benchErasure } from './erasure.bench.js';
 import { benchDefaultEnrichment } from './default-enrichment.bench.js';
 import { PrivilegedPortError } from './local-internet.js';
 import { benchGateway } from './gateway.bench.js';
@@ -11,7 +12,7 @@ import { benchSegments } from './segments.bench.js';
 /**
  * `npm run bench`: every figure is reported beside a baseline measured in the
  * same run, so the ratios hold across machines where the absolute numbers don't.
- * BENCH_ONLY=gateway|ip|ingest|enrichment|default-enrichment|segments (or a comma-separated list) runs only those.
+ * BENCH_ONLY=gateway|ip|ingest|enrichment|default-enrichment|segments|erasure (or a comma-separated list) runs only those.
  */
 function positiveInt(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
@@ -19,7 +20,7 @@ function positiveInt(name: string, fallback: number): number {
   return value;
 }
 
-const BENCHES = ['gateway', 'ip', 'ingest', 'enrichment', 'default-enrichment', 'segments'] as const;
+const BENCHES = ['gateway', 'ip', 'ingest', 'enrichment', 'default-enrichment', 'segments', 'erasure'] as const;
 const only = process.env['BENCH_ONLY']?.split(',').map((name) => name.trim());
 const unknown = only?.filter((name) => !(BENCHES as readonly string[]).includes(name)) ?? [];
 if (unknown.length > 0) throw new Error(`BENCH_ONLY: unknown ${unknown.join(', ')}; expected ${BENCHES.join(', ')}`);
@@ -155,6 +156,20 @@ try {
       `  segment { count }, /pricing viewed within 14 days              ${fmt(c.pricing.ms)} ms   ${thousands(c.pricing.count)} leads   ratio ${(c.pricing.ms / c.baselineMs).toFixed(1)}`,
       `  segment { count }, US companies of 50 to 500 employees         ${fmt(c.firmographic.ms)} ms   ${thousands(c.firmographic.count)} leads   ratio ${(c.firmographic.ms / c.baselineMs).toFixed(1)}`,
       `  createSegment of the /pricing rule (its backfill), once        ${fmt(c.backfillMs)} ms`,
+      '',
+    );
+  }
+  if (runs('erasure')) {
+    // Its own services: Temporal and a worker for the deletion workflow besides the database.
+    const r = await benchErasure({ events: 10_000, sessions: 50 });
+    const ms = (values: readonly number[]) => values.map((v) => fmt(v)).join(', ');
+    const mean = (values: readonly number[]) => values.reduce((sum, v) => sum + v, 0) / Math.max(1, values.length);
+    lines.push(
+      `Erasure of a person with ${thousands(r.events)} events and ${r.sessions} sessions (${thousands(r.rows)} rows by its receipt), runs B-A-A-B`,
+      `  one SQL statement deleting the same events, sessions, identity and lead (baseline)   ${ms(r.baselineMs)} ms`,
+      `  requestDeletion → completed receipt readable                                          ${ms(r.receiptMs)} ms`,
+      `    of which the workflow, receipt's startedAt → completedAt                             ${ms(r.workflowMs)} ms   (a 2 s settle between its two passes included)`,
+      `  ratio receipt / baseline (means)   ${(mean(r.receiptMs) / mean(r.baselineMs)).toFixed(0)}`,
       '',
     );
   }

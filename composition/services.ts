@@ -253,7 +253,7 @@ export async function connectServices(opts: {
     },
   });
   const suppressions = createSuppressionList({ loadRows: (tenant) => suppressionHashRows(tenantDbs.ofResolved(tenant)), pubsub: coordination.pubsub, hashKeys, now: Date.now, onError: (error, context) => log.warn(context, { error }) });
-  const ingestion = await startIngestion({ config, log, control, tenantDbs, coordination, sites, networkCompanies, leadChanges, webhooks, webhookDispatcher, enrichment, inBackground });
+  const ingestion = await startIngestion({ config, log, control, tenantDbs, hashKeys, coordination, sites, networkCompanies, leadChanges, webhooks, webhookDispatcher, enrichment, inBackground });
   const events = createEventStore({
     log: ingestion.log,
     requireConsentOf: async (tenantId) => (await sites.byTenant(tenantId))?.requireConsent ?? false,
@@ -335,6 +335,7 @@ export async function connectServices(opts: {
 async function startIngestion(deps: {
   config: Config;
   log: Logger;
+  hashKeys: HashKeys;
   control: ControlDb;
   tenantDbs: TenantDatabases;
   coordination: Coordination;
@@ -367,6 +368,7 @@ async function startIngestion(deps: {
           tenantDbs: deps.tenantDbs,
           networkCompanies: deps.networkCompanies,
           ipStorageOf: async (tenantId) => (await deps.sites.byTenant(tenantId))?.ipStorage ?? 'full',
+          hashKeys: deps.hashKeys,
           evaluate: (tx, leadIds) => deps.leadChanges.changesOf(tx, leadIds),
           enqueueDeliveries: enqueueChangeDeliveries(deps.webhooks),
           async tell(tenant, effects) {

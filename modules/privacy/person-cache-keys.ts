@@ -1,9 +1,10 @@
 /**
- * The short-term answer-cache entries a person's email can have made: one per
- * provider whose answers are keyed by the email (email verification, and the
- * tenant's vendors that accept an email), for every subject enrichment could
- * have asked with. Entries keyed by a company domain alone are about the
- * company, not the person, and stay.
+ * The short-term answer-cache entries about a person: one per provider whose
+ * answers are keyed by something of the person (their email, or their name:
+ * email verification, and the tenant's vendors that accept either), for every
+ * subject enrichment could have asked with. Entries keyed by a company domain
+ * or a network address alone are about the company or the network, not the
+ * person, and stay (their answers name no one).
  */
 import type { EnrichmentSubject } from '../../intelligence/enrichment/enrichment-types.js';
 import { SUBJECT_FIELDS, type SubjectField } from '../../intelligence/enrichment/vendor-config.js';
@@ -20,21 +21,24 @@ interface KeyedProvider {
 
 const isSubjectField = (value: unknown): value is SubjectField => (SUBJECT_FIELDS as readonly unknown[]).includes(value);
 
+/** The subject fields that are the person's own. */
+const PERSONAL: readonly SubjectField[] = ['email', 'name'];
+
 /** Stored vendor configurations were validated when saved; only `accepts` matters here, read as it is. */
-async function emailKeyedProviders(db: TenantDb): Promise<KeyedProvider[]> {
+async function personKeyedProviders(db: TenantDb): Promise<KeyedProvider[]> {
   const builtIn = Object.entries(BUILT_IN_PROVIDERS).map(([providerId, defaults]) => ({ providerId, keyedBy: defaults.keyedBy }));
   const vendors = await vendorAccepts(db);
   const configured = vendors.map((row) => ({
     providerId: `vendor:${row.id}`,
     keyedBy: Array.isArray(row.accepts) ? row.accepts.filter(isSubjectField) : [],
   }));
-  return [...builtIn, ...configured].filter((provider) => provider.keyedBy.includes('email'));
+  return [...builtIn, ...configured].filter((provider) => provider.keyedBy.some((field) => PERSONAL.includes(field)));
 }
 
 /** Today's names, and the unkeyed names entries had before, which may not have expired yet. */
 export async function personAnswerCacheKeys(db: TenantDb, hashKeys: HashKeys, subjects: readonly EnrichmentSubject[]): Promise<string[]> {
   const tenantId = db.tenantId;
-  const providers = await emailKeyedProviders(db);
+  const providers = await personKeyedProviders(db);
   const keys = providers.flatMap((provider) =>
     subjects.flatMap((subject) => {
       const key = subjectKey(provider, subject);

@@ -37,7 +37,8 @@ export async function resolvePerson(db: TenantDb, person: PersonRef): Promise<Pe
     ...leads.map((lead) => subjectOfLead(lead)),
     // An email alone (an unknown person, a trait email): what verification was asked with.
     ...emails.map((email) => subjectOfLead({ email, traits: {}, companyDomain: null, lastIp: null })),
-  ].filter((subject): subject is EnrichmentSubject => subject?.email !== undefined);
+    // A subject with neither (a company's domain, an address) made no entry about the person.
+  ].filter((subject): subject is EnrichmentSubject => subject?.email !== undefined || subject?.name !== undefined);
   return {
     leadIds,
     emails,

@@ -4,6 +4,8 @@
  * histories). A deletion request's row is the audit entry: status, times and
  * counts, never the identifiers it was asked with.
  */
+import type { DeletionReceipt } from './deletion-receipt.js';
+
 export type RequestStatus = 'QUEUED' | 'RUNNING' | 'COMPLETED' | 'FAILED';
 
 export interface TenantRef {
@@ -33,7 +35,11 @@ export interface DeletionRequestRecord {
   readonly erased: ErasedCounts | null;
   readonly error: string | null;
   readonly requestedAt: Date;
+  /** When the workflow took it up. */
+  readonly startedAt: Date | null;
   readonly completedAt: Date | null;
+  /** Once COMPLETED: what was erased where, and when; null before. */
+  readonly receipt: DeletionReceipt | null;
 }
 
 export interface ExportRequestRecord {

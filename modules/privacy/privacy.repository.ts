@@ -6,6 +6,7 @@
 import { sql, type Selectable } from 'kysely';
 import type { IpStorage } from '../../intelligence/ip/mask-ip.js';
 import type { TenantRows } from '../../schema/tables/tables.js';
+import { quoteTenantSchema } from '../../schema/migrations/migration.js';
 import type { TenantDb } from '../../tenants/tenant-db.js';
 import type { ErasedCounts, RequestStatus } from './privacy-requests.js';
 
@@ -110,6 +111,41 @@ export async function anySuppressed(db: TenantDb, hashes: readonly string[]): Pr
   return row.any === true;
 }
 
+/**
+ * The lock between erasure and ingestion's processor (its key, per tenant):
+ * every chunk transaction holds it shared from its opening statement, an
+ * erasure's suppression takes it exclusively. So chunks in flight commit
+ * before the suppression does (and the erasure's pages, which come after,
+ * see what they wrote), and every later chunk reads the suppression.
+ */
+export function suppressionBarrierKey(schema: string): string {
+  return `ingest-suppressions:${quoteTenantSchema(schema).slice(1, -1)}`;
+}
+
+/** Waits for the tenant's ingestion chunks in flight, and holds off new ones, until the caller's transaction ends. Its first statement, before any row lock. */
+export async function holdIngestion(db: TenantDb): Promise<void> {
+  await db.query(`select pg_advisory_xact_lock(hashtextextended($1, 0))`, [suppressionBarrierKey(db.schema)]);
+}
+
+/**
+ * Whether the tenant has suppressions at all (most have none, and nothing is
+ * hashed for them), and version 1 ones (then their hashes are asked too).
+ * Both from an index's first entry.
+ */
+export async function suppressionVersions(db: Pick<TenantDb, 'query'>): Promise<{ any: boolean; legacy: boolean }> {
+  const [row] = await db.query<{ any: boolean; legacy: boolean }>(
+    `select exists (select 1 from {t}.suppressions) as any, exists (select 1 from {t}.suppressions where hash_version = 1) as legacy`,
+  );
+  return { any: row?.any === true, legacy: row?.legacy === true };
+}
+
+/** Which of the hashes are suppressed, as committed when the statement starts: one statement for a whole chunk. */
+export async function suppressedAmong(db: Pick<TenantDb, 'query'>, hashes: readonly string[]): Promise<Set<string>> {
+  if (hashes.length === 0) return new Set();
+  const rows = await db.query<{ hash: string }>(`select hash from {t}.suppressions where hash = any($1)`, [[...hashes]]);
+  return new Set(rows.map((row) => row.hash));
+}
+
 export async function suppressionHashRows(db: TenantDb) {
   return db.kysely.selectFrom('suppressions').select(['hash', 'hash_version']).execute();
 }
@@ -118,7 +154,7 @@ export type SuppressionHashRow = Awaited<ReturnType<typeof suppressionHashRows>>
 
 // Deletion requests
 
-const deletionColumns = ['id', 'status', 'erased', 'error', 'requested_at as requestedAt', 'completed_at as completedAt'] as const;
+const deletionColumns = ['id', 'status', 'erased', 'error', 'requested_at as requestedAt', 'started_at as startedAt', 'completed_at as completedAt'] as const;
 type DeletionTypes = { status: RequestStatus; erased: ErasedCounts };
 
 export async function insertDeletionRequest(db: TenantDb, id: string) {
@@ -133,7 +169,7 @@ export async function findDeletionRequest(db: TenantDb, id: string) {
 export async function markDeletionRunning(db: TenantDb, id: string): Promise<boolean> {
   const started = await db.kysely
     .updateTable('deletion_requests')
-    .set({ status: 'RUNNING' })
+    .set({ status: 'RUNNING', started_at: sql`coalesce(started_at, now())` })
     .where('id', '=', id)
     .where('status', 'in', ['QUEUED', 'RUNNING'])
     .returning('id')
@@ -165,6 +201,15 @@ export async function addToErasedCount(db: TenantDb, id: string, key: string, n:
   await db.kysely
     .updateTable('deletion_requests')
     .set({ erased: sql`jsonb_set(erased, array[${key}::text], to_jsonb(coalesce((erased->>${key}::text)::bigint, 0) + ${n}))` })
+    .where('id', '=', id)
+    .execute();
+}
+
+/** Sets the request's count of `key` to `n`: for a count read whole (the deliveries recorded), so a retried step does not add it twice. */
+export async function setErasedCount(db: TenantDb, id: string, key: string, n: number): Promise<void> {
+  await db.kysely
+    .updateTable('deletion_requests')
+    .set({ erased: sql`jsonb_set(erased, array[${key}::text], to_jsonb(${n}::bigint))` })
     .where('id', '=', id)
     .execute();
 }

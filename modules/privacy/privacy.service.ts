@@ -6,6 +6,7 @@
 import { success, type Outcome } from '../../platform/outcome.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
 import type { TenantDb } from '../../tenants/tenant-db.js';
+import { deletionReceiptOf } from './deletion-receipt.js';
 import { parsePersonInput, type PersonInput } from './person-input.js';
 import type { PrivacyRequestStarter } from './privacy-request-starter.js';
 import { type DeletionRequestRecord, type ExportRequestRecord } from './privacy-requests.js';
@@ -28,6 +29,8 @@ export interface PrivacyService {
   exportRequest(tenant: TenantDb, id: string): Promise<ExportRequestRecord | undefined>;
 }
 
+const withReceipt = (row: Omit<DeletionRequestRecord, 'receipt'>): DeletionRequestRecord => ({ ...row, receipt: deletionReceiptOf(row) });
+
 /** A request whose workflow cannot be started is failed at once rather than left queued forever. */
 async function startOrFail(start: () => Promise<void>, onFailure: () => Promise<void>): Promise<void> {
   try {
@@ -43,7 +46,7 @@ export function createPrivacyService(deps: { requests: PrivacyRequestStarter }):
     async requestDeletion(tenant, input) {
       const person = parsePersonInput(input);
       if (!person.ok) return person;
-      const request = await insertDeletionRequest(tenant, newId('del'));
+      const request = withReceipt(await insertDeletionRequest(tenant, newId('del')));
       await startOrFail(
         () => deps.requests.startDeletion(tenant, request.id, person.value),
         () => failDeletionRequest(tenant, request.id, 'the deletion workflow could not be started; request it again'),
@@ -51,7 +54,10 @@ export function createPrivacyService(deps: { requests: PrivacyRequestStarter }):
       return success(request);
     },
 
-    deletionRequest: (tenant, id) => findDeletionRequest(tenant, id),
+    async deletionRequest(tenant, id) {
+      const found = await findDeletionRequest(tenant, id);
+      return found === undefined ? undefined : withReceipt(found);
+    },
 
     async requestExport(tenant, input) {
       const person = parsePersonInput(input);

@@ -71,6 +71,7 @@ export interface DeletionRequests {
   error: string | null;
   id: string;
   requested_at: Generated<Timestamp>;
+  started_at: Timestamp | null;
   status: Generated<string>;
 }
 

@@ -222,7 +222,7 @@ describe('deletePersonWorkflow on the real Temporal server', () => {
     expect(await rowsMentioning(gateway, tenant.id, identifiers(person))).toEqual([]);
     expect((await rowsMentioning(gateway, tenant.id, leadIdsOf(person))).filter((found) => !isNotification(found))).toEqual([]);
     const [audit] = await rows<Record<string, unknown>>(tenant, 'select * from {t}.deletion_requests where id = $1', [done.id]);
-    expect(Object.keys(audit!).sort()).toEqual(['completed_at', 'erased', 'error', 'id', 'requested_at', 'status']);
+    expect(Object.keys(audit!).sort()).toEqual(['completed_at', 'erased', 'error', 'id', 'requested_at', 'started_at', 'status']);
     expect(await redisMentioning(gateway, [...identifiers(person), ...leadIdsOf(person)])).toEqual([]);
     expect(await exportRequest(gateway, tenant, exported.id)).toBeNull();
 

@@ -10,9 +10,22 @@ export interface RequestView {
   readonly completedAt: string | null;
 }
 
+export interface ReceiptView {
+  readonly startedAt: string | null;
+  readonly completedAt: string;
+  readonly tables: ReadonlyArray<{ readonly table: string; readonly rows: number }>;
+  readonly cacheEntriesPurged: number;
+  readonly suppressionsRecorded: number;
+  readonly workflowsTerminated: number;
+  readonly exportDocumentsDeleted: number;
+  readonly webhooksTold: number;
+}
+
 export interface DeletionView extends RequestView {
+  readonly startedAt: string | null;
   readonly erased: Record<string, number> | null;
   readonly error: string | null;
+  readonly receipt: ReceiptView | null;
 }
 
 export interface ExportView extends RequestView {
@@ -20,7 +33,8 @@ export interface ExportView extends RequestView {
   readonly document: Record<string, unknown> | null;
 }
 
-const DELETION_FIELDS = 'id status requestedAt completedAt erased error';
+const DELETION_FIELDS = `id status requestedAt startedAt completedAt erased error
+  receipt { startedAt completedAt tables { table rows } cacheEntriesPurged suppressionsRecorded workflowsTerminated exportDocumentsDeleted webhooksTold }`;
 const EXPORT_FIELDS = 'id status requestedAt completedAt expiresAt document';
 
 export const REQUEST_DELETION = `mutation ($input: DeletionInput!) { requestDeletion(input: $input) { ${DELETION_FIELDS} } }`;

@@ -30,7 +30,8 @@ import type { TenantDatabases, TenantDb } from '../../tenants/tenant-db.js';
 import { personAnswerCacheKeys } from '../../modules/privacy/person-cache-keys.js';
 import { resolvePerson } from '../../modules/privacy/person-resolution.js';
 import type { PersonRequestInput, TenantRef } from '../../modules/privacy/privacy-requests.js';
-import { addToErasedCount, completeDeletionRequest, failDeletionRequest, markDeletionRunning } from '../../modules/privacy/privacy.repository.js';
+import { RECEIPT_COUNTS } from '../../modules/privacy/deletion-receipt.js';
+import { addToErasedCount, completeDeletionRequest, failDeletionRequest, holdIngestion, markDeletionRunning, setErasedCount } from '../../modules/privacy/privacy.repository.js';
 import { workflowTenantDb } from '../workflow-tenant.js';
 import { inTenant } from './activity-guards.js';
 
@@ -85,8 +86,10 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
       if (input.suppressions.length === 0) return;
       await inTenantOf(input, async (db) => {
         await db.transaction(async (tx) => {
+          // Ingestion's chunks in flight commit first (the erasure's pages, later, see them); every later chunk reads these rows.
+          await holdIngestion(tx);
           const added = await insertSuppressions(tx, input.suppressions);
-          await addToErasedCount(tx, input.requestId, 'suppressionsRecorded', added);
+          await addToErasedCount(tx, input.requestId, RECEIPT_COUNTS.suppressionsRecorded, added);
           // Rows from before the keyed hash, for the same identifiers: the new rows hold them now, and these could be guessed.
           // (A plan made before the upgrade carries no `replaces`.)
           const replaced = input.suppressions.map((s) => s.replaces).filter((hash): hash is string => typeof hash === 'string');
@@ -102,6 +105,8 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
         for (const leadId of await leadsBeingEnriched(db, input.leadIds)) {
           try {
             await deps.client.workflow.getHandle(enrichLeadWorkflowId(input.tenantId, leadId)).terminate('the lead is being erased');
+            // Counted as each ends: a retry finds the ones already ended closed (not found) and does not count them again.
+            await addToErasedCount(db, input.requestId, RECEIPT_COUNTS.workflowsTerminated, 1);
           } catch (error) {
             if (!(error instanceof WorkflowNotFoundError)) throw error;
           }
@@ -119,6 +124,8 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
             await addToErasedCount(tx, input.requestId, input.step, n);
             return n;
           }
+          // No evaluation still in flight can write for the leads after they go: it commits first, or finds them gone.
+          await holdIngestion(tx);
           // Leads merged into the person while the erasure ran go with them.
           const ids = await leadTreeIds(tx, input.leadIds);
           let leads = 0;
@@ -139,7 +146,7 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
           if ((await deps.coordination.cache.get(key)) !== undefined) found += 1;
           await deps.coordination.cache.delete(key);
         }
-        await addToErasedCount(db, input.requestId, 'cacheEntries', found);
+        await addToErasedCount(db, input.requestId, RECEIPT_COUNTS.cacheEntries, found);
       });
     },
 
@@ -158,8 +165,10 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
         for (const leadId of input.leadIds) {
           if (!notified.has(leadId)) await sendEvent(deps.webhooks, deps.webhookDispatcher, db, 'lead.deleted', { leadId });
         }
+        const recorded = await leadDeletedDeliveries(db, input.leadIds);
+        await setErasedCount(db, input.requestId, RECEIPT_COUNTS.webhooksTold, recorded.length);
         if (!(await anyWebhookWantsLeadDeleted(db))) return;
-        const delivered = new Set((await leadDeletedDeliveries(db, input.leadIds)).map((row) => row.leadId));
+        const delivered = new Set(recorded.map((row) => row.leadId));
         const missing = input.leadIds.filter((leadId) => !delivered.has(leadId)).length;
         if (missing > 0) throw new Error(`lead.deleted was not recorded for ${missing} erased leads`);
       });

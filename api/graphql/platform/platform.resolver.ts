@@ -3,7 +3,7 @@ import type { Orm } from '../../../schema/orm.js';
 import { Tenant } from '../../../schema/entities/control/tenant.entity.js';
 import type { CreditGrants } from '../../../modules/credits/credit-grants.js';
 import type { TenantProvisioning } from '../../../tenants/provisioning/tenant-provisioning.js';
-import type { TenantOffboarding } from '../../../tenants/offboarding/tenant-offboarding.js';
+import type { TenantDeletion, TenantOffboarding } from '../../../tenants/offboarding/tenant-offboarding.js';
 import { unwrap } from '../errors.js';
 import { requireAdmin, type GatewayContext } from '../gateway-context.js';
 import { DeletionRequest } from '../privacy/privacy.types.js';
@@ -12,6 +12,9 @@ import { withoutNulls } from '../without-nulls.js';
 import { CreateTenantInput, GrantCreditsArgs, TenantCreated } from './platform.types.js';
 
 /** Operations of the platform operator (Bearer ADMIN_TOKEN). */
+/** A tenant's deletion in the shape of a person's: it has no person's receipt (its counts are `erased`). */
+const asDeletionRequest = (deletion: TenantDeletion): DeletionRequest => ({ ...deletion, startedAt: null, receipt: null });
+
 @Resolver()
 export class PlatformResolver {
   constructor(private readonly deps: { provisioning: TenantProvisioning; grants: CreditGrants; orm: Orm; offboarding: TenantOffboarding }) {}
@@ -38,12 +41,13 @@ export class PlatformResolver {
   })
   async deleteTenant(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DeletionRequest> {
     requireAdmin(ctx);
-    return unwrap(await this.deps.offboarding.deleteTenant(id));
+    return asDeletionRequest(unwrap(await this.deps.offboarding.deleteTenant(id)));
   }
 
   @Query(() => DeletionRequest, { nullable: true, description: 'A tenant deletion, by the id deleteTenant returned.' })
   async tenantDeletion(@Ctx() ctx: GatewayContext, @Arg('id', () => ID) id: string): Promise<DeletionRequest | null> {
     requireAdmin(ctx);
-    return (await this.deps.offboarding.deletion(id)) ?? null;
+    const deletion = await this.deps.offboarding.deletion(id);
+    return deletion === undefined ? null : asDeletionRequest(deletion);
   }
 }

@@ -1,5 +1,6 @@
 import { GraphQLJSON } from 'graphql-scalars';
-import { Field, ID, InputType, ObjectType } from 'type-graphql';
+import { Field, ID, InputType, Int, ObjectType } from 'type-graphql';
+import type { DeletionReceipt as DeletionReceiptRecord, ErasedRows as ErasedRowsRecord } from '../../../modules/privacy/deletion-receipt.js';
 import type { DeletionRequestRecord, ErasedCounts, ExportRequestRecord } from '../../../modules/privacy/privacy-requests.js';
 import type { PersonInput } from '../../../modules/privacy/person-input.js';
 import { JobStatus } from '../enrichment/enrichment.types.js';
@@ -13,6 +14,42 @@ export class DeletionInput implements PersonInput {
   leadId?: string | null;
 }
 
+@ObjectType('ErasedRows', { description: 'Rows an erasure deleted from one table.' })
+export class ErasedRows implements ErasedRowsRecord {
+  @Field(() => String)
+  table!: string;
+
+  @Field(() => Int)
+  rows!: number;
+}
+
+@ObjectType('DeletionReceipt', { description: 'What a completed erasure erased where, and when: counts and table names, nothing about the person.' })
+export class DeletionReceipt implements DeletionReceiptRecord {
+  @Field(() => Date, { nullable: true, description: 'When the workflow took the request up; null for requests completed before receipts were kept.' })
+  startedAt!: Date | null;
+
+  @Field(() => Date)
+  completedAt!: Date;
+
+  @Field(() => [ErasedRows], { description: 'Every table the erasure reaches, in its order, with the rows deleted there (0 included).' })
+  tables!: ErasedRows[];
+
+  @Field(() => Int, { description: "Answers cached in Redis about the person's email or name, found and purged." })
+  cacheEntriesPurged!: number;
+
+  @Field(() => Int, { description: 'Keyed hashes of the identifiers recorded, so later events about the person are dropped.' })
+  suppressionsRecorded!: number;
+
+  @Field(() => Int, { description: "Running workflows about the person's leads (enrichment) terminated, so none writes back." })
+  workflowsTerminated!: number;
+
+  @Field(() => Int, { description: 'Export documents about the person deleted (not hidden).' })
+  exportDocumentsDeleted!: number;
+
+  @Field(() => Int, { description: 'lead.deleted deliveries recorded for subscribed webhooks: one per webhook and erased lead.' })
+  webhooksTold!: number;
+}
+
 @ObjectType('DeletionRequest', { description: 'An erasure and its audit entry: status, times and counts, never who it was about.' })
 export class DeletionRequest implements DeletionRequestRecord {
   @Field(() => ID)
@@ -24,8 +61,14 @@ export class DeletionRequest implements DeletionRequestRecord {
   @Field(() => Date)
   requestedAt!: Date;
 
+  @Field(() => Date, { nullable: true, description: 'When the workflow took the request up.' })
+  startedAt!: Date | null;
+
   @Field(() => Date, { nullable: true })
   completedAt!: Date | null;
+
+  @Field(() => DeletionReceipt, { nullable: true, description: 'Once COMPLETED: what was erased where, and when.' })
+  receipt!: DeletionReceipt | null;
 
   @Field(() => GraphQLJSON, {
     nullable: true,

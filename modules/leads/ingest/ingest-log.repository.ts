@@ -8,6 +8,7 @@ import type { ControlDb } from '../../../platform/postgres/control-db.js';
 import { ensureLogPartitionsStatement, LOG_PARTITION_NAME } from '../../../schema/migrations/tenant/ingest-log-partitions.js';
 import { quoteTenantSchema } from '../../../schema/migrations/migration.js';
 import type { TenantDb } from '../../../tenants/tenant-db.js';
+import { suppressionBarrierKey } from '../../privacy/privacy.repository.js';
 import type { Lane, LogAppend, LogRow, WriteSource } from './log-entry.js';
 
 export interface Appended {
@@ -74,7 +75,8 @@ export type Stage = 'model' | 'evaluation';
  * read by the next statement, whose snapshot sees what the previous holder committed.
  */
 export const laneLockStatement = (schema: string, lane: Lane, stage: Stage): string =>
-  `select pg_advisory_xact_lock(hashtextextended('ingest-lane:${quoteTenantSchema(schema).slice(1, -1)}:${lane}:${stage}', 0))`;
+  `select pg_advisory_xact_lock(hashtextextended('ingest-lane:${quoteTenantSchema(schema).slice(1, -1)}:${lane}:${stage}', 0)),
+          pg_advisory_xact_lock_shared(hashtextextended('${suppressionBarrierKey(schema)}', 0))`;
 
 interface LogChunkRow {
   readonly position: string;
@@ -326,4 +328,10 @@ export async function recordDeadLetter(db: TenantDb, lane: Lane, row: LogRow, er
      on conflict (lane, position) do nothing`,
     [lane, row.position, error],
   );
+}
+
+/** Messages the processor dropped (about erased people): nothing of them is kept, not even in the log. */
+export async function deleteLogRows(db: TenantDb, lane: Lane, positions: readonly number[]): Promise<void> {
+  if (positions.length === 0) return;
+  await db.query(`delete from {t}.ingest_log where lane = $1 and position = any($2::bigint[])`, [lane, [...positions]]);
 }

@@ -21,7 +21,9 @@
 import type { IpStorage } from '../../../intelligence/ip/mask-ip.js';
 import type { Logger } from '../../../platform/logging/logger.js';
 import type { ControlDb } from '../../../platform/postgres/control-db.js';
+import type { HashKeys } from '../../../tenants/secrets/hash-keys.js';
 import type { TenantDatabases, TenantDb, TenantIdentity } from '../../../tenants/tenant-db.js';
+import { countDroppedEvents } from '../../../tenants/usage/dropped-events.js';
 import type { NetworkCompanies } from '../../companies/network-company-lookup.js';
 import type { LeadChange } from '../../lead-changes/lead-evaluation.js';
 import { recordConsentEvents } from '../../privacy/consent-changes.js';
@@ -34,6 +36,7 @@ import { lockIdentities } from './ingest.repository.js';
 import type { IngestLog } from './ingest-log.js';
 import {
   advanceCursor,
+  deleteLogRows,
   dropProcessedPartitions,
   ensureLogPartitions,
   forgetEffects,
@@ -49,6 +52,7 @@ import {
 } from './ingest-log.repository.js';
 import { logEntryOf, URGENT_LANE, type Lane, type LogEntry, type LogRow } from './log-entry.js';
 import { prepareMessage, type PreparedMessage } from './prepared-message.js';
+import { checkSuppressions } from './suppression-check.js';
 
 export interface ChunkSizes {
   /** Messages per model transaction of a visitor's own calls. */
@@ -66,6 +70,8 @@ export interface LogProcessorDeps {
   readonly tenantDbs: TenantDatabases;
   readonly networkCompanies: NetworkCompanies;
   readonly ipStorageOf: (tenantId: string) => Promise<IpStorage>;
+  /** Keys the suppression hashes the model stage checks each chunk's identifiers against. */
+  readonly hashKeys: HashKeys;
   /** Scores and memberships of the leads, in the evaluation's transaction; what changed. */
   readonly evaluate: (tx: TenantDb, leadIds: readonly string[]) => Promise<LeadChange[]>;
   /** In the chunk's transaction: the webhook deliveries the changes call for, recorded; their ids. */
@@ -278,15 +284,21 @@ export function createLogProcessor(deps: LogProcessorDeps): LogProcessor {
     const rows = await deps.log.read(tx, lane, limit);
     const last = rows.at(-1);
     if (last === undefined) return undefined;
-    const entries: LogEntry[] = [];
+    const parsed: LogEntry[] = [];
     for (const row of rows) {
       try {
-        entries.push(logEntryOf(row));
+        parsed.push(logEntryOf(row));
       } catch (error) {
         // Not a message (written by hand, or by a version that wrote another shape): set aside whole, the lane goes on.
         await recordDeadLetter(tx, lane, row, errorText(error));
         deps.logger.error('an ingestion log row is not a message and was set aside', { error, tenantId: tx.tenantId, lane, position: row.position });
       }
+    }
+    // Against the suppressions committed now: an erasure's is read here, or it waited for this chunk to commit.
+    const { kept: entries, dropped } = await checkSuppressions(tx, deps.hashKeys, parsed);
+    if (dropped.length > 0) {
+      await deleteLogRows(tx, lane, dropped.map((entry) => entry.position));
+      await countDroppedEvents(tx, 'suppressed', dropped.length);
     }
     const storage = await deps.ipStorageOf(tx.tenantId);
     const prepared = entries.map((entry) => prepareMessage(entry.message, entry.ip, storage));

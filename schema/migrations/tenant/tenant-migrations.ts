@@ -14,6 +14,7 @@ import { botEventsMigration } from './0012-bot-events.migration.js';
 import { ipNetworkProviderMigration } from './0013-ip-network-provider.migration.js';
 import { ingestLogMigration } from './0014-ingest-log.migration.js';
 import { personalDataRetentionMigration } from './0015-personal-data-retention.migration.js';
+import { deletionReceiptMigration } from './0016-deletion-receipt.migration.js';
 
 /** In order; append only. Each reaches every tenant through the fan-out. */
 export const tenantMigrations: readonly TenantMigration[] = [
@@ -32,4 +33,5 @@ export const tenantMigrations: readonly TenantMigration[] = [
   ipNetworkProviderMigration,
   ingestLogMigration,
   personalDataRetentionMigration,
+  deletionReceiptMigration,
 ];
