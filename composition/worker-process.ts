@@ -29,6 +29,8 @@ export type WorkerServices = Pick<
   | 'ledger'
   | 'networkCompanies'
   | 'secrets'
+  | 'dataKeys'
+  | 'payloadCodec'
   | 'hashKeys'
   | 'outbound'
   | 'temporalClient'
@@ -72,6 +74,8 @@ export function workerDeps(opts: {
     leadChanges: services.leadChanges,
     batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
     secrets: services.secrets,
+    dataKeys: services.dataKeys,
+    payloadCodec: services.payloadCodec,
     hashKeys: services.hashKeys,
     outbound: services.outbound,
     webhooks: services.webhooks,

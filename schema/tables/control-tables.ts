@@ -130,6 +130,14 @@ export interface RdapNetworks {
   start_address: string;
 }
 
+export interface TenantDataKeys {
+  created_at: Generated<Timestamp>;
+  destroyed_at: Timestamp | null;
+  id: string;
+  sealed: string | null;
+  tenant_id: string;
+}
+
 export interface TenantDeletions {
   completed_at: Timestamp | null;
   erased: Generated<Json>;
@@ -162,6 +170,7 @@ export interface DB {
   peeringdb_sync_state: PeeringdbSyncState;
   pixel_hosts: PixelHosts;
   rdap_networks: RdapNetworks;
+  tenant_data_keys: TenantDataKeys;
   tenant_deletions: TenantDeletions;
   tenants: Tenants;
 }

@@ -21,6 +21,12 @@ const WORKFLOW_KINDS = [
 /** The visibility prefixes to list the tenant's workflows by. */
 export const tenantWorkflowPrefixes = (tenantId: string): string[] => WORKFLOW_KINDS.map((kind) => `${kind}:${tenantId}`);
 
+/** The tenant a workflow id names (`<kind>:<tenant>…`), or undefined for the platform's own workflows. */
+export function tenantOfWorkflow(workflowId: string): string | undefined {
+  const [kind, tenantId] = workflowId.split(':');
+  return (WORKFLOW_KINDS as readonly string[]).includes(kind ?? '') && tenantId !== undefined && tenantId !== '' ? tenantId : undefined;
+}
+
 /**
  * Whether a workflow id is the tenant's: its prefix followed by an end or a separator,
  * never by more id characters (another tenant whose id begins with this one's).

@@ -8,6 +8,7 @@ import type { TrackingSites } from '../../modules/tracking-settings/tracking-sit
 import type { TenantSchedules } from '../tenant-schedules.js';
 import { isTenantWorkflow, tenantCoordinationPrefixes, tenantWorkflowPrefixes } from '../../tenants/offboarding/tenant-footprint.js';
 import type { TenantDatabases } from '../../tenants/tenant-db.js';
+import type { TenantDataKeys } from '../../tenants/secrets/tenant-data-keys.js';
 import {
   addErasedCounts,
   dropTenantSchemaCounted,
@@ -37,6 +38,7 @@ export function createOffboardTenantActivities(deps: {
   schedules: Pick<TenantSchedules, 'remove'>;
   revocations: KeyRevocations;
   sites: Pick<TrackingSites, 'changed'>;
+  dataKeys: Pick<TenantDataKeys, 'destroy'>;
 }) {
   const heartbeat = (details: unknown) => Context.current().heartbeat(details);
 
@@ -102,6 +104,12 @@ export function createOffboardTenantActivities(deps: {
 
     async dropTenantSchema(order: OffboardingOrder): Promise<void> {
       await dropTenantSchemaCounted(deps.control, await workflowTenantDb(deps.tenantDbs, order), order.deletionId);
+    },
+
+    /** Crypto-shredding: every payload the tenant's workflows left in Temporal's histories becomes unreadable. */
+    async destroyTenantDataKey(order: OffboardingOrder): Promise<void> {
+      const destroyed = await deps.dataKeys.destroy(order.tenantId);
+      if (destroyed) await addErasedCounts(deps.control, order.deletionId, { dataKeys: 1 });
     },
 
     /** Deletes the tenant's Redis entries: caches, leases, rate-limit counters. */

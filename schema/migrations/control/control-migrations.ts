@@ -9,6 +9,7 @@ import { pixelHostProofMigration } from './0007-pixel-host-proof.migration.js';
 import { rdapNetworksMigration } from './0008-rdap-networks.migration.js';
 import { peeringDbNetworksMigration } from './0009-peeringdb-networks.migration.js';
 import { ingestPositionsMigration } from './0010-ingest-positions.migration.js';
+import { tenantDataKeysMigration } from './0012-tenant-data-keys.migration.js';
 
 /** In order; append only. A released migration is never edited. */
 export const controlMigrations: readonly ControlMigration[] = [
@@ -22,4 +23,5 @@ export const controlMigrations: readonly ControlMigration[] = [
   rdapNetworksMigration,
   peeringDbNetworksMigration,
   ingestPositionsMigration,
+  tenantDataKeysMigration,
 ];

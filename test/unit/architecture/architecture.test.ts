@@ -143,7 +143,7 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   ...Object.fromEntries(['consent_changes', 'deletion_requests', 'export_requests', 'suppressions'].map((t) => [t, 'modules/privacy/'])),
   settings: 'modules/tracking-settings/',
   pixel_hosts: 'modules/tracking-settings/',
-  ...Object.fromEntries(['tenants', 'api_keys', 'audit_log', 'tenant_deletions', 'bot_events', 'suppressed_events'].map((t) => [t, 'tenants/'])),
+  ...Object.fromEntries(['tenants', 'api_keys', 'audit_log', 'tenant_deletions', 'tenant_data_keys', 'bot_events', 'suppressed_events'].map((t) => [t, 'tenants/'])),
   credit_balances: 'modules/credits/',
   credit_ledger: 'modules/credits/',
   ...Object.fromEntries(['rdap_networks', 'peeringdb_networks', 'peeringdb_sync_state'].map((t) => [t, 'platform/network/'])),
