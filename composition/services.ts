@@ -62,6 +62,7 @@ import { createScoringService, type ScoringService } from '../modules/scoring/sc
 import { createRescoreStarter } from '../workflows/scoring/rescore-dispatch.js';
 import { createSegmentService, type SegmentService } from '../modules/segments/segment.service.js';
 import { createPrivacyService, type PrivacyService } from '../modules/privacy/privacy.service.js';
+import { createRequestSubjects, type RequestSubjects } from '../modules/privacy/request-subjects.js';
 import { createPrivacyRequestStarter } from '../workflows/privacy/privacy-request-dispatch.js';
 import { createTenantOffboarding, type TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
 import { createOffboardingStarter } from '../workflows/offboarding/offboarding-dispatch.js';
@@ -90,6 +91,8 @@ export interface PlatformServices {
   readonly payloadCodec: TenantPayloadCodec;
   /** The same codec with no key kept between calls: the operator's codec endpoint (Temporal's UI and CLI). */
   readonly operatorCodec: TenantPayloadCodec;
+  /** Who running privacy requests are about, sealed apart from their workflows' inputs. */
+  readonly requestSubjects: RequestSubjects;
   /** Keys of the hashes that must reveal nothing (suppressions, answer-cache names), derived from the master key. */
   readonly hashKeys: HashKeys;
   /** The one client for requests to URLs others chose: webhooks, homepages, vendors. */
@@ -191,6 +194,7 @@ export async function connectServices(opts: {
   const payloadCodec = createTenantPayloadCodec(dataKeys);
   // The operator's endpoint reads each key anew: an offboarding done by a worker shows at once.
   const operatorCodec = createTenantPayloadCodec(createTenantDataKeys({ control, secrets, cacheMs: 0, now: Date.now }));
+  const requestSubjects = createRequestSubjects({ control, dataKeys });
   const temporal = await connectTemporalClient(endpoints.temporal);
   const temporalClient = new Client({ connection: temporal, namespace: endpoints.temporal.namespace, dataConverter: dataConverterWith(payloadCodec) });
   const outbound = outboundClientFromConfig(config);
@@ -291,6 +295,7 @@ export async function connectServices(opts: {
     dataKeys,
     payloadCodec,
     operatorCodec,
+    requestSubjects,
     hashKeys,
     outbound,
     keys,
@@ -316,7 +321,7 @@ export async function connectServices(opts: {
     schedules,
     webhooks,
     webhookDispatcher,
-    privacy: createPrivacyService({ requests: createPrivacyRequestStarter({ client: temporalClient, taskQueue }) }),
+    privacy: createPrivacyService({ requests: createPrivacyRequestStarter({ client: temporalClient, taskQueue }), subjects: requestSubjects }),
     offboarding: createTenantOffboarding({ control, start: createOffboardingStarter({ client: temporalClient, taskQueue }) }),
     readiness: {
       postgres: () => db.ping(),

@@ -30,6 +30,7 @@ export type WorkerServices = Pick<
   | 'networkCompanies'
   | 'secrets'
   | 'dataKeys'
+  | 'requestSubjects'
   | 'payloadCodec'
   | 'hashKeys'
   | 'outbound'
@@ -75,6 +76,7 @@ export function workerDeps(opts: {
     batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
     secrets: services.secrets,
     dataKeys: services.dataKeys,
+    requestSubjects: services.requestSubjects,
     payloadCodec: services.payloadCodec,
     hashKeys: services.hashKeys,
     outbound: services.outbound,

@@ -17,6 +17,7 @@ import { createSegmentWindowActivities } from './segments/segment-windows.activi
 import { createMigrateTenantsActivities } from './migrate-tenants/migrate-tenants.activities.js';
 import type { SecretBox } from '../tenants/secrets/secret-box.js';
 import type { TenantDataKeys } from '../tenants/secrets/tenant-data-keys.js';
+import type { RequestSubjects } from '../modules/privacy/request-subjects.js';
 import type { PayloadCodec } from '@temporalio/common';
 import { dataConverterWith } from './data-converter.js';
 import type { HashKeys } from '../tenants/secrets/hash-keys.js';
@@ -60,6 +61,8 @@ export interface WorkerDeps {
   readonly secrets: SecretBox;
   /** Offboarding destroys the tenant's data key. */
   readonly dataKeys: TenantDataKeys;
+  /** Who privacy requests are about, read by their activities rather than carried in their inputs. */
+  readonly requestSubjects: RequestSubjects;
   /** Encrypts tenants' payloads in the histories this worker writes, and decrypts what it reads. */
   readonly payloadCodec: PayloadCodec;
   /** Suppression hashes and answer-cache names, keyed as the gateway keys them. */

@@ -120,6 +120,13 @@ export interface PixelHosts {
   verified_at: Timestamp | null;
 }
 
+export interface PrivacyRequestSubjects {
+  created_at: Generated<Timestamp>;
+  request_id: string;
+  sealed: string;
+  tenant_id: string;
+}
+
 export interface RdapNetworks {
   block: string;
   end_address: string;
@@ -169,6 +176,7 @@ export interface DB {
   peeringdb_networks: PeeringdbNetworks;
   peeringdb_sync_state: PeeringdbSyncState;
   pixel_hosts: PixelHosts;
+  privacy_request_subjects: PrivacyRequestSubjects;
   rdap_networks: RdapNetworks;
   tenant_data_keys: TenantDataKeys;
   tenant_deletions: TenantDeletions;

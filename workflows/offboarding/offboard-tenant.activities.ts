@@ -23,6 +23,7 @@ import {
 } from '../../tenants/tenants.repository.js';
 import { deleteTenantPixelHosts } from '../../modules/tracking-settings/tracking-settings.repository.js';
 import { workflowTenantDb } from '../workflow-tenant.js';
+import { deleteTenantRequestSubjects } from '../../modules/privacy/request-subjects.repository.js';
 
 // A workflow started just before its parent was terminated shows up on a later pass; this bounds the passes.
 const MAX_TERMINATION_PASSES = 20;
@@ -109,7 +110,10 @@ export function createOffboardTenantActivities(deps: {
     /** Crypto-shredding: every payload the tenant's workflows left in Temporal's histories becomes unreadable. */
     async destroyTenantDataKey(order: OffboardingOrder): Promise<void> {
       const destroyed = await deps.dataKeys.destroy(order.tenantId);
-      if (destroyed) await addErasedCounts(deps.control, order.deletionId, { dataKeys: 1 });
+      // Unreadable without the key already; not kept either.
+      const subjects = await deleteTenantRequestSubjects(deps.control, order.tenantId);
+      const counts = { ...(destroyed ? { dataKeys: 1 } : {}), ...(subjects > 0 ? { privacyRequestSubjects: subjects } : {}) };
+      if (Object.keys(counts).length > 0) await addErasedCounts(deps.control, order.deletionId, counts);
     },
 
     /** Deletes the tenant's Redis entries: caches, leases, rate-limit counters. */

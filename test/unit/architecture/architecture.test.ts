@@ -140,7 +140,7 @@ const TABLE_OWNERS: Readonly<Record<string, string>> = {
   segment_memberships: 'modules/segments/',
   webhooks: 'modules/webhooks/',
   webhook_deliveries: 'modules/webhooks/',
-  ...Object.fromEntries(['consent_changes', 'deletion_requests', 'export_requests', 'suppressions'].map((t) => [t, 'modules/privacy/'])),
+  ...Object.fromEntries(['consent_changes', 'deletion_requests', 'export_requests', 'suppressions', 'privacy_request_subjects'].map((t) => [t, 'modules/privacy/'])),
   settings: 'modules/tracking-settings/',
   pixel_hosts: 'modules/tracking-settings/',
   ...Object.fromEntries(['tenants', 'api_keys', 'audit_log', 'tenant_deletions', 'tenant_data_keys', 'bot_events', 'suppressed_events'].map((t) => [t, 'tenants/'])),
