@@ -21,10 +21,13 @@ const WORKFLOW_KINDS = [
 /** The visibility prefixes to list the tenant's workflows by. */
 export const tenantWorkflowPrefixes = (tenantId: string): string[] => WORKFLOW_KINDS.map((kind) => `${kind}:${tenantId}`);
 
-/** The tenant a workflow id names (`<kind>:<tenant>…`), or undefined for the platform's own workflows. */
+/**
+ * The tenant a workflow id names (`<kind>:<tenant>…`; a schedule appends `-<time>`), or undefined for the
+ * platform's own workflows. Tenant ids are lowercase letters and digits (they name schemas).
+ */
 export function tenantOfWorkflow(workflowId: string): string | undefined {
-  const [kind, tenantId] = workflowId.split(':');
-  return (WORKFLOW_KINDS as readonly string[]).includes(kind ?? '') && tenantId !== undefined && tenantId !== '' ? tenantId : undefined;
+  const match = /^([a-z-]+):([a-z0-9]+)(?![a-z0-9])/.exec(workflowId);
+  return match !== null && (WORKFLOW_KINDS as readonly string[]).includes(match[1] ?? '') ? match[2] : undefined;
 }
 
 /**
