@@ -9,7 +9,7 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import { tenantOfWorkflow } from '../tenants/offboarding/tenant-footprint.js';
 import type { TenantDataKey, TenantDataKeys } from '../tenants/secrets/tenant-data-keys.js';
 
@@ -17,6 +17,8 @@ export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const CIPHER = 'encryption-cipher';
 const CIPHER_NAME = 'AES-256-GCM';
+// CommonJS: Node's ESM sees its default export only.
+const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
 
@@ -34,7 +36,7 @@ function encrypt(payload: Payload, key: TenantDataKey): Payload {
   const cipher = createCipheriv('aes-256-gcm', key.key, iv, { authTagLength: TAG_BYTES });
   // The key id is authenticated with the bytes: a payload relabelled with another key does not open.
   cipher.setAAD(Buffer.from(key.id));
-  const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+  const plain = PayloadMessage.encode(payload).finish();
   const sealed = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
   return { metadata: { encoding: text(ENCRYPTED_ENCODING), [KEY_ID]: text(key.id), [CIPHER]: text(CIPHER_NAME) }, data: sealed };
 }
@@ -46,7 +48,7 @@ function decrypt(payload: Payload, key: TenantDataKey): Payload {
   decipher.setAAD(Buffer.from(key.id));
   decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
   const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-  const decoded = temporal.api.common.v1.Payload.decode(plain);
+  const decoded = PayloadMessage.decode(plain);
   return { metadata: decoded.metadata, data: decoded.data };
 }
 

@@ -6,7 +6,11 @@
  */
 import type { Client } from '@temporalio/client';
 import type { Payload } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto, { type temporal } from '@temporalio/proto';
+
+// CommonJS: Node's ESM sees its default export only.
+const { History } = proto.temporal.api.history.v1;
+const { EventType } = proto.temporal.api.enums.v1;
 
 export interface StoredHistory {
   readonly workflowId: string;
@@ -39,7 +43,7 @@ export async function readHistories(client: Client, namespace: string, query: st
       events.push(...(page.history?.events ?? []));
       token = page.nextPageToken?.length ? page.nextPageToken : undefined;
     } while (token !== undefined);
-    const bytes = Buffer.from(temporal.api.history.v1.History.encode({ events }).finish());
+    const bytes = Buffer.from(History.encode({ events }).finish());
     histories.push({ ...execution, bytes, events });
   }
   return histories;
@@ -71,7 +75,6 @@ export function payloadsOf(history: StoredHistory): Payload[] {
 
 export const encodingOf = (payload: Payload): string => Buffer.from(payload.metadata?.['encoding'] ?? new Uint8Array()).toString('utf8');
 
-const { EventType } = temporal.api.enums.v1;
 const CLOSING = new Set([
   EventType.EVENT_TYPE_WORKFLOW_EXECUTION_COMPLETED,
   EventType.EVENT_TYPE_WORKFLOW_EXECUTION_FAILED,
