@@ -4,7 +4,9 @@
  * Only the operator's token opens it; an offboarded tenant's payloads stay
  * encrypted, for it as for every codec (crypto-shredding).
  */
+import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { eventually } from '../../support/eventually.js';
@@ -15,6 +17,7 @@ import { encodingOf, payloadsOf, readHistories } from '../../support/workflow-hi
 import { exportPerson } from '../../workflows/privacy-operations.js';
 import { createTenantPayloadCodec, ENCRYPTED_ENCODING } from '../../../workflows/tenant-payload-codec.js';
 import { createTenantDataKeys } from '../../../tenants/secrets/tenant-data-keys.js';
+import { findTemporalCli } from '../../../platform/embedded/temporal-dev-server.js';
 
 const UI_ORIGIN = 'http://temporal-ui.test:8233';
 type JsonPayload = { metadata: Record<string, string>; data: string };
@@ -89,6 +92,28 @@ describe('the operator’s Temporal codec endpoint', () => {
     expect(opened.map(textOf)).toEqual([JSON.stringify({ hello: 'world' })]);
     // Payloads no codec encrypted (the platform's own workflows) come back as they are.
     expect(payloadsIn(await post('decode', [plain(1)], operator()))).toEqual([plain(1)]);
+  });
+
+  it('is what Temporal’s CLI shows a history through: `temporal workflow show --codec-endpoint … --codec-auth …`', async () => {
+    const binary = findTemporalCli(process.env.TEMPORAL_CLI);
+    expect(binary, 'Temporal CLI not found (TEMPORAL_CLI, PATH, ~/.cache/leadgraph)').toBeDefined();
+    const tenant = await createTenant(gateway);
+    const { requestId } = await exportHistoryPayloads(tenant);
+    const show = ['workflow', 'show', '--address', gateway.config.TEMPORAL_ADDRESS ?? '', '--namespace', gateway.config.TEMPORAL_NAMESPACE];
+    const args = [...show, '--workflow-id', `export:${tenant.id}:${requestId}`, '--output', 'json'];
+    const endpoint = ['--codec-endpoint', `${gateway.url}/operator/temporal-codec/{namespace}`];
+    const run = async (extra: string[]) => (await promisify(execFile)(binary!, [...args, ...extra])).stdout;
+    // The CLI prints the started event's input as proto JSON, bytes in base64.
+    const inputOf = (shown: string): JsonPayload => {
+      const { events } = JSON.parse(shown) as { events: Array<{ workflowExecutionStartedEventAttributes?: { input?: { payloads?: JsonPayload[] } } }> };
+      return events[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] ?? { metadata: {}, data: '' };
+    };
+    // Without the codec the input is ciphertext; through it, the request's id (and nothing about the person).
+    const raw = inputOf(await run([]));
+    expect(encodingOfJson(raw)).toBe(ENCRYPTED_ENCODING);
+    expect(textOf(raw)).not.toContain(requestId);
+    const decoded = inputOf(await run([...endpoint, '--codec-auth', `Bearer ${gateway.adminToken}`]));
+    expect(JSON.parse(textOf(decoded))).toEqual({ tenantId: tenant.id, schema: `t_${tenant.id}`, requestId });
   });
 
   it('answers 401 without the operator’s token, 403 to a tenant’s key, and decodes nothing for either', async () => {
