@@ -18,6 +18,8 @@ import { encodingOf, foundIn, isClosed, payloadsOf, readHistories, type StoredHi
 import { postSegment } from '../integration/ingest/segment-http.js';
 import { deletePerson, exportPerson } from './privacy-operations.js';
 import { ENCRYPTED_ENCODING } from '../../workflows/tenant-payload-codec.js';
+import { deletePersonWorkflowId } from '../../workflows/privacy/privacy-request-dispatch.js';
+import { findDeletionRequest, insertDeletionRequest, leadExists } from '../../modules/privacy/privacy.repository.js';
 
 describe('workflow histories after an erasure', () => {
   let stack: EnrichmentStack;
@@ -122,6 +124,28 @@ describe('workflow histories after an erasure', () => {
     expect(texts.some((text) => text.includes(tenant.id))).toBe(true);
     expect(identifiers.filter((identifier) => texts.some((text) => text.includes(identifier)))).toEqual([]);
   }, 240_000);
+
+  it('still finishes an erasure begun before the person left the input (an in-flight workflow’s input names them)', async () => {
+    const { gateway } = stack;
+    const tenant = await createTenant(gateway);
+    const email = `old.${randomBytes(4).toString('hex')}@in-flight.test`;
+    const lead = (await gateway.data<{ identify: { id: string } }>(tenant.secretKey, 'mutation ($e: String!) { identify(input: { userId: "old-1", email: $e }) { id } }', { e: email })).identify;
+    // What the previous release started: the request's row, and the person in the workflow's input, no sealed subject.
+    const db = gateway.services.tenantDbs.ofResolved({ tenantId: tenant.id, schema: `t_${tenant.id}` });
+    const request = await insertDeletionRequest(db, `del_inflight${randomBytes(4).toString('hex')}`);
+    await gateway.services.temporalClient.workflow.start('deletePersonWorkflow', {
+      workflowId: deletePersonWorkflowId(tenant.id, request.id),
+      taskQueue: gateway.config.TEMPORAL_TASK_QUEUE,
+      args: [{ tenantId: tenant.id, schema: `t_${tenant.id}`, requestId: request.id, person: { email } }],
+    });
+    const done = await eventually(
+      () => findDeletionRequest(db, request.id),
+      (row) => row?.status === 'COMPLETED' || row?.status === 'FAILED',
+    );
+    expect(done).toMatchObject({ status: 'COMPLETED', error: null });
+    expect(done?.erased).toMatchObject({ leads: 1 });
+    expect(await leadExists(db, lead.id)).toBe(false);
+  }, 120_000);
 });
 
 /** What the SDK core writes itself: a patch marker (`{id, deprecated}`), the patches search attribute, a local activity's timing. */
