@@ -3,5 +3,5 @@ import type { DataConverter, PayloadCodec } from '@temporalio/common';
 
 /** The client's and the worker's data converter: tenants' payloads and failure messages through the codec. */
 export function dataConverterWith(codec: PayloadCodec): DataConverter {
-  return { payloadCodecs: [codec], failureConverterPath: fileURLToPath(new URL('./failure-converter.cjs', import.meta.url)) };
+  return { payloadCodecs: [codec], failureConverterPath: fileURLToPath(new URL('./failure-converter.ts', import.meta.url)) };
 }

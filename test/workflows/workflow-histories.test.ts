@@ -146,6 +146,34 @@ describe('workflow histories after an erasure', () => {
     expect(done?.erased).toMatchObject({ leads: 1 });
     expect(await leadExists(db, lead.id)).toBe(false);
   }, 120_000);
+
+  it('keeps a failure’s message out of the history too: it is encrypted with the payloads', async () => {
+    const { gateway } = stack;
+    const tenant = await createTenant(gateway);
+    const db = gateway.services.tenantDbs.ofResolved({ tenantId: tenant.id, schema: `t_${tenant.id}` });
+    // A request whose subject is not held: resolving it fails for good, with a message naming the request.
+    const request = await insertDeletionRequest(db, `del_nosubject${randomBytes(4).toString('hex')}`);
+    const workflowId = deletePersonWorkflowId(tenant.id, request.id);
+    await gateway.services.temporalClient.workflow.start('deletePersonWorkflow', {
+      workflowId,
+      taskQueue: gateway.config.TEMPORAL_TASK_QUEUE,
+      args: [{ tenantId: tenant.id, schema: `t_${tenant.id}`, requestId: request.id }],
+    });
+    const failed = await eventually(() => findDeletionRequest(db, request.id), (row) => row?.status === 'FAILED');
+    expect(failed?.error).toMatch(/no longer held/);
+
+    const [history] = await eventually(
+      () => readHistories(gateway.services.temporalClient, gateway.config.TEMPORAL_NAMESPACE, `WorkflowId = "${workflowId}"`),
+      (read) => read.length === 1 && isClosed(read[0]!),
+    );
+    const failures = history!.events.flatMap((event) => (event.activityTaskFailedEventAttributes?.failure ? [event.activityTaskFailedEventAttributes.failure] : []));
+    expect(failures.length).toBeGreaterThan(0);
+    for (const failure of failures) {
+      expect(failure.message).toBe('Encoded failure');
+      expect(encodingOf(failure.encodedAttributes!)).toBe(ENCRYPTED_ENCODING);
+    }
+    expect(foundIn(history!, ['no longer held'])).toEqual([]);
+  }, 120_000);
 });
 
 /** What the SDK core writes itself: a patch marker (`{id, deprecated}`), the patches search attribute, a local activity's timing. */
