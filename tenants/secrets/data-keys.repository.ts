@@ -37,18 +37,19 @@ export async function insertDataKey(control: ControlDb, row: { id: string; tenan
  * whether a live key was destroyed.
  */
 export async function destroyDataKey(control: ControlDb, row: { id: string; tenantId: string }): Promise<boolean> {
+  // The destroyed row first: a key made meanwhile by another process either loses to it or is destroyed next.
   return control.transaction(async (tx) => {
+    await tx.kysely
+      .insertInto('tenant_data_keys')
+      .values({ id: row.id, tenant_id: row.tenantId, sealed: null, destroyed_at: new Date() })
+      .onConflict((conflict) => conflict.column('tenant_id').doNothing())
+      .execute();
     const live = await tx.kysely
       .updateTable('tenant_data_keys')
       .set({ sealed: null, destroyed_at: new Date() })
       .where('tenant_id', '=', row.tenantId)
       .where('sealed', 'is not', null)
       .executeTakeFirst();
-    await tx.kysely
-      .insertInto('tenant_data_keys')
-      .values({ id: row.id, tenant_id: row.tenantId, sealed: null, destroyed_at: new Date() })
-      .onConflict((conflict) => conflict.column('tenant_id').doNothing())
-      .execute();
     return Number(live.numUpdatedRows) > 0;
   });
 }
