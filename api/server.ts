@@ -32,6 +32,7 @@ import { createSegmentRoutes, isSegmentPath } from './ingest/segment/segment.rou
 import { createVisitorLimits } from './ingest/visitor-limits/visitor-limits.js';
 import { createSdkSettingsRoutes } from './ingest/sdk-settings/sdk-settings.routes.js';
 import { sendHealth, sendReadiness } from './http/health.routes.js';
+import { CODEC_PATH_PREFIX, createCodecRoutes } from './http/codec.routes.js';
 import { sendRequestError } from './http/respond.js';
 import { compileTrustProxy } from '../platform/http/peer-address.js';
 import { attachSubscriptions } from './subscriptions/ws-server.js';
@@ -69,6 +70,7 @@ export type GatewayDeps = Pick<
   | 'webhookDispatcher'
   | 'privacy'
   | 'hashKeys'
+  | 'operatorCodec'
   | 'readiness'
 > & {
   readonly config: Config;
@@ -182,6 +184,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
     now: () => new Date(),
   });
   const sdkSettingsRoutes = createSdkSettingsRoutes({ keys: deps.keys, sites: deps.sites, trustProxy });
+  const codecRoutes = createCodecRoutes({ codec: deps.operatorCodec, authenticator, trustProxy, uiOrigins: config.TEMPORAL_UI_ORIGINS });
 
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL): Promise<string> => {
     // A tenant's active pixel host (a proven name on its own domain) serves collection only: no API, health or
@@ -214,6 +217,7 @@ export async function startGateway(deps: GatewayDeps, listen: { host: string; po
         res.end(await metrics.registry.metrics());
         return '/metrics';
       default:
+        if (url.pathname.startsWith(CODEC_PATH_PREFIX) && (await codecRoutes(req, res, url))) return 'codec';
         if (isSegmentPath(url.pathname)) {
           await segmentRoutes(req, res, url.pathname);
           return '/v1';

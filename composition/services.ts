@@ -5,6 +5,9 @@ import { createTrackingSettingsService, type TrackingSettingsService } from '../
 import { createNetworkCompanies, type NetworkCompanies } from '../modules/companies/network-company-lookup.js';
 import { Client, type Connection } from '@temporalio/client';
 import { createSecretBox, type SecretBox } from '../tenants/secrets/secret-box.js';
+import { createTenantDataKeys, type TenantDataKeys } from '../tenants/secrets/tenant-data-keys.js';
+import { createTenantPayloadCodec, type TenantPayloadCodec } from '../workflows/tenant-payload-codec.js';
+import { dataConverterWith } from '../workflows/data-converter.js';
 import { loadMasterKey } from '../tenants/secrets/master-key.js';
 import { createHashKeys, type HashKeys } from '../tenants/secrets/hash-keys.js';
 import type { GuardedHttpClient } from '../platform/outbound/guarded-http-client.js';
@@ -60,6 +63,7 @@ import { createScoringService, type ScoringService } from '../modules/scoring/sc
 import { createRescoreStarter } from '../workflows/scoring/rescore-dispatch.js';
 import { createSegmentService, type SegmentService } from '../modules/segments/segment.service.js';
 import { createPrivacyService, type PrivacyService } from '../modules/privacy/privacy.service.js';
+import { createRequestSubjects, type RequestSubjects } from '../modules/privacy/request-subjects.js';
 import { createPrivacyRequestStarter } from '../workflows/privacy/privacy-request-dispatch.js';
 import { createTenantOffboarding, type TenantOffboarding } from '../tenants/offboarding/tenant-offboarding.js';
 import { createOffboardingStarter } from '../workflows/offboarding/offboarding-dispatch.js';
@@ -82,6 +86,14 @@ export interface PlatformServices {
   readonly temporal: Connection;
   readonly temporalClient: Client;
   readonly secrets: SecretBox;
+  /** Tenants' data keys: what their workflow payloads are encrypted with, destroyed on offboarding. */
+  readonly dataKeys: TenantDataKeys;
+  /** Encrypts tenants' workflow payloads (the client's and the worker's data converter, and the operator's codec endpoint). */
+  readonly payloadCodec: TenantPayloadCodec;
+  /** The same codec with no key kept between calls: the operator's codec endpoint (Temporal's UI and CLI). */
+  readonly operatorCodec: TenantPayloadCodec;
+  /** Who running privacy requests are about, sealed apart from their workflows' inputs. */
+  readonly requestSubjects: RequestSubjects;
   /** Keys of the hashes that must reveal nothing (suppressions, answer-cache names), derived from the master key. */
   readonly hashKeys: HashKeys;
   /** The one client for requests to URLs others chose: webhooks, homepages, vendors. */
@@ -127,6 +139,9 @@ export interface Ingestion {
 }
 
 /** Pub/sub channels between processes: a lane was appended to (for processors elsewhere), a lane's cursor moved (for read-your-writes waiters). */
+/** How long a process keeps an opened data key: another process's offboarding is seen within it. */
+const DATA_KEY_CACHE_MS = 60_000;
+
 const INGEST_APPENDED_CHANNEL = 'ingest:appended';
 const INGEST_PROCESSED_CHANNEL = 'ingest:processed';
 interface LaneMessage {
@@ -173,11 +188,16 @@ export async function connectServices(opts: {
           keyPrefix: config.REDIS_KEY_PREFIX,
           onError: (error, context) => log.error('redis', { error, context }),
         });
-  const temporal = await connectTemporalClient(endpoints.temporal);
-  const temporalClient = new Client({ connection: temporal, namespace: endpoints.temporal.namespace });
   const masterKey = await loadMasterKey(config);
   const secrets = createSecretBox(masterKey);
   const hashKeys = createHashKeys(masterKey);
+  const dataKeys = createTenantDataKeys({ control, secrets, cacheMs: DATA_KEY_CACHE_MS, now: Date.now });
+  const payloadCodec = createTenantPayloadCodec(dataKeys);
+  // The operator's endpoint reads each key anew: an offboarding done by a worker shows at once.
+  const operatorCodec = createTenantPayloadCodec(createTenantDataKeys({ control, secrets, cacheMs: 0, now: Date.now }));
+  const requestSubjects = createRequestSubjects({ control, dataKeys });
+  const temporal = await connectTemporalClient(endpoints.temporal);
+  const temporalClient = new Client({ connection: temporal, namespace: endpoints.temporal.namespace, dataConverter: dataConverterWith(payloadCodec) });
   const outbound = outboundClientFromConfig(config);
   if (outbound.allowLocal && config.NODE_ENV === 'production') {
     log.warn('ALLOW_LOCAL_OUTBOUND is on: webhooks, vendors and homepages may reach internal addresses, and plain http to them');
@@ -274,6 +294,10 @@ export async function connectServices(opts: {
     temporal,
     temporalClient,
     secrets,
+    dataKeys,
+    payloadCodec,
+    operatorCodec,
+    requestSubjects,
     hashKeys,
     outbound,
     keys,
@@ -299,7 +323,7 @@ export async function connectServices(opts: {
     schedules,
     webhooks,
     webhookDispatcher,
-    privacy: createPrivacyService({ requests: createPrivacyRequestStarter({ client: temporalClient, taskQueue }) }),
+    privacy: createPrivacyService({ requests: createPrivacyRequestStarter({ client: temporalClient, taskQueue }), subjects: requestSubjects }),
     offboarding: createTenantOffboarding({ control, start: createOffboardingStarter({ client: temporalClient, taskQueue }) }),
     readiness: {
       postgres: () => db.ping(),

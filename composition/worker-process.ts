@@ -30,6 +30,9 @@ export type WorkerServices = Pick<
   | 'ledger'
   | 'networkCompanies'
   | 'secrets'
+  | 'dataKeys'
+  | 'requestSubjects'
+  | 'payloadCodec'
   | 'hashKeys'
   | 'outbound'
   | 'temporalClient'
@@ -73,6 +76,9 @@ export function workerDeps(opts: {
     leadChanges: services.leadChanges,
     batchConcurrency: config.ENRICHMENT_BATCH_CONCURRENCY,
     secrets: services.secrets,
+    dataKeys: services.dataKeys,
+    requestSubjects: services.requestSubjects,
+    payloadCodec: services.payloadCodec,
     hashKeys: services.hashKeys,
     outbound: services.outbound,
     webhooks: services.webhooks,

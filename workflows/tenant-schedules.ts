@@ -64,9 +64,21 @@ export function createTenantSchedules(deps: {
     return made;
   }
 
+  /** A schedule of an offboarded tenant cannot even be encoded (its data key is destroyed): nothing is made, as above. */
+  async function guarded(tenantId: string, make: () => Promise<boolean>): Promise<boolean> {
+    let made: boolean;
+    try {
+      made = await make();
+    } catch (error) {
+      if (!(await deps.tenantIsActive(tenantId))) return false;
+      throw error;
+    }
+    return unlessOffboarding(tenantId, made);
+  }
+
   return {
-    ensure: async (tenant) => unlessOffboarding(tenant.tenantId, await ensureDaily(tenant)),
-    ensureSegmentWindows: async (tenant) => unlessOffboarding(tenant.tenantId, await ensureWindows(tenant)),
+    ensure: (tenant) => guarded(tenant.tenantId, () => ensureDaily(tenant)),
+    ensureSegmentWindows: (tenant) => guarded(tenant.tenantId, () => ensureWindows(tenant)),
     remove,
   };
 

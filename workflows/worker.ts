@@ -16,6 +16,10 @@ import { createRescoreActivities } from './scoring/rescore-leads.activities.js';
 import { createSegmentWindowActivities } from './segments/segment-windows.activities.js';
 import { createMigrateTenantsActivities } from './migrate-tenants/migrate-tenants.activities.js';
 import type { SecretBox } from '../tenants/secrets/secret-box.js';
+import type { TenantDataKeys } from '../tenants/secrets/tenant-data-keys.js';
+import type { RequestSubjects } from '../modules/privacy/request-subjects.js';
+import type { PayloadCodec } from '@temporalio/common';
+import { dataConverterWith } from './data-converter.js';
 import type { HashKeys } from '../tenants/secrets/hash-keys.js';
 import type { GuardedHttpClient } from '../platform/outbound/guarded-http-client.js';
 import type { WebhookRegistry } from '../modules/webhooks/webhook-registry.js';
@@ -56,6 +60,12 @@ export interface WorkerDeps {
   readonly batchConcurrency: number;
   /** Opens webhook signing secrets. */
   readonly secrets: SecretBox;
+  /** Offboarding destroys the tenant's data key. */
+  readonly dataKeys: TenantDataKeys;
+  /** Who privacy requests are about, read by their activities rather than carried in their inputs. */
+  readonly requestSubjects: RequestSubjects;
+  /** Encrypts tenants' payloads in the histories this worker writes, and decrypts what it reads. */
+  readonly payloadCodec: PayloadCodec;
   /** Suppression hashes and answer-cache names, keyed as the gateway keys them. */
   readonly hashKeys: HashKeys;
   /** Every request to a URL others chose (webhooks, homepages, vendors). */
@@ -107,6 +117,7 @@ export async function startWorker(deps: WorkerDeps): Promise<RunningWorker> {
     namespace: deps.namespace,
     taskQueue: deps.taskQueue,
     workflowsPath: fileURLToPath(new URL('./workflows.ts', import.meta.url)),
+    dataConverter: dataConverterWith(deps.payloadCodec),
     activities: createActivities(deps),
   });
   const done = worker.run();

@@ -52,7 +52,11 @@ export function providerStages<P extends Pick<PlannedProvider, 'supplies'>>(prov
 export type JobPlan =
   | {
       readonly kind: 'run';
-      readonly subject: EnrichmentSubject;
+      /**
+       * Only in plans made before the histories held no personal data: the
+       * activities now read the lead's email, name and address themselves.
+       */
+      readonly subject?: EnrichmentSubject;
       readonly providers: readonly PlannedProvider[];
       /** Fields the lead holds fresh and at or above the tenant's confidence threshold. */
       readonly knownFields: readonly string[];

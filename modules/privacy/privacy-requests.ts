@@ -1,7 +1,7 @@
 /**
  * Deletion and export requests as rows, and what passes between their
  * workflows and activities (plain data: it is written into the workflows'
- * histories). A deletion request's row is the audit entry: status, times and
+ * histories, so ids and keyed hashes only). A deletion request's row is the audit entry: status, times and
  * counts, never the identifiers it was asked with.
  */
 import type { DeletionReceipt } from './deletion-receipt.js';
@@ -17,13 +17,15 @@ export interface TenantRef {
 export type PersonRef = { readonly email: string } | { readonly leadId: string };
 
 /**
- * The identifiers travel in the workflow input only (Temporal keeps it for the
- * namespace's history retention); activities hand each other lead ids and
- * keyed hashes, never the identifiers.
+ * A request's workflow input: its id, never who it is about (Temporal keeps
+ * inputs for the namespace's history retention). The activities read the
+ * person from the request's sealed subject (request-subjects.ts) and hand each
+ * other lead ids and keyed hashes, never the identifiers.
  */
 export interface PersonRequestInput extends TenantRef {
   readonly requestId: string;
-  readonly person: PersonRef;
+  /** Only in the input of a request made before the subject was kept apart (its workflow may still be running). */
+  readonly person?: PersonRef;
 }
 
 /** Rows erased (and suppressions recorded, caches cleared, webhooks sent), by kind. */

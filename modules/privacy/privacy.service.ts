@@ -1,7 +1,8 @@
 /**
  * A person's rights over their data: erasure and export, each a request row
  * and a workflow that carries it out. The request rows hold no identifier of
- * the person; the workflow input does, for as long as Temporal keeps histories.
+ * the person, nor does the workflow's input: who it is about is sealed apart
+ * (request-subjects.ts) until the workflow settles the request.
  */
 import { success, type Outcome } from '../../platform/outcome.js';
 import { newId } from '../../tenants/api-keys/api-key-secret.js';
@@ -9,6 +10,7 @@ import type { TenantDb } from '../../tenants/tenant-db.js';
 import { deletionReceiptOf } from './deletion-receipt.js';
 import { parsePersonInput, type PersonInput } from './person-input.js';
 import type { PrivacyRequestStarter } from './privacy-request-starter.js';
+import type { RequestSubjects } from './request-subjects.js';
 import { type DeletionRequestRecord, type ExportRequestRecord } from './privacy-requests.js';
 import {
   failDeletionRequest,
@@ -41,14 +43,17 @@ async function startOrFail(start: () => Promise<void>, onFailure: () => Promise<
   }
 }
 
-export function createPrivacyService(deps: { requests: PrivacyRequestStarter }): PrivacyService {
+export function createPrivacyService(deps: { requests: PrivacyRequestStarter; subjects: RequestSubjects }): PrivacyService {
   return {
     async requestDeletion(tenant, input) {
       const person = parsePersonInput(input);
       if (!person.ok) return person;
       const request = withReceipt(await insertDeletionRequest(tenant, newId('del')));
       await startOrFail(
-        () => deps.requests.startDeletion(tenant, request.id, person.value),
+        async () => {
+          await deps.subjects.keep(tenant.tenantId, request.id, person.value);
+          await deps.requests.startDeletion(tenant, request.id);
+        },
         () => failDeletionRequest(tenant, request.id, 'the deletion workflow could not be started; request it again'),
       );
       return success(request);
@@ -65,7 +70,10 @@ export function createPrivacyService(deps: { requests: PrivacyRequestStarter }):
       await purgeExpiredExports(tenant);
       const request = await insertExportRequest(tenant, newId('exp'));
       await startOrFail(
-        () => deps.requests.startExport(tenant, request.id, person.value),
+        async () => {
+          await deps.subjects.keep(tenant.tenantId, request.id, person.value);
+          await deps.requests.startExport(tenant, request.id);
+        },
         () => failExportRequest(tenant, request.id),
       );
       return success(request);

@@ -48,6 +48,8 @@ export const configSchema = z.object({
   TEMPORAL_TLS_KEY: z.string().min(1).optional(),
   TEMPORAL_API_KEY: z.string().min(1).optional(),
   TEMPORAL_CLI: z.string().min(1).optional(),
+  /** Origins of Temporal UIs allowed to call the operator's codec endpoint from a browser (CORS), e.g. http://localhost:8233. */
+  TEMPORAL_UI_ORIGINS: commaList.default([]),
   EMBEDDED_TEMPORAL_PORT: port.default(7244),
 
   REDIS_URL: url(['redis:', 'rediss:']).optional(),

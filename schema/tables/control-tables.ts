@@ -129,6 +129,13 @@ export interface PixelHosts {
   verified_at: Timestamp | null;
 }
 
+export interface PrivacyRequestSubjects {
+  created_at: Generated<Timestamp>;
+  request_id: string;
+  sealed: string;
+  tenant_id: string;
+}
+
 export interface RdapNetworks {
   block: string;
   end_address: string;
@@ -137,6 +144,14 @@ export interface RdapNetworks {
   handle: string | null;
   network: Json | null;
   start_address: string;
+}
+
+export interface TenantDataKeys {
+  created_at: Generated<Timestamp>;
+  destroyed_at: Timestamp | null;
+  id: string;
+  sealed: string | null;
+  tenant_id: string;
 }
 
 export interface TenantDeletions {
@@ -171,7 +186,9 @@ export interface DB {
   peeringdb_networks: PeeringdbNetworks;
   peeringdb_sync_state: PeeringdbSyncState;
   pixel_hosts: PixelHosts;
+  privacy_request_subjects: PrivacyRequestSubjects;
   rdap_networks: RdapNetworks;
+  tenant_data_keys: TenantDataKeys;
   tenant_deletions: TenantDeletions;
   tenants: Tenants;
 }

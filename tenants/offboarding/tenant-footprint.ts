@@ -22,6 +22,15 @@ const WORKFLOW_KINDS = [
 export const tenantWorkflowPrefixes = (tenantId: string): string[] => WORKFLOW_KINDS.map((kind) => `${kind}:${tenantId}`);
 
 /**
+ * The tenant a workflow id names (`<kind>:<tenant>…`; a schedule appends `-<time>`), or undefined for the
+ * platform's own workflows. Tenant ids are lowercase letters and digits (they name schemas).
+ */
+export function tenantOfWorkflow(workflowId: string): string | undefined {
+  const match = /^([a-z-]+):([a-z0-9]+)(?![a-z0-9])/.exec(workflowId);
+  return match !== null && (WORKFLOW_KINDS as readonly string[]).includes(match[1] ?? '') ? match[2] : undefined;
+}
+
+/**
  * Whether a workflow id is the tenant's: its prefix followed by an end or a separator,
  * never by more id characters (another tenant whose id begins with this one's).
  */

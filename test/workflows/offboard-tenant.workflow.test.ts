@@ -173,6 +173,8 @@ describe('offboarding a tenant with deleteTenant', () => {
         workflows: expect.toSatisfy((n: number) => n >= 1),
         tables: expect.toSatisfy((n: number) => n > 10),
         cacheEntries: expect.toSatisfy((n: number) => n >= 1),
+        // The key its workflows' payloads were encrypted with: every history it left is unreadable (crypto-shredding).
+        dataKeys: 1,
       },
       error: null,
     });
@@ -183,6 +185,8 @@ describe('offboarding a tenant with deleteTenant', () => {
     expect(status?.status).toBe('deleted');
     expect(await ledgerRows(leaving.id)).toBe(ledgerBefore);
     expect(await gateway.services.db.query('select 1 from control.pixel_hosts where tenant_id = $1', [leaving.id])).toEqual([]);
+    expect(await gateway.services.db.query('select 1 from control.tenant_data_keys where tenant_id = $1 and sealed is not null', [leaving.id])).toEqual([]);
+    expect(await gateway.services.dataKeys.current(leaving.id)).toBeUndefined();
 
     // No key works, on either instance, though the second had them cached.
     for (const target of [gateway, second]) {

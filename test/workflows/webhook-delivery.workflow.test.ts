@@ -1,3 +1,4 @@
+import { dataConverterWith } from '../../workflows/data-converter.js';
 import 'reflect-metadata';
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
@@ -103,6 +104,8 @@ describe('webhook delivery on the real Temporal server', () => {
       namespace: gateway.config.TEMPORAL_NAMESPACE,
       taskQueue,
       workflowsPath: fileURLToPath(new URL('../../workflows/webhooks/deliver-webhook.workflow.ts', import.meta.url)),
+      // The gateway's client encrypts the tenant's payloads; this worker reads them with the same codec.
+      dataConverter: dataConverterWith(gateway.services.payloadCodec),
       activities: createDeliverWebhookActivities({ tenantDbs, secrets, client: gateway.services.outbound, log: createLogger({ level: 'warn', write: (line) => logLines.push(line) }) }),
     });
     running = worker.run();

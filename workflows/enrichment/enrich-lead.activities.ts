@@ -135,6 +135,12 @@ const hasData = (answer: ProviderAnswer): boolean =>
 
 const outcomeOf = (answer: ProviderAnswer): 'match' | 'no-match' | 'failure' => (hasData(answer) ? 'match' : answer.kind === 'failure' ? 'failure' : 'no-match');
 
+const withoutRaw = (answer: ProviderAnswer): ProviderAnswer => {
+  if (answer.kind !== 'failure' || answer.raw === undefined) return answer;
+  const { raw: _raw, ...rest } = answer;
+  return rest;
+};
+
 const reasonOf = (answer: ProviderAnswer): string | null => (answer.kind === 'failure' ? answer.reason : null);
 
 export function createEnrichLeadActivities(deps: EnrichmentDeps) {
@@ -326,7 +332,8 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
     settings: EnrichmentSettings,
     context: Context,
   ): Promise<StageResult> {
-    const answered = (answer: ProviderAnswer, cached: boolean): StageResult => ({ kind: 'answered', outcome: { provider: call.providerId, kind: 'answered', answer, cached } });
+    // The vendor's raw body stays in enrichment_calls (settle records it): the result goes into the workflow's history.
+    const answered = (answer: ProviderAnswer, cached: boolean): StageResult => ({ kind: 'answered', outcome: { provider: call.providerId, kind: 'answered', answer: withoutRaw(answer), cached } });
     const gone: ProviderAnswer = { kind: 'failure', reason: `provider ${call.providerId} is no longer configured`, retryable: false };
     if (entry === undefined && call.local) return answered(gone, false);
     if (!call.local) {
@@ -382,7 +389,8 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
         if (entry === undefined || !entry.provider.accepts(subject)) return [];
         return [{ id, priceCredits: entry.priceCredits, supplies: entry.supplies, local: entry.local }];
       });
-      return { kind: 'run', subject, providers, knownFields, confidenceThreshold: settings.confidenceThreshold };
+      // No subject: the plan is written into the workflow's history, and the lead's email and name are personal.
+      return { kind: 'run', providers, knownFields, confidenceThreshold: settings.confidenceThreshold };
     },
 
     /** An answer already paid for (by this tenant, within the cache's lifetime): free, and counted in usage. */
@@ -441,10 +449,13 @@ export function createEnrichLeadActivities(deps: EnrichmentDeps) {
      * the last attempt keeps its reservation and answers `retry` (the workflow
      * waits, durably, and asks again); a daily limit answers before reserving.
      */
-    async callStage(job: JobInput & { subject: EnrichmentSubject; calls: readonly StageCall[] }): Promise<StageResult[]> {
+    async callStage(job: JobInput & { subject?: EnrichmentSubject; calls: readonly StageCall[] }): Promise<StageResult[]> {
       const context = Context.current();
       const { settings, catalog } = await configurationOf(job);
-      return Promise.all(job.calls.map((call) => stageCall({ ...job, providerId: call.providerId, priceCredits: call.priceCredits }, call, catalog.get(call.providerId), settings, context)));
+      // Read once for the stage's providers (runs begun before histories held no personal data still pass it).
+      const subject = job.subject ?? (await subjectOf(await dbOf(job), job.leadId));
+      const asked = { ...job, ...(subject === undefined ? {} : { subject }) };
+      return Promise.all(job.calls.map((call) => stageCall({ ...asked, providerId: call.providerId, priceCredits: call.priceCredits }, call, catalog.get(call.providerId), settings, context)));
     },
 
     /** Merges the answers into the lead, links its company, and closes the job. */

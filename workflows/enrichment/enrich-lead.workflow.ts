@@ -131,13 +131,14 @@ async function runJob(input: EnrichLeadInput, jobId: string): Promise<void> {
 async function runStage(
   job: EnrichLeadInput & { jobId: string },
   providers: readonly PlannedProvider[],
-  subject: EnrichmentSubject,
+  subject: EnrichmentSubject | undefined,
 ): Promise<Map<string, ProviderOutcome | 'exhausted'>> {
   const done = new Map<string, ProviderOutcome | 'exhausted'>();
   let pending = providers.map((provider) => ({ provider, attempt: 1 }));
   while (pending.length > 0) {
     const calls = pending.map(({ provider, attempt }) => ({ providerId: provider.id, priceCredits: provider.priceCredits, local: provider.local, attempt }));
-    const results: StageResult[] = await stageSteps.callStage({ ...job, subject, calls });
+    // A plan made before histories held no personal data carries the subject; a new one does not, and the stage reads it.
+    const results: StageResult[] = await stageSteps.callStage({ ...job, ...(subject === undefined ? {} : { subject }), calls });
     const again: typeof pending = [];
     let waitMs = 0;
     let paused: { reason: string; resumeInMs: number } | undefined;
@@ -166,7 +167,7 @@ async function runStage(
   return done;
 }
 
-async function callLocal(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider, subject: EnrichmentSubject): Promise<ProviderOutcome> {
+async function callLocal(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider, subject: EnrichmentSubject | undefined): Promise<ProviderOutcome> {
   const answer = await callProvider(job, provider, subject);
   return { provider: provider.id, kind: 'answered', answer, cached: false };
 }
@@ -175,7 +176,7 @@ async function callLocal(job: EnrichLeadInput & { jobId: string }, provider: Pla
 async function callMetered(
   job: EnrichLeadInput & { jobId: string },
   provider: PlannedProvider,
-  subject: EnrichmentSubject,
+  subject: EnrichmentSubject | undefined,
 ): Promise<ProviderOutcome | 'exhausted'> {
   const cached = await bookkeeping.cachedAnswer({ ...job, providerId: provider.id, subject });
   if (cached !== undefined) return { provider: provider.id, kind: 'answered', answer: cached, cached: true };
@@ -198,7 +199,7 @@ async function callMetered(
   return { provider: provider.id, kind: 'answered', answer: call.answer, cached: call.shared };
 }
 
-async function callProvider(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider, subject: EnrichmentSubject): Promise<ProviderAnswer> {
+async function callProvider(job: EnrichLeadInput & { jobId: string }, provider: PlannedProvider, subject: EnrichmentSubject | undefined): Promise<ProviderAnswer> {
   try {
     return (await providerCalls.callProviderShared({ ...job, providerId: provider.id, subject })).answer;
   } catch (error) {

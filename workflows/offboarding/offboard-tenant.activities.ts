@@ -8,6 +8,7 @@ import type { TrackingSites } from '../../modules/tracking-settings/tracking-sit
 import type { TenantSchedules } from '../tenant-schedules.js';
 import { isTenantWorkflow, tenantCoordinationPrefixes, tenantWorkflowPrefixes } from '../../tenants/offboarding/tenant-footprint.js';
 import type { TenantDatabases } from '../../tenants/tenant-db.js';
+import type { TenantDataKeys } from '../../tenants/secrets/tenant-data-keys.js';
 import {
   addErasedCounts,
   dropTenantSchemaCounted,
@@ -22,6 +23,7 @@ import {
 } from '../../tenants/tenants.repository.js';
 import { deleteTenantPixelHosts } from '../../modules/tracking-settings/tracking-settings.repository.js';
 import { workflowTenantDb } from '../workflow-tenant.js';
+import { deleteTenantRequestSubjects } from '../../modules/privacy/request-subjects.repository.js';
 
 // A workflow started just before its parent was terminated shows up on a later pass; this bounds the passes.
 const MAX_TERMINATION_PASSES = 20;
@@ -37,6 +39,7 @@ export function createOffboardTenantActivities(deps: {
   schedules: Pick<TenantSchedules, 'remove'>;
   revocations: KeyRevocations;
   sites: Pick<TrackingSites, 'changed'>;
+  dataKeys: Pick<TenantDataKeys, 'destroy'>;
 }) {
   const heartbeat = (details: unknown) => Context.current().heartbeat(details);
 
@@ -102,6 +105,15 @@ export function createOffboardTenantActivities(deps: {
 
     async dropTenantSchema(order: OffboardingOrder): Promise<void> {
       await dropTenantSchemaCounted(deps.control, await workflowTenantDb(deps.tenantDbs, order), order.deletionId);
+    },
+
+    /** Crypto-shredding: every payload the tenant's workflows left in Temporal's histories becomes unreadable. */
+    async destroyTenantDataKey(order: OffboardingOrder): Promise<void> {
+      const destroyed = await deps.dataKeys.destroy(order.tenantId);
+      // Unreadable without the key already; not kept either.
+      const subjects = await deleteTenantRequestSubjects(deps.control, order.tenantId);
+      const counts = { ...(destroyed ? { dataKeys: 1 } : {}), ...(subjects > 0 ? { privacyRequestSubjects: subjects } : {}) };
+      if (Object.keys(counts).length > 0) await addErasedCounts(deps.control, order.deletionId, counts);
     },
 
     /** Deletes the tenant's Redis entries: caches, leases, rate-limit counters. */

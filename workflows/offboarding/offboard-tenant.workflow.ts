@@ -1,4 +1,4 @@
-import { ApplicationFailure, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, patched, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { OffboardingOrder } from '../../tenants/offboarding/tenant-offboarding.js';
 import type { OffboardTenantActivities } from './offboard-tenant.activities.js';
 
@@ -11,10 +11,14 @@ const steps = proxyActivities<OffboardTenantActivities>({ startToCloseTimeout: '
 const sweeps = proxyActivities<OffboardTenantActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '1 minute', retry });
 const drops = proxyActivities<OffboardTenantActivities>({ startToCloseTimeout: '30 minutes', retry });
 
+/** The step that destroys the tenant's data key: an offboarding begun before it replays without it. */
+const DATA_KEY_PATCH = 'offboarding-destroys-data-key';
+
 /**
  * Removes a tenant (`offboard:<tenant>`): access first, so nothing new
  * arrives, then what could still write (schedules, running workflows), then
- * the data and the caches. Every step is idempotent, so a retried step or a
+ * the data, the data key its workflow histories are encrypted with (so they can
+ * never be read again) and the caches. Every step is idempotent, so a retried step or a
  * replayed request ends in the same place. The credit ledger and the audit
  * log stay for billing; neither holds personal data.
  */
@@ -24,6 +28,8 @@ export async function offboardTenantWorkflow(order: OffboardingOrder): Promise<v
     await steps.removeTenantSchedules(order);
     await sweeps.terminateTenantWorkflows({ ...order, except: workflowInfo().workflowId });
     await drops.dropTenantSchema(order);
+    // After the workflows are terminated: none of them writes a payload under the key again.
+    if (patched(DATA_KEY_PATCH)) await steps.destroyTenantDataKey(order);
     await sweeps.forgetTenantCoordination(order);
     await steps.markTenantDeleted(order);
   } catch (error) {

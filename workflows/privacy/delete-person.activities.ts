@@ -33,7 +33,8 @@ import type { PersonRequestInput, TenantRef } from '../../modules/privacy/privac
 import { RECEIPT_COUNTS } from '../../modules/privacy/deletion-receipt.js';
 import { addToErasedCount, completeDeletionRequest, failDeletionRequest, holdIngestion, markDeletionRunning, setErasedCount } from '../../modules/privacy/privacy.repository.js';
 import { workflowTenantDb } from '../workflow-tenant.js';
-import { inTenant } from './activity-guards.js';
+import { inTenant, requestedPerson } from './activity-guards.js';
+import type { RequestSubjects } from '../../modules/privacy/request-subjects.js';
 
 export interface DeletePersonDeps {
   readonly tenantDbs: TenantDatabases;
@@ -45,6 +46,8 @@ export interface DeletePersonDeps {
   readonly log: Logger;
   /** Keys the suppression hashes and the answer cache's names, as the gateway keys them. */
   readonly hashKeys: HashKeys;
+  /** Who the request is about: read here, never carried in the workflow's history; forgotten when it is settled. */
+  readonly requestSubjects: RequestSubjects;
 }
 
 export interface ErasureRef extends TenantRef {
@@ -72,7 +75,7 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
     /** (a) The person's leads, the hashes of their identifiers and the cache keys of their email; nothing is changed. */
     async resolveErasure(input: PersonRequestInput): Promise<ErasurePlan> {
       return inTenantOf(input, async (db) => {
-        const person = await resolvePerson(db, input.person);
+        const person = await resolvePerson(db, await requestedPerson(deps.requestSubjects, input));
         return {
           leadIds: person.leadIds,
           suppressions: suppressedIdentifiers(deps.hashKeys, input.tenantId, person),
@@ -177,11 +180,13 @@ export function createDeletePersonActivities(deps: DeletePersonDeps) {
     /** (f) */
     async completeDeletion(input: ErasureRef): Promise<void> {
       await inTenantOf(input, (db) => completeDeletionRequest(db, input.requestId));
+      await deps.requestSubjects.forget(input.tenantId, input.requestId);
     },
 
     async failDeletion(input: ErasureRef & { error: string }): Promise<void> {
       deps.log.warn('deletion request failed', { tenantId: input.tenantId, requestId: input.requestId, error: input.error });
       await inTenantOf(input, (db) => failDeletionRequest(db, input.requestId, input.error));
+      await deps.requestSubjects.forget(input.tenantId, input.requestId);
     },
   };
 }

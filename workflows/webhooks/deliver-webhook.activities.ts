@@ -124,11 +124,12 @@ export function createDeliverWebhookActivities(deps: DeliverWebhookDeps) {
 
       const answer = await excerpt(response);
       const redirect = response.status >= 300 && response.status < 400 ? ' (redirects are not followed)' : '';
-      const reason = `answered ${response.status}${redirect}${answer === '' ? '' : `: ${answer}`}`;
-      await attempted(db, ref, response.status, reason);
+      const status = `answered ${response.status}${redirect}`;
+      await attempted(db, ref, response.status, `${status}${answer === '' ? '' : `: ${answer}`}`);
       const wait = response.status === 429 || response.status === 503 ? retryAfterMs(response.headers.get('retry-after'), now().getTime()) : undefined;
+      // The receiver's answer stays in the delivery's last_error: it may echo the payload, and this message goes into the history.
       throw ApplicationFailure.create({
-        message: reason,
+        message: status,
         type: 'WebhookRejected',
         ...(wait === undefined ? {} : { nextRetryDelay: Math.min(Math.max(wait, 100), ref.maxRetryDelayMs) }),
       });

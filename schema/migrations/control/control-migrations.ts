@@ -10,6 +10,7 @@ import { rdapNetworksMigration } from './0008-rdap-networks.migration.js';
 import { peeringDbNetworksMigration } from './0009-peeringdb-networks.migration.js';
 import { ingestPositionsMigration } from './0010-ingest-positions.migration.js';
 import { creditReservationsMigration } from './0011-credit-reservations.migration.js';
+import { tenantDataKeysMigration } from './0012-tenant-data-keys.migration.js';
 
 /** In order; append only. A released migration is never edited. */
 export const controlMigrations: readonly ControlMigration[] = [
@@ -24,4 +25,5 @@ export const controlMigrations: readonly ControlMigration[] = [
   peeringDbNetworksMigration,
   ingestPositionsMigration,
   creditReservationsMigration,
+  tenantDataKeysMigration,
 ];

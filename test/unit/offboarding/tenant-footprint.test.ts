@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isTenantWorkflow, tenantCoordinationPrefixes } from '../../../tenants/offboarding/tenant-footprint.js';
+import { isTenantWorkflow, tenantCoordinationPrefixes, tenantOfWorkflow } from '../../../tenants/offboarding/tenant-footprint.js';
 
 describe("a tenant's footprint outside its schema", () => {
   const tenant = 'abc123def45678';
@@ -24,6 +24,15 @@ describe("a tenant's footprint outside its schema", () => {
   it("never claims another tenant's workflow, even one whose id begins with this one's", () => {
     for (const id of [`enrich:${tenant}9:lead_1`, `reenrich:${tenant}x`, `rescore:other${tenant}`, `offboard:${tenant}`, `migrate-tenants`]) {
       expect({ id, mine: isTenantWorkflow(id, tenant) }).toEqual({ id, mine: false });
+    }
+  });
+
+  it("names the tenant whose key encrypts a workflow's payloads, and none for the platform's own workflows", () => {
+    for (const id of [`enrich:${tenant}:lead_1`, `reenrich:${tenant}-2026-11-22T00:00:00Z`, `reenrich:${tenant}:batch`, `delete:${tenant}:del_x`, `webhook:${tenant}:whd_1`]) {
+      expect({ id, tenant: tenantOfWorkflow(id) }).toEqual({ id, tenant });
+    }
+    for (const id of [`offboard:${tenant}`, 'migrate-tenants', 'peeringdb-sync', `enrich:`, `nosuchkind:${tenant}`, `enrich:${tenant.toUpperCase()}:x`]) {
+      expect({ id, tenant: tenantOfWorkflow(id) }).toEqual({ id, tenant: undefined });
     }
   });
 
