@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll } from 'vitest';
+import type { Logger } from '../../platform/logging/logger.js';
 import { startDnsServer, type DnsServer, type DnsTable } from './dns-server.js';
 import { startTestGateway, testConfig, type TestGateway } from './test-gateway.js';
 import { startTestWorker } from './test-worker.js';
@@ -25,6 +26,8 @@ export async function startEnrichmentStack(opts: {
   dns?: DnsTable;
   vendor?: { delayMs?: number };
   config?: Record<string, string>;
+  /** Where the gateway and the worker log (a test that reads what the platform logs); the configured level to stderr else. */
+  log?: Logger;
 }): Promise<EnrichmentStack> {
   const stops: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -43,9 +46,10 @@ export async function startEnrichmentStack(opts: {
         ...(dns === undefined ? {} : { ENRICHMENT_DNS_SERVERS: `127.0.0.1:${dns.port}`, ENRICHMENT_DNS_TIMEOUT_MS: '500' }),
         ...opts.config,
       }),
+      ...(opts.log === undefined ? {} : { log: opts.log }),
     });
     stops.push(() => gateway.close());
-    const worker = await startTestWorker(gateway);
+    const worker = await startTestWorker(gateway, opts.log === undefined ? {} : { log: opts.log });
     stops.push(() => worker.close());
     return { gateway, worker, dns, vendor, close };
   } catch (error) {

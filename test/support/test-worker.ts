@@ -1,5 +1,5 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createLogger } from '../../platform/logging/logger.js';
+import { createLogger, type Logger } from '../../platform/logging/logger.js';
 import type { TenantMigration } from '../../schema/migrations/migration.js';
 import type { CompanyHomepageSettings } from '../../modules/enrichment/providers/company-homepage.provider.js';
 import { connectTemporalWorker } from '../../workflows/temporal-endpoint.js';
@@ -16,7 +16,7 @@ let runtimeInstalled = false;
  */
 export async function startTestWorker(
   gateway: TestGateway,
-  opts: { homepage?: CompanyHomepageSettings; tenantMigrations?: readonly TenantMigration[] } = {},
+  opts: { homepage?: CompanyHomepageSettings; tenantMigrations?: readonly TenantMigration[]; log?: Logger } = {},
 ): Promise<RunningWorker & { close(): Promise<void> }> {
   if (!runtimeInstalled) {
     // The SDK's own log (bundling, state changes) only when something goes wrong.
@@ -31,7 +31,7 @@ export async function startTestWorker(
       endpoint: { namespace: config.TEMPORAL_NAMESPACE, taskQueue: config.TEMPORAL_TASK_QUEUE },
       config,
       services,
-      log: createLogger({ level: 'error' }),
+      log: opts.log ?? createLogger({ level: 'error' }),
       ...(opts.homepage ? { homepage: opts.homepage } : {}),
       ...(opts.tenantMigrations ? { tenantMigrations: opts.tenantMigrations } : {}),
     }),

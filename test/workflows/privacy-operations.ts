@@ -85,30 +85,35 @@ const quoted = (name: string) => `"${name.replaceAll('"', '""')}"`;
 const likePattern = (needle: string) => `%${needle.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 export interface FoundRow {
+  readonly schema: string;
   readonly table: string;
   readonly row: Record<string, unknown>;
 }
 
 /** Every row of every table of the tenant's schema whose JSON mentions one of the needles (any case). */
 export async function rowsMentioning(gateway: TestGateway, tenantId: string, needles: readonly string[]): Promise<FoundRow[]> {
-  const schema = `t_${tenantId}`;
+  return rowsOfSchemaMentioning(gateway, `t_${tenantId}`, needles, 15);
+}
+
+/** The same over any schema (`control`, say); `atLeast` tables must be there, or the scan would prove nothing. */
+export async function rowsOfSchemaMentioning(gateway: TestGateway, schema: string, needles: readonly string[], atLeast = 1): Promise<FoundRow[]> {
   const tables = await gateway.services.db.query<{ name: string }>(
     `select table_name as name from information_schema.tables where table_schema = $1 and table_type = 'BASE TABLE' order by 1`,
     [schema],
   );
-  if (tables.length < 15) throw new Error(`the scan found only ${tables.length} tables in ${schema}`);
+  if (tables.length < atLeast) throw new Error(`the scan found only ${tables.length} tables in ${schema}`);
   const found: FoundRow[] = [];
   for (const { name } of tables) {
     const rows = await gateway.services.db.query<{ row: Record<string, unknown> }>(
       `select row_to_json(t) as row from ${quoted(schema)}.${quoted(name)} t where row_to_json(t)::text ilike any($1)`,
       [needles.map(likePattern)],
     );
-    found.push(...rows.map(({ row }) => ({ table: name, row })));
+    found.push(...rows.map(({ row }) => ({ schema, table: name, row })));
   }
   return found;
 }
 
-/** Every key under the gateway's Redis prefix, with its value where it is a string or a hash, that mentions one of the needles. */
+/** Every key under the gateway's Redis prefix that mentions one of the needles, in its name or its value, whatever its type. */
 export async function redisMentioning(gateway: TestGateway, needles: readonly string[]): Promise<string[]> {
   const redis = new Redis(gateway.config.REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 1 });
   await redis.connect();
@@ -120,14 +125,31 @@ export async function redisMentioning(gateway: TestGateway, needles: readonly st
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${gateway.config.REDIS_KEY_PREFIX}*`, 'COUNT', 500);
       cursor = next;
       for (const key of keys) {
-        const type = await redis.type(key);
-        const value = type === 'string' ? await redis.get(key) : type === 'hash' ? JSON.stringify(await redis.hgetall(key)) : '';
-        const text = `${key} ${value ?? ''}`.toLowerCase();
+        const text = `${key} ${await valueText(redis, key)}`.toLowerCase();
         if (lowered.some((needle) => text.includes(needle))) found.push(key);
       }
     } while (cursor !== '0');
     return found;
   } finally {
     redis.disconnect();
+  }
+}
+
+async function valueText(redis: Redis, key: string): Promise<string> {
+  switch (await redis.type(key)) {
+    case 'string':
+      return (await redis.get(key)) ?? '';
+    case 'hash':
+      return JSON.stringify(await redis.hgetall(key));
+    case 'set':
+      return (await redis.smembers(key)).join(' ');
+    case 'zset':
+      return (await redis.zrange(key, '0', '-1')).join(' ');
+    case 'list':
+      return (await redis.lrange(key, 0, -1)).join(' ');
+    case 'stream':
+      return JSON.stringify(await redis.xrange(key, '-', '+'));
+    default:
+      return '';
   }
 }

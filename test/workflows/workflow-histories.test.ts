@@ -16,14 +16,17 @@ import { createTenant } from '../support/test-gateway.js';
 import { vendorConfig } from '../support/vendor-server.js';
 import { encodingOf, foundIn, isClosed, payloadsOf, readHistories, type StoredHistory } from '../support/workflow-histories.js';
 import { postSegment } from '../integration/ingest/segment-http.js';
-import { deletePerson, exportPerson } from './privacy-operations.js';
+import { deletePerson, exportPerson, redisMentioning, rowsMentioning, rowsOfSchemaMentioning } from './privacy-operations.js';
+import { createLogger } from '../../platform/logging/logger.js';
 import { ENCRYPTED_ENCODING } from '../../workflows/tenant-payload-codec.js';
 import { deletePersonWorkflowId } from '../../workflows/privacy/privacy-request-dispatch.js';
 import { findDeletionRequest, insertDeletionRequest, leadExists } from '../../modules/privacy/privacy.repository.js';
 
 describe('workflow histories after an erasure', () => {
   let stack: EnrichmentStack;
-  withEnrichmentStack({ name: 'histories', vendor: {} }, (started) => {
+  // Everything the gateway and the worker log, at every level: a log is a store the platform writes too.
+  const logged: string[] = [];
+  withEnrichmentStack({ name: 'histories', vendor: {}, log: createLogger({ level: 'debug', write: (line) => logged.push(line) }) }, (started) => {
     stack = started;
   });
 
@@ -70,6 +73,12 @@ describe('workflow histories after an erasure', () => {
         { key: tenant.publishableKey },
       );
       expect(identified.status).toBe(200);
+      // Two visits hours ago and one now: three sessions.
+      for (const hoursAgo of [6, 3]) {
+        const timestamp = new Date(Date.now() - hoursAgo * 3_600_000).toISOString();
+        const visit = { anonymousId: person.anonymousId, name: 'Docs', timestamp, context: { ip: person.ip } };
+        expect((await postSegment(gateway, '/v1/page', visit, { key: tenant.publishableKey })).status).toBe(200);
+      }
       expect((await postSegment(gateway, '/v1/page', { anonymousId: person.anonymousId, name: 'Pricing', context: { ip: person.ip } }, { key: tenant.publishableKey })).status).toBe(200);
       const lead = (await as<{ identify: { id: string } }>('mutation ($u: String!) { identify(input: { userId: $u }) { id } }', { u: person.userId })).identify;
 
@@ -85,6 +94,14 @@ describe('workflow histories after an erasure', () => {
       expect(exported.status).toBe('COMPLETED');
       // The export's workflow found the person from the request's sealed subject, not from its input.
       expect(JSON.stringify(exported.document)).toContain(person.email);
+
+      const sessions = await gateway.services.db.query<{ n: number }>(`select count(*)::int as n from "t_${tenant.id}".sessions where lead_id = $1`, [lead.id]);
+      expect(sessions[0]?.n).toBeGreaterThanOrEqual(3);
+      // Before the erasure the scans below find the person where they are: a clean scan after it means something.
+      expect((await rowsMentioning(gateway, tenant.id, [person.email])).map((found) => found.table)).toEqual(
+        expect.arrayContaining(['leads', 'ingest_log', 'export_requests']),
+      );
+      expect(logged.length).toBeGreaterThan(0);
 
       const erased = await deletePerson(gateway, tenant, { email: person.email });
       expect(erased).toMatchObject({ status: 'COMPLETED', error: null });
@@ -123,6 +140,13 @@ describe('workflow histories after an erasure', () => {
     const texts = decoded.map((payload) => Buffer.from(payload.data ?? new Uint8Array()).toString('utf8'));
     expect(texts.some((text) => text.includes(tenant.id))).toBe(true);
     expect(identifiers.filter((identifier) => texts.some((text) => text.includes(identifier)))).toEqual([]);
+
+    // Every other store the platform writes: the tenant's tables and the control schema, Redis, and the processes' logs.
+    expect(await rowsMentioning(gateway, tenant.id, identifiers)).toEqual([]);
+    expect(await rowsOfSchemaMentioning(gateway, 'control', identifiers, 15)).toEqual([]);
+    expect(await redisMentioning(gateway, identifiers)).toEqual([]);
+    const log = logged.join('').toLowerCase();
+    expect(identifiers.filter((identifier) => log.includes(identifier.toLowerCase()))).toEqual([]);
   }, 240_000);
 
   it('still finishes an erasure begun before the person left the input (an in-flight workflow’s input names them)', async () => {
