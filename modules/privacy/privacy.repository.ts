@@ -9,6 +9,7 @@ import type { TenantRows } from '../../schema/tables/tables.js';
 import { quoteTenantSchema } from '../../schema/migrations/migration.js';
 import type { TenantDb } from '../../tenants/tenant-db.js';
 import type { ErasedCounts, RequestStatus } from './privacy-requests.js';
+import { RETENTION_COLUMNS } from '../tracking-settings/tracking-settings.repository.js';
 
 // Consent changes
 
@@ -418,15 +419,7 @@ export async function vendorAccepts(db: TenantDb) {
 export async function retentionSettings(db: TenantDb) {
   return db.kysely
     .selectFrom('settings')
-    .select([
-      'ip_storage',
-      'event_retention_days',
-      'session_retention_days',
-      'webhook_delivery_retention_days',
-      'vendor_body_retention_days',
-      'consent_retention_days',
-      'export_retention_days',
-    ])
+    .select(RETENTION_COLUMNS)
     .$narrowType<{ ip_storage: IpStorage }>()
     .executeTakeFirst();
 }

@@ -10,11 +10,8 @@ import type { TenantDb } from '../../tenants/tenant-db.js';
 
 // ---- The tenant's settings (one row)
 
-const SETTINGS_COLUMNS = [
-  'script_path',
-  'global_name',
-  'cookie_name',
-  'require_consent',
+/** What the retention workflow reads of the settings: how addresses are kept, and each personal store's window. */
+export const RETENTION_COLUMNS = [
   'ip_storage',
   'event_retention_days',
   'session_retention_days',
@@ -22,8 +19,9 @@ const SETTINGS_COLUMNS = [
   'vendor_body_retention_days',
   'consent_retention_days',
   'export_retention_days',
-  'updated_at',
 ] as const;
+
+const SETTINGS_COLUMNS = ['script_path', 'global_name', 'cookie_name', 'require_consent', ...RETENTION_COLUMNS, 'updated_at'] as const;
 
 export type SettingsRow = Pick<Selectable<TenantRows.Settings>, (typeof SETTINGS_COLUMNS)[number]>;
 export type SettingsChanges = Pick<Updateable<TenantRows.Settings>, Exclude<(typeof SETTINGS_COLUMNS)[number], 'updated_at'>>;

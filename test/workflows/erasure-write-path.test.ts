@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { identityKeys, identityLocksOf } from '../../modules/leads/ingest/identity-locks.js';
 import { appendToLog } from '../../modules/leads/ingest/ingest-log.repository.js';
 import { lockIdentities } from '../../modules/leads/ingest/ingest.repository.js';
@@ -9,8 +9,8 @@ import { suppressionBarrierKey } from '../../modules/privacy/privacy.repository.
 import type { TenantDb } from '../../tenants/tenant-db.js';
 import { lanesBehindOnceProcessed, postSegment } from '../integration/ingest/segment-http.js';
 import { identify } from '../integration/leads/lead-operations.js';
-import { createTenant, startTestGateway, testConfig, type TestGateway } from '../support/test-gateway.js';
-import { startTestWorker } from '../support/test-worker.js';
+import { createTenant, type TestGateway } from '../support/test-gateway.js';
+import { withEnrichmentStack } from '../support/enrichment-stack.js';
 import { deletionRequest, eventually, requestDeletion, rowsMentioning } from './privacy-operations.js';
 
 /**
@@ -23,17 +23,9 @@ import { deletionRequest, eventually, requestDeletion, rowsMentioning } from './
  */
 describe('erasure against events committed in the same second', () => {
   let gateway: TestGateway;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-
-  beforeAll(async () => {
-    gateway = await startTestGateway({ config: testConfig({ TEMPORAL_TASK_QUEUE: `erasure-write-path-${randomBytes(4).toString('hex')}`, RATE_LIMIT_PER_MINUTE: '1000000' }) });
-    worker = await startTestWorker(gateway);
-  }, 180_000);
-
-  afterAll(async () => {
-    await worker?.close();
-    await gateway?.close();
-  }, 60_000);
+  withEnrichmentStack({ name: 'erasure-write-path' }, (stack) => {
+    gateway = stack.gateway;
+  });
 
   /** Backends waiting for the advisory lock of `key` (as hashtextextended makes it) right now. */
   const waitingFor = async (key: string): Promise<number> => {

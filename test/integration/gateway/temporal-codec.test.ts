@@ -7,12 +7,12 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Payload } from '@temporalio/common';
 import { eventually } from '../../support/eventually.js';
 import { rawRequest } from '../../support/raw-request.js';
-import { createTenant, startTestGateway, testConfig, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
-import { startTestWorker } from '../../support/test-worker.js';
+import { createTenant, type TestGateway, type TestTenant } from '../../support/test-gateway.js';
+import { withEnrichmentStack } from '../../support/enrichment-stack.js';
 import { encodingOf, payloadsOf, readHistories } from '../../support/workflow-histories.js';
 import { exportPerson } from '../../workflows/privacy-operations.js';
 import { createTenantPayloadCodec, ENCRYPTED_ENCODING } from '../../../workflows/tenant-payload-codec.js';
@@ -35,19 +35,9 @@ const encodingOfJson = (payload: JsonPayload): string => Buffer.from(payload.met
 
 describe('the operator’s Temporal codec endpoint', () => {
   let gateway: TestGateway;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-
-  beforeAll(async () => {
-    gateway = await startTestGateway({
-      config: testConfig({ TEMPORAL_TASK_QUEUE: `codec-${randomBytes(4).toString('hex')}`, RATE_LIMIT_PER_MINUTE: '1000000', TEMPORAL_UI_ORIGINS: UI_ORIGIN }),
-    });
-    worker = await startTestWorker(gateway);
-  }, 180_000);
-
-  afterAll(async () => {
-    await worker?.close();
-    await gateway?.close();
-  }, 60_000);
+  withEnrichmentStack({ name: 'codec', config: { TEMPORAL_UI_ORIGINS: UI_ORIGIN } }, (stack) => {
+    gateway = stack.gateway;
+  });
 
   const post = (action: 'encode' | 'decode', payloads: JsonPayload[], headers: Record<string, string> = {}, path = '/operator/temporal-codec') =>
     rawRequest(gateway.url, `${path}/${action}`, {
