@@ -138,10 +138,10 @@ export interface Ingestion {
   readonly stats: IngestStats;
 }
 
-/** Pub/sub channels between processes: a lane was appended to (for processors elsewhere), a lane's cursor moved (for read-your-writes waiters). */
 /** How long a process keeps an opened data key: another process's offboarding is seen within it. */
 const DATA_KEY_CACHE_MS = 60_000;
 
+/** Pub/sub channels between processes: a lane was appended to (for processors elsewhere), a lane's cursor moved (for read-your-writes waiters). */
 const INGEST_APPENDED_CHANNEL = 'ingest:appended';
 const INGEST_PROCESSED_CHANNEL = 'ingest:processed';
 interface LaneMessage {
